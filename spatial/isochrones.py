@@ -1,0 +1,300 @@
+"""Walking service circles (isochrones) on the street network.
+
+A facility's reach is computed with a bounded Dijkstra on the part of the network that can possibly be
+reached: every node within network distance ``d`` of the source lies within straight-line distance ``d``,
+so the search runs on the sub-graph of nodes inside a disk of radius ``budget`` around the source
+(KD-tree query) with :func:`scipy.sparse.csgraph.dijkstra`. The result is exact, and one facility's
+circle is recomputed without touching the others.
+
+Circle polygons follow the reached streets: reached edges, with partial edges cut where the limit falls
+mid-edge, are sampled densely, rasterised on a grid aligned to multiples of ``cell_m``, widened by the
+street-side depth ``buffer_m`` (a disk-shaped minimum filter) and polygonised. Not convex hulls.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from rasterio import features as rio_features
+from rasterio.transform import Affine
+from scipy import ndimage
+from scipy.sparse import csgraph
+
+from .network import Snap, WalkNetwork
+
+
+def minutes_to_m(minutes: float | Sequence[float], *, speed_kmh: float) -> NDArray[np.float64]:
+    """Walking distance (metres) covered in ``minutes`` at ``speed_kmh``."""
+    if speed_kmh <= 0:
+        raise ValueError("speed_kmh must be positive")
+    return np.asarray(minutes, dtype=float) * speed_kmh * 1000.0 / 60.0
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Nodes reached from one source within ``max_m`` of walking (access leg included).
+
+    ``dist_m[i]`` is the walking distance to node ``nodes[i]``. The source sits on ``edge`` at
+    ``offset_m`` with a straight access leg of ``access_m``.
+    """
+
+    nodes: NDArray[np.int64]
+    dist_m: NDArray[np.float64]
+    edge: int
+    offset_m: float
+    access_m: float
+    max_m: float
+
+
+def reach_from(net: WalkNetwork, *, edge: int, offset_m: float, access_m: float, max_m: float) -> Reach:
+    """Bounded single-source search from a point on an edge (exact; see module docstring)."""
+    budget = max_m - access_m
+    empty = Reach(np.zeros(0, np.int64), np.zeros(0), int(edge), float(offset_m), float(access_m), float(max_m))
+    if budget < 0 or edge < 0:
+        return empty
+    L = float(net.length_m[edge])
+    u, v = int(net.u[edge]), int(net.v[edge])
+    ends = [(u, offset_m), (v, L - offset_m)]
+    ends = [(n, d) for n, d in ends if d <= budget]
+    if not ends:
+        return empty
+    sx, sy = net.edge_point(edge, offset_m)
+    cand = np.asarray(net.kdtree.query_ball_point((float(sx), float(sy)), r=budget + 1e-6), dtype=np.int64)
+    cand.sort()
+    # the edge's end nodes are always within the disk (straight line <= offset along the edge)
+    sub = net.csr[cand][:, cand]
+    local = np.searchsorted(cand, [n for n, _ in ends])
+    dist = csgraph.dijkstra(sub, directed=True, indices=local, limit=budget)
+    total = np.min(dist + np.array([d for _, d in ends])[:, None], axis=0)
+    keep = total <= budget
+    return Reach(cand[keep], total[keep] + access_m, int(edge), float(offset_m), float(access_m), float(max_m))
+
+
+def reach_many(net: WalkNetwork, snaps: Snap, *, max_m: float) -> list[Reach]:
+    """:func:`reach_from` for every snapped source."""
+    return [
+        reach_from(net, edge=int(e), offset_m=float(o), access_m=float(a), max_m=max_m)
+        for e, o, a in zip(snaps.edge, snaps.offset_m, snaps.access_m)
+    ]
+
+
+@dataclass(frozen=True)
+class DistanceField:
+    """Walking distance from the nearest of a set of sources: per node (``inf`` when unreachable) plus the
+    sources' own positions, which matter on the edges they sit on."""
+
+    node_m: NDArray[np.float64]
+    src_edge: NDArray[np.int64]
+    src_offset_m: NDArray[np.float64]
+    src_access_m: NDArray[np.float64]
+
+    @classmethod
+    def from_reaches(cls, net: WalkNetwork, reaches: Iterable[Reach]) -> "DistanceField":
+        node = np.full(net.n_nodes, np.inf)
+        edges, offs, accs = [], [], []
+        for r in reaches:
+            np.minimum.at(node, r.nodes, r.dist_m)
+            if r.edge >= 0 and np.isfinite(r.access_m):
+                edges.append(r.edge)
+                offs.append(r.offset_m)
+                accs.append(r.access_m)
+        return cls(node, np.asarray(edges, np.int64), np.asarray(offs, float), np.asarray(accs, float))
+
+    def at(self, net: WalkNetwork, *, edge: NDArray[np.int64], offset_m: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Walking distance to points given by edge and offset (no access leg of their own)."""
+        edge = np.asarray(edge, dtype=np.int64)
+        offset_m = np.asarray(offset_m, dtype=float)
+        L = net.length_m[edge]
+        d = np.minimum(self.node_m[net.u[edge]] + offset_m, self.node_m[net.v[edge]] + (L - offset_m))
+        if self.src_edge.size and edge.size:
+            order = np.argsort(self.src_edge, kind="stable")
+            se = self.src_edge[order]
+            lo = np.searchsorted(se, edge, side="left")
+            hi = np.searchsorted(se, edge, side="right")
+            for i in np.nonzero(hi > lo)[0]:
+                k = order[lo[i] : hi[i]]
+                d[i] = min(d[i], float(np.min(np.abs(self.src_offset_m[k] - offset_m[i]) + self.src_access_m[k])))
+        return d
+
+    def covered_length_m(self, net: WalkNetwork, *, limit_m: float) -> NDArray[np.float64]:
+        """Length of each edge within ``limit_m`` of walking, partial edges interpolated exactly."""
+        L = net.length_m
+        a = np.clip(limit_m - self.node_m[net.u], 0.0, L)
+        c = np.clip(limit_m - self.node_m[net.v], 0.0, L)
+        covered = np.minimum(L, a + c)
+        if self.src_edge.size:
+            for e in np.unique(self.src_edge):
+                k = self.src_edge == e
+                ivs = [(0.0, float(a[e])), (float(L[e] - c[e]), float(L[e]))]
+                for off, acc in zip(self.src_offset_m[k], self.src_access_m[k]):
+                    b = limit_m - acc
+                    if b >= 0:
+                        ivs.append((max(0.0, off - b), min(float(L[e]), off + b)))
+                covered[e] = _union_length(ivs)
+        return covered
+
+
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, -np.inf
+    for lo, hi in sorted(i for i in intervals if i[1] > i[0]):
+        if hi <= end:
+            continue
+        total += hi - max(lo, end)
+        end = hi
+    return total
+
+
+# ---------------------------------------------------------------------------------------------- polygons
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Points sampled along reached streets with the index of the smallest band that reaches them."""
+
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    band: NDArray[np.uint8]
+
+
+def sample_bands(net: WalkNetwork, field: DistanceField, *, limits_m: Sequence[float], step_m: float) -> Samples:
+    """Sample the streets reached within ``max(limits_m)`` every ``step_m`` metres (and at the exact
+    points where each limit falls mid-edge); ``band`` is the index of the first limit reaching each sample."""
+    limits = np.sort(np.asarray(limits_m, dtype=float))
+    top = float(limits[-1])
+    du = field.node_m[net.u]
+    dv = field.node_m[net.v]
+    sel = np.nonzero((du <= top) | (dv <= top))[0]
+    if field.src_edge.size:
+        sel = np.union1d(sel, field.src_edge)
+    if sel.size == 0:
+        return Samples(np.zeros(0), np.zeros(0), np.zeros(0, np.uint8))
+    L = net.length_m[sel]
+    counts = np.ceil(L / step_m).astype(np.int64) + 1
+    edge = np.repeat(sel, counts)
+    start = np.repeat(np.cumsum(counts) - counts, counts)
+    pos = (np.arange(edge.size) - start) / np.repeat(counts - 1, counts) * np.repeat(L, counts)
+    # the exact cut points of partial edges, so the polygon ends where the limit falls
+    cuts_e, cuts_o = [], []
+    for lim in limits:
+        for dn, from_v in ((du[sel], False), (dv[sel], True)):
+            rem = lim - dn
+            m = (rem > 0) & (rem < L)
+            cuts_e.append(sel[m])
+            cuts_o.append(L[m] - rem[m] if from_v else rem[m])
+    edge = np.concatenate([edge, *cuts_e])
+    pos = np.concatenate([pos, *cuts_o])
+    d = field.at(net, edge=edge, offset_m=pos)
+    band = np.searchsorted(limits, d - 1e-9, side="left")
+    ok = band < limits.size
+    x, y = net.edge_point(edge[ok], pos[ok])
+    return Samples(np.asarray(x), np.asarray(y), band[ok].astype(np.uint8))
+
+
+def band_polygons(
+    samples: Samples,
+    *,
+    n_bands: int,
+    buffer_m: float,
+    cell_m: float,
+    windows: Sequence[tuple[float, float, float, float]] | None = None,
+    simplify_m: float | None = None,
+) -> list[shapely.Geometry]:
+    """Cumulative band polygons (band ``k`` holds everything reached within limit ``k``) from samples.
+
+    Rasterises in disjoint ``windows`` (metric bounds; by default one around all samples), so sparse
+    county-wide inputs cost only the areas they cover. ``simplify_m`` (default half a cell) smooths the
+    cell steps; 0 keeps the exact cell outlines (every sample then lies strictly inside)."""
+    if samples.x.size == 0:
+        return [shapely.MultiPolygon() for _ in range(n_bands)]
+    pad = buffer_m + 2 * cell_m
+    if windows is None:
+        windows = [(samples.x.min(), samples.y.min(), samples.x.max(), samples.y.max())]
+    parts: list[list[shapely.Geometry]] = [[] for _ in range(n_bands)]
+    r = int(np.ceil(buffer_m / cell_m))
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    disk = (xx * xx + yy * yy) * cell_m * cell_m <= buffer_m * buffer_m + 1e-9
+    for minx, miny, maxx, maxy in windows:
+        inside = (samples.x >= minx) & (samples.x <= maxx) & (samples.y >= miny) & (samples.y <= maxy)
+        if not inside.any():
+            continue
+        x0 = np.floor((minx - pad) / cell_m) * cell_m
+        y1 = np.ceil((maxy + pad) / cell_m) * cell_m
+        ncol = int(np.ceil((maxx + pad - x0) / cell_m)) + 1
+        nrow = int(np.ceil((y1 - (miny - pad)) / cell_m)) + 1
+        grid = np.full((nrow, ncol), 255, dtype=np.uint8)
+        col = ((samples.x[inside] - x0) / cell_m).astype(np.int64)
+        row = ((y1 - samples.y[inside]) / cell_m).astype(np.int64)
+        np.minimum.at(grid, (row, col), samples.band[inside])
+        grid = ndimage.grey_erosion(grid, footprint=disk, mode="constant", cval=255)
+        transform = Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
+        for k in range(n_bands):
+            mask = grid <= k
+            if not mask.any():
+                continue
+            polys = [shapely.geometry.shape(g) for g, _ in rio_features.shapes(mask.view(np.uint8), mask=mask, transform=transform)]
+            parts[k].extend(polys)
+    out = []
+    for k in range(n_bands):
+        geom = shapely.union_all(parts[k]) if parts[k] else shapely.MultiPolygon()
+        tol = cell_m * 0.5 if simplify_m is None else simplify_m
+        out.append(shapely.simplify(geom, tol, preserve_topology=True) if tol > 0 else geom)
+    return out
+
+
+def merge_windows(boxes: NDArray[np.float64]) -> list[tuple[float, float, float, float]]:
+    """Merge overlapping boxes (``N x 4`` minx, miny, maxx, maxy) until none overlap."""
+    boxes = [tuple(map(float, b)) for b in np.asarray(boxes, dtype=float).reshape(-1, 4)]
+    changed = True
+    while changed and len(boxes) > 1:
+        changed = False
+        arr = np.asarray(boxes)
+        merged: list[tuple[float, float, float, float]] = []
+        used = np.zeros(len(boxes), dtype=bool)
+        for i in range(len(boxes)):
+            if used[i]:
+                continue
+            cur = arr[i].copy()
+            while True:
+                hit = (~used) & (arr[:, 0] <= cur[2]) & (arr[:, 2] >= cur[0]) & (arr[:, 1] <= cur[3]) & (arr[:, 3] >= cur[1])
+                hit[i] = False
+                if not hit.any():
+                    break
+                changed = True
+                used |= hit
+                cur = np.array([min(cur[0], arr[hit, 0].min()), min(cur[1], arr[hit, 1].min()),
+                                max(cur[2], arr[hit, 2].max()), max(cur[3], arr[hit, 3].max())])
+            used[i] = True
+            merged.append(tuple(cur))
+        boxes = merged
+    return boxes
+
+
+def reach_windows(net: WalkNetwork, reaches: Sequence[Reach], *, pad_m: float) -> list[tuple[float, float, float, float]]:
+    """Disjoint raster windows covering the given reaches."""
+    boxes = []
+    for r in reaches:
+        if r.nodes.size == 0 and r.edge < 0:
+            continue
+        sx, sy = net.edge_point(r.edge, r.offset_m)
+        rad = max(r.max_m - r.access_m, 0.0) + pad_m
+        boxes.append((float(sx) - rad, float(sy) - rad, float(sx) + rad, float(sy) + rad))
+    return merge_windows(np.asarray(boxes)) if boxes else []
+
+
+def circle_polygons(
+    net: WalkNetwork,
+    reaches: Sequence[Reach],
+    *,
+    limits_m: Sequence[float],
+    buffer_m: float = 50.0,
+    cell_m: float = 10.0,
+) -> list[shapely.Geometry]:
+    """Street-following circle polygons (cumulative, one per limit, metric CRS) of the union of
+    ``reaches`` — one facility's circle when given one reach, a type's merged circle when given many."""
+    field = DistanceField.from_reaches(net, reaches)
+    samples = sample_bands(net, field, limits_m=limits_m, step_m=cell_m * 0.5)
+    windows = reach_windows(net, reaches, pad_m=buffer_m + cell_m)
+    return band_polygons(samples, n_bands=len(limits_m), buffer_m=buffer_m, cell_m=cell_m, windows=windows)
