@@ -404,8 +404,8 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
                 fb.progress(0.8 + 0.1 * i / max(len(model.circles.facilities), 1), "facility circles")
             for minutes, poly in zip(params.minutes, model.facility_circle(fid)):
                 if not poly.is_empty:
-                    rows.append({"fid": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
-        fac_iso = gpd.GeoDataFrame(rows, columns=["fid", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs).to_crs(WGS84)
+                    rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
+        fac_iso = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs).to_crs(WGS84)
     fb.progress(0.9, "gap areas")
     gaps = pd.concat([model.gap_areas(t) for t in FACILITY_TYPES], ignore_index=True)
     gaps = gpd.GeoDataFrame(gaps, geometry="geometry", crs=model.net.crs)

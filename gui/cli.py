@@ -1,0 +1,145 @@
+"""The ``carecircle`` command.
+
+``carecircle analyze --sample --out DIR`` or ``carecircle analyze --roads R --townships T --facilities F ...``
+runs the analysis headless (no Qt is imported). Exit codes: 0 done, 2 bad input (one clear line on stderr),
+130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from spatial.feedback import Feedback
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def _minutes(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"minutes must be numbers separated by commas, e.g. 5,10,15 (got {text!r})") from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError("minutes must be positive numbers, e.g. 5,10,15")
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carecircle", description="CareCircle 养老服务圈规划 — elderly-care service circles")
+    sub = parser.add_subparsers(dest="command")
+    a = sub.add_parser("analyze", help="compute walking service circles, coverage and gap flags")
+    a.add_argument("--sample", action="store_true", help="use the bundled sample county (Rugao 如皋, partly generated)")
+    a.add_argument("--roads", type=Path, help="road network: .osm / .osm.pbf, or road lines (.shp/.gpkg/.geojson)")
+    a.add_argument("--townships", type=Path, help="township/street polygons with name (and elderly) columns")
+    a.add_argument("--facilities", type=Path, help="facility list (.csv/.xlsx)")
+    a.add_argument("--facilities-crs", default=None, help="CRS of the facility coordinates: EPSG:4326 (default), gcj02, or any EPSG code")
+    a.add_argument("--population", type=Path, help="elderly population: points (vector/table), a GeoTIFF, or a township table")
+    a.add_argument("--population-share", type=float, default=None, help="share of elderly when the raster holds total population")
+    a.add_argument("--communities", type=Path, help="communities/villages (points or polygons) with a kind 社区/村")
+    a.add_argument("--profile", default=None, help="standard profile name (nantong-2014, changzhou-2014, changzhou-2025, national-2025) or a .toml/.json file")
+    a.add_argument("--minutes", type=_minutes, default=(5.0, 10.0, 15.0), help="minutes bands, e.g. 5,10,15")
+    a.add_argument("--speed-kmh", type=float, default=3.6, help="elderly walking speed in km/h (default 3.6 = 1.0 m/s)")
+    a.add_argument("--buffer-m", type=float, default=50.0, help="street-side depth of the circles in metres (default 50)")
+    a.add_argument("--no-facility-circles", action="store_true", help="skip the per-facility circle layer")
+    a.add_argument("--out", type=Path, required=True, help="output folder")
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+class StderrProgress(Feedback):
+    """A progress bar on stderr: redrawn in place on a terminal, one line per step otherwise."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        super().__init__()
+        self._quiet = quiet
+        self._tty = sys.stderr.isatty()
+        self._last_step: str | None = None
+        self._t0 = time.perf_counter()
+
+    def on_progress(self, fraction: float, step: str) -> None:
+        if self._quiet:
+            return
+        if self._tty:
+            filled = int(fraction * 30)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction * 100:3.0f}% {step:<40.40}")
+            if fraction >= 1.0:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif step != self._last_step:
+            sys.stderr.write(f"{fraction * 100:3.0f}% {step} ({time.perf_counter() - self._t0:.1f} s)\n")
+        self._last_step = step
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from layers.errors import InputError
+    from projects.inputs import DataSources, load_inputs, sample_info
+    from projects.outputs import write_analysis
+    from projects.profiles import DEFAULT_PROFILE, load_profile
+    from spatial.analysis import AnalysisParams, run_analysis
+
+    if args.sample:
+        info = sample_info()
+        sources = info.sources
+        profile_name = args.profile or info.profile
+        if args.population:
+            raise InputError("--sample brings its own layers; give --roads/--townships/--facilities instead to use your own")
+    else:
+        missing = [f"--{n}" for n in ("roads", "townships", "facilities") if getattr(args, n) is None]
+        if missing:
+            raise InputError(f"missing {', '.join(missing)} (or use --sample for the bundled sample)")
+        sources = DataSources(
+            roads=args.roads, townships=args.townships, facilities=args.facilities, population=args.population,
+            communities=args.communities, facilities_crs=args.facilities_crs or "EPSG:4326",
+            population_share=args.population_share,
+        )
+        profile_name = args.profile or DEFAULT_PROFILE
+    if args.sample and args.facilities_crs:
+        raise InputError("--facilities-crs applies to your own --facilities file, not to --sample")
+    profile = load_profile(profile_name)
+    try:
+        params = AnalysisParams(profile=profile, minutes=args.minutes, speed_kmh=args.speed_kmh, buffer_m=args.buffer_m)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    fb = StderrProgress(quiet=args.quiet)
+    inputs = load_inputs(sources, feedback=fb)
+    result = run_analysis(inputs, params, feedback=fb, facility_circles=not args.no_facility_circles)
+    paths = write_analysis(result, args.out)
+    cov = result.coverage_frame()
+    flagged = cov[cov["flags"] != ""]
+    print(f"{len(cov['township'].unique())} townships x {len(cov['type'].unique())} facility types; "
+          f"{len(flagged)} rows with flags; profile {profile.name}; {params.speed_kmh:g} km/h, bands {','.join(f'{m:g}' for m in params.minutes)} min")
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for name, p in paths.items():
+        print(f"{name}: {p}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    from layers.errors import AnalysisCancelled, InputError
+
+    try:
+        if args.command == "analyze":
+            return _analyze(args)
+    except InputError as exc:
+        print(f"carecircle: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (AnalysisCancelled, KeyboardInterrupt):
+        print("carecircle: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    parser.print_help()
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

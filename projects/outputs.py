@@ -1,0 +1,69 @@
+"""Writing an analysis result to a folder: coverage.csv, indicators.csv, isochrones.gpkg, gaps.gpkg."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.analysis import AnalysisResult
+from spatial.indicators import FACILITY_TYPES
+
+
+def write_csv_bom(frame: pd.DataFrame, path: Path) -> Path:
+    """CSV in UTF-8 with a BOM (so Excel opens Chinese text correctly), written atomically."""
+    _atomic(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"))
+    return path
+
+
+def write_gpkg_layers(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
+    """A GeoPackage with one layer per entry, written atomically (a temporary file, then rename)."""
+
+    def write(tmp: Path) -> None:
+        for name, frame in layers.items():
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", promote_to_multi=True,
+                          geometry_type="MultiPolygon" if frame.empty else None)
+
+    _atomic(path, write)
+    return path
+
+
+def _atomic(path: Path, write) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers (GDAL) want to create the file themselves
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
+    """Write every output of ``result`` into ``out_dir``; returns the written paths by name."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "coverage": write_csv_bom(result.coverage_frame(), out_dir / "coverage.csv"),
+        "indicators": write_csv_bom(result.indicators_frame(), out_dir / "indicators.csv"),
+        "islands": write_csv_bom(result.islands, out_dir / "islands.csv"),
+    }
+    iso_layers = {}
+    for t in FACILITY_TYPES:
+        frame = result.isochrones[result.isochrones["type"] == t].reset_index(drop=True)
+        iso_layers[t] = gpd.GeoDataFrame(frame, geometry="geometry", crs=result.isochrones.crs)
+    if result.facility_circles is not None:
+        iso_layers["facility_circles"] = result.facility_circles
+    paths["isochrones"] = write_gpkg_layers(iso_layers, out_dir / "isochrones.gpkg")
+    paths["gaps"] = write_gpkg_layers({"gaps": result.gaps}, out_dir / "gaps.gpkg")
+    if result.warnings:
+        notes = out_dir / "warnings.txt"
+        _atomic(notes, lambda tmp: tmp.write_text("\n".join(result.warnings) + "\n", encoding="utf-8"))
+        paths["warnings"] = notes
+    return paths
