@@ -58,7 +58,9 @@ def test_analyze_explicit_files(ninghua_files, capsys):
         assert 0 <= row.elderly_covered <= row.elderly
     iso = gpd.read_file(out / "isochrones.gpkg", layer="day_care")
     assert iso.crs.to_epsg() == 4326 and sorted(iso["minutes"]) == [5.0, 10.0, 15.0]
-    assert iso.geometry.area.is_monotonic_increasing if list(iso["minutes"]) == [5.0, 10.0, 15.0] else True
+    areas = iso.sort_values("minutes").to_crs(32650).geometry.area.to_list()
+    assert areas[0] < areas[1] < areas[2]  # cumulative bands grow
+    assert 0.05e6 < areas[2] < 2.6e6  # 900 m of streets from one point: far less than the 2.5 km2 crow-flies disk
     circles = gpd.read_file(out / "isochrones.gpkg", layer="facility_circles")
     assert set(circles["name"]) == {"翠江日间照料中心", "县社会福利中心", "南大街长者食堂"}
     gaps = gpd.read_file(out / "gaps.gpkg", layer="gaps")

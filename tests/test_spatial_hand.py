@@ -149,3 +149,46 @@ def test_run_analysis_polygons_follow_streets(net):
     gaps = res.gaps.to_crs(CRS)
     g = gaps[gaps["type"] == "day_care"]
     assert g["elderly"].sum() == pytest.approx(160.0, rel=0.02)  # 60 on C-D beyond 240 m + 100 on the island
+
+
+def test_meal_point_gap_counts_unreached_urban_communities(net):
+    towns = gpd.GeoDataFrame({"name": ["T1", "T2"], "elderly": [100.0, 300.0]},
+                             geometry=[box(-50, -50, 120, 50), box(120, -50, 1200, 50)], crs=CRS)
+    communities = gpd.GeoDataFrame(
+        {"name": ["甲社区", "乙社区", "丙社区", "丁村"], "kind": ["urban", "urban", "urban", "village"]},
+        # 1: 20 + 60 + 50 = 130 m from the meal point -> reached; 2: on the island -> never; 3: 0 + 160 + 90 = 250 > 200
+        geometry=[Point(150, 20), Point(1050, 0), Point(290, 0), Point(1060, 0)], crs=CRS,
+    )
+    profile = StandardProfile(name="cz", coverage_minutes=2.0, meal_point_every_urban_community=True, day_care_every_township=True)
+    inputs = AnalysisInputs(network=net, townships=towns, facilities=_facilities([(50, 10)], ["meal_point"]), communities=communities)
+    model = CoverageModel(inputs, AnalysisParams(profile=profile, minutes=(1.0, 2.0), speed_kmh=6.0))
+    model.load_facilities(inputs.facilities)
+    figs = {(f.township, f.type): f for f in model.figures()}
+    t2 = figs["T2", "meal_point"]
+    assert (t2.urban_communities, t2.urban_communities_unreached) == (3, 2)
+    assert [(fl.name, fl.actual) for fl in t2.flags] == [("meal_point_gap", 2.0)]
+    assert [fl.name for fl in figs["T1", "day_care"].flags] == ["no_day_care", "day_care_coverage_low"]
+
+
+def test_raster_population_sums_per_township(net, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import Affine
+
+    from layers.population import read_population_raster
+
+    # 4 cells of 100 m along the street, 10 elderly per cell, one cell over the island
+    data = np.zeros((1, 1, 12), dtype="float32")
+    data[0, 0, [0, 1, 2, 10]] = 10.0
+    path = tmp_path / "pop.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=12, height=1, count=1, dtype="float32", crs=CRS,
+                       transform=Affine(100.0, 0.0, 0.0, 0.0, -100.0, 50.0), nodata=0) as dst:
+        dst.write(data)
+    pop = read_population_raster(path)
+    towns = gpd.GeoDataFrame({"name": ["T"]}, geometry=[box(-50, -50, 1200, 50)], crs=CRS)
+    inputs = AnalysisInputs(network=net, townships=towns, facilities=_facilities([(50, 10)], ["day_care"]), population=pop)
+    model = CoverageModel(inputs, AnalysisParams(profile=StandardProfile(name="t", coverage_minutes=2.0), minutes=(1.0, 2.0), speed_kmh=6.0))
+    model.load_facilities(inputs.facilities)
+    fig = {f.type: f for f in model.figures()}["day_care"]
+    # cell centres (50,0), (150,0), (250,0), (1050,0): walking 60, 60+50... -> 10 + 10 + 0 (250: 160+50=210>200) + island 0
+    assert fig.elderly == pytest.approx(40.0)
+    assert fig.elderly_covered == pytest.approx(20.0)

@@ -1,0 +1,191 @@
+"""Road lines for walking networks: OpenStreetMap (.osm XML, .osm.pbf) or the bureau's own line layers."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import osmium
+import pandas as pd
+import shapely
+
+from .errors import InputError
+from .tables import VECTOR_SUFFIXES, PathLikeStr, cell_text, find_column, read_vector
+
+#: Highways an elderly pedestrian may use (both directions).
+WALKABLE_HIGHWAYS = frozenset(
+    {
+        "footway",
+        "path",
+        "pedestrian",
+        "steps",
+        "living_street",
+        "residential",
+        "service",
+        "track",
+        "unclassified",
+        "road",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "cycleway",
+        "bridleway",
+        "corridor",
+    }
+)
+#: Highways walkable only when explicitly open to pedestrians (foot=yes/designated/permissive).
+FOOT_TAG_ONLY_HIGHWAYS = frozenset({"trunk", "trunk_link", "motorway", "motorway_link"})
+#: Never walkable, whatever the other tags say.
+NEVER_WALKABLE_HIGHWAYS = frozenset(
+    {"construction", "proposed", "abandoned", "platform", "raceway", "bus_guideway", "escape", "elevator"}
+)
+
+_FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
+_FOOT_FORBIDDEN = frozenset({"no", "private"})
+_ACCESS_FORBIDDEN = frozenset({"no", "private"})
+_OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".o5m")
+
+_HIGHWAY_ALIASES = ("highway", "道路等级", "等级", "type", "类型", "道路类型")
+_NAME_ALIASES = ("name", "名称", "道路名称", "路名")
+_LINE_TYPES = frozenset({"LineString", "MultiLineString"})
+_OUTPUT_COLUMNS = ["highway", "name", "geometry"]
+
+
+def is_walkable(tags: Mapping[str, str]) -> bool:
+    """True when an OSM way with these tags can be walked (undirected, for elderly pedestrians)."""
+    highway = (tags.get("highway") or "").strip().lower()
+    if not highway or highway in NEVER_WALKABLE_HIGHWAYS:
+        return False
+    foot = (tags.get("foot") or "").strip().lower()
+    if foot in _FOOT_FORBIDDEN:
+        return False
+    foot_allowed = foot in _FOOT_ALLOWED
+    if highway in FOOT_TAG_ONLY_HIGHWAYS:
+        return foot_allowed
+    if highway not in WALKABLE_HIGHWAYS:
+        return False
+    access = (tags.get("access") or "").strip().lower()
+    if access in _ACCESS_FORBIDDEN and not foot_allowed:
+        return False
+    area = (tags.get("area") or "").strip().lower()
+    return not (area == "yes" and highway != "pedestrian")
+
+
+def read_roads(path: PathLikeStr, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read walkable road lines as ``highway``, ``name``, ``geometry`` (LineStrings, CRS always set).
+
+    ``.osm``/``.osm.pbf``/``.pbf`` files are filtered with :func:`is_walkable` and returned in EPSG:4326,
+    one LineString per way (a way cut by the extract's edge keeps each piece with known nodes). Other vector
+    files keep all their lines and their own CRS; ``layer`` picks a layer in multi-layer files.
+    """
+    p = Path(path)
+    lowered = p.name.lower()
+    if lowered.endswith(_OSM_SUFFIXES):
+        return _read_osm_roads(p)
+    if p.suffix.lower() in VECTOR_SUFFIXES:
+        return _read_vector_roads(p, layer=layer)
+    raise InputError(
+        f"unknown road file type '{p.suffix}'; use OpenStreetMap .osm/.osm.pbf or a line layer "
+        "(.shp, .gpkg, .geojson)",
+        path=p,
+    )
+
+
+def _read_osm_roads(path: Path) -> gpd.GeoDataFrame:
+    if not path.is_file():
+        raise InputError(f"road file not found: {path}", path=path)
+    highways: list[str] = []
+    names: list[str | None] = []
+    coords: list[tuple[float, float]] = []
+    line_index: list[int] = []
+    try:
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.KeyFilter("highway"))
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        )
+        for way in processor:
+            tags = {tag.k: tag.v for tag in way.tags}
+            if not is_walkable(tags):
+                continue
+            for run in _located_runs(way.nodes):
+                line_index.extend([len(highways)] * len(run))
+                coords.extend(run)
+                highways.append(tags["highway"].strip().lower())
+                names.append(tags.get("name") or tags.get("name:zh") or None)
+    except RuntimeError as exc:
+        raise InputError(f"cannot read as an OpenStreetMap file: {_first_line(exc)}", path=path) from exc
+    if not highways:
+        raise InputError("the OpenStreetMap file contains no walkable roads (highway=* ways)", path=path)
+    lines = shapely.linestrings(np.asarray(coords, dtype=float), indices=np.asarray(line_index))
+    return _frame(highways, names, lines, crs="EPSG:4326")
+
+
+def _located_runs(nodes: Iterable[Any]) -> Iterator[list[tuple[float, float]]]:
+    """Consecutive node coordinates with known locations, duplicates removed; runs of < 2 points dropped."""
+    run: list[tuple[float, float]] = []
+    for node in nodes:
+        location = node.location
+        if location.valid():
+            xy = (location.lon, location.lat)
+            if not run or run[-1] != xy:
+                run.append(xy)
+        else:
+            if len(run) >= 2:
+                yield run
+            run = []
+    if len(run) >= 2:
+        yield run
+
+
+def _read_vector_roads(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
+    gdf = read_vector(path, layer=layer, what="road", geometry_types=_LINE_TYPES)
+    geometry = gdf.geometry
+    present = ~(geometry.isna() | geometry.is_empty)
+    _check_lines(gdf, present=present.to_numpy(), path=path)
+    headers = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    highway_col = find_column(headers, _HIGHWAY_ALIASES, path=path, what="road class", required=False)
+    name_col = find_column(headers, _NAME_ALIASES, path=path, what="road name", required=False)
+    kept = gdf.loc[present.to_numpy()]
+    parts = shapely.get_parts(shapely.force_2d(kept.geometry.to_numpy()), return_index=True)
+    lines, source = parts
+    highway_values = kept[highway_col].to_numpy() if highway_col else np.full(len(kept), None, dtype=object)
+    name_values = kept[name_col].to_numpy() if name_col else np.full(len(kept), None, dtype=object)
+    good = (shapely.length(lines) > 0) & (shapely.get_num_coordinates(lines) >= 2)
+    lines, source = lines[good], source[good]
+    if len(lines) == 0:
+        raise InputError("the road layer has no usable lines (all empty or zero length)", path=path)
+    highways = [cell_text(highway_values[i]) for i in source]
+    names = [cell_text(name_values[i]) for i in source]
+    return _frame(highways, names, lines, crs=gdf.crs)
+
+
+def _check_lines(gdf: gpd.GeoDataFrame, *, present: np.ndarray, path: Path) -> None:
+    types = gdf.geometry.geom_type.to_numpy()
+    for i, (geom_type, is_present) in enumerate(zip(types, present)):
+        if is_present and geom_type not in _LINE_TYPES:
+            raise InputError(
+                f"the road layer must contain lines, but feature {i + 1} is a {geom_type}", path=path, row=i + 1
+            )
+
+
+def _frame(highways: list[Any], names: list[Any], lines: Any, *, crs: Any) -> gpd.GeoDataFrame:
+    data = {
+        "highway": pd.Series(highways, dtype=object),
+        "name": pd.Series(names, dtype=object),
+    }
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(lines, crs=crs), crs=crs)[_OUTPUT_COLUMNS]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+__all__ = ["FOOT_TAG_ONLY_HIGHWAYS", "NEVER_WALKABLE_HIGHWAYS", "WALKABLE_HIGHWAYS", "is_walkable", "read_roads"]

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up CareCircle on Debian/Ubuntu with Python 3.11: system packages (CJK fonts, Qt's libraries, Xvfb,
+# poppler) when run as root, then a virtual environment in .venv with the app installed (editable).
+#   bash tools/setup.sh          # the app
+#   bash tools/setup.sh --test   # the app and the test tools
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test]"
+
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  need=""
+  for p in fonts-noto-cjk libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 \
+           libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
+           libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 xvfb poppler-utils; do
+    dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+  done
+  if [ -n "$need" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+  fi
+fi
+
+py=$(command -v python3.11 || command -v python3)
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".${extras}"
