@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from layers.crs import WGS84, require_crs
 from layers.errors import InputError
 
-from .coverage import Demand, build_demand, covered_by_township, locate_in_polygons, points_covered
+from .coverage import Demand, PolygonLocator, build_demand, covered_by_township, locate_in_polygons, points_covered
 from .feedback import Feedback
 from .indicators import FACILITY_TYPES, StandardProfile, TownshipTypeFigures, flags_for
 from .isochrones import (
@@ -108,7 +108,7 @@ class ServiceCircles:
     def __init__(self, net: WalkNetwork, *, max_m: float, township_polygons: NDArray[np.object_]) -> None:
         self.net = net
         self.max_m = float(max_m)
-        self._town_polys = township_polygons
+        self._towns = PolygonLocator(township_polygons)
         self.facilities: dict[str, FacilityState] = {}
         self._fields: dict[str, DistanceField] = {}
 
@@ -125,21 +125,46 @@ class ServiceCircles:
         nursing_beds: int = 0,
         status: str = "existing",
     ) -> FacilityState:
-        """Add or replace one facility and compute its reach."""
-        if type not in FACILITY_TYPES:
-            raise ValueError(f"unknown facility type {type!r}")
-        old = self.facilities.get(fid)
-        snap = snap_points(self.net, x=np.array([x]), y=np.array([y]))
-        reach = reach_from(
-            self.net, edge=int(snap.edge[0]), offset_m=float(snap.offset_m[0]), access_m=float(snap.access_m[0]), max_m=self.max_m
-        )
-        town = int(locate_in_polygons(np.array([x]), np.array([y]), self._town_polys)[0])
-        state = FacilityState(fid, name, type, int(beds), int(nursing_beds), status, float(x), float(y), town, reach)
-        self.facilities[fid] = state
-        self._invalidate(type)
-        if old is not None:
-            self._invalidate(old.type)
+        """Add or replace (move) one facility and compute its reach; the others are untouched."""
+        (state,) = self.set_many([fid], x=[x], y=[y], type=[type], name=[name], beds=[beds],
+                                 nursing_beds=[nursing_beds], status=[status])
         return state
+
+    def set_many(
+        self,
+        fids: Sequence[str],
+        *,
+        x: Sequence[float],
+        y: Sequence[float],
+        type: Sequence[str],
+        name: Sequence[str],
+        beds: Sequence[int],
+        nursing_beds: Sequence[int],
+        status: Sequence[str],
+        feedback: Feedback | None = None,
+    ) -> list[FacilityState]:
+        """Add or replace several facilities (snapped and located in one batch)."""
+        bad = sorted({t for t in type if t not in FACILITY_TYPES})
+        if bad:
+            raise ValueError(f"unknown facility type {bad[0]!r}")
+        xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        snap = snap_points(self.net, x=xs, y=ys)
+        towns = self._towns.locate(xs, ys)
+        out = []
+        for i, fid in enumerate(fids):
+            if feedback is not None and i % 10 == 0:
+                feedback.progress(i / len(fids), "walking circles")
+            reach = reach_from(self.net, edge=int(snap.edge[i]), offset_m=float(snap.offset_m[i]),
+                               access_m=float(snap.access_m[i]), max_m=self.max_m)
+            old = self.facilities.get(fid)
+            if old is not None:
+                self._invalidate(old.type)
+            state = FacilityState(fid, str(name[i]), type[i], int(beds[i]), int(nursing_beds[i]), str(status[i]),
+                                  float(xs[i]), float(ys[i]), int(towns[i]), reach)
+            self.facilities[fid] = state
+            self._invalidate(state.type)
+            out.append(state)
+        return out
 
     def update_attributes(self, fid: str, **attrs: object) -> FacilityState:
         """Change attributes that do not move the facility (name, beds, status, type)."""
@@ -268,14 +293,11 @@ class CoverageModel:
     def load_facilities(self, facilities: gpd.GeoDataFrame, *, feedback: Feedback | None = None) -> None:
         require_crs(facilities, what="facility layer")
         pts = facilities.geometry.to_crs(self.net.crs)
-        n = len(facilities)
-        for i, (row, x, y) in enumerate(zip(facilities.itertuples(index=False), pts.x, pts.y)):
-            if feedback is not None and (i % 10 == 0):
-                feedback.progress(i / max(n, 1), "walking circles")
-            self.circles.set_facility(
-                str(row.fid), x=float(x), y=float(y), type=row.type, name=str(row.name),
-                beds=int(row.beds), nursing_beds=int(row.nursing_beds), status=str(row.status),
-            )
+        self.circles.set_many(
+            [str(f) for f in facilities["fid"]], x=pts.x.to_numpy(), y=pts.y.to_numpy(),
+            type=list(facilities["type"]), name=list(facilities["name"]), beds=list(facilities["beds"]),
+            nursing_beds=list(facilities["nursing_beds"]), status=list(facilities["status"]), feedback=feedback,
+        )
 
     # -- results ---------------------------------------------------------------------------------
     def figures(self) -> list[TownshipTypeFigures]:
@@ -359,7 +381,7 @@ class CoverageModel:
         x, y, w, t = (np.concatenate(a) for a in (xs, ys, ws, ts))
         samples = Samples(x, y, np.zeros(x.size, np.uint8))
         (area,) = band_polygons(samples, n_bands=1, buffer_m=max(self.params.buffer_m, self.params.gap_cell_m),
-                                cell_m=self.params.gap_cell_m, simplify_m=0.0)
+                                cell_m=self.params.gap_cell_m)
         rows = []
         for ti, poly in enumerate(self.township_polys):
             piece = shapely.intersection(area, poly)

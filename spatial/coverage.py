@@ -43,19 +43,29 @@ class Demand:
         return int(self.township_total.shape[0])
 
 
+class PolygonLocator:
+    """Finds the polygon containing points (first match by row order; ``-1`` when none does)."""
+
+    def __init__(self, polygons: NDArray[np.object_]) -> None:
+        self._n = len(polygons)
+        self._tree = shapely.STRtree(polygons) if self._n else None
+
+    def locate(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:
+        out = np.full(np.asarray(x).shape[0], -1, dtype=np.int64)
+        if out.size == 0 or self._tree is None:
+            return out
+        pts, polys = self._tree.query(shapely.points(x, y), predicate="intersects")
+        order = np.lexsort((polys, pts))
+        pts, polys = pts[order], polys[order]
+        first = np.ones(pts.size, dtype=bool)
+        first[1:] = pts[1:] != pts[:-1]
+        out[pts[first]] = polys[first]
+        return out
+
+
 def locate_in_polygons(x: NDArray[np.float64], y: NDArray[np.float64], polygons: NDArray[np.object_]) -> NDArray[np.int64]:
     """Index of the polygon containing each point (first match), ``-1`` when none does."""
-    out = np.full(np.asarray(x).shape[0], -1, dtype=np.int64)
-    if out.size == 0 or len(polygons) == 0:
-        return out
-    tree = shapely.STRtree(polygons)
-    pts, polys = tree.query(shapely.points(x, y), predicate="intersects")
-    order = np.lexsort((polys, pts))
-    pts, polys = pts[order], polys[order]
-    first = np.ones(pts.size, dtype=bool)
-    first[1:] = pts[1:] != pts[:-1]
-    out[pts[first]] = polys[first]
-    return out
+    return PolygonLocator(polygons).locate(x, y)
 
 
 def build_demand(

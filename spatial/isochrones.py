@@ -49,6 +49,10 @@ class Reach:
     max_m: float
 
 
+#: above this expected share of all nodes inside the search disk, search the whole graph instead
+_LOCAL_SHARE_MAX = 0.2
+
+
 def reach_from(net: WalkNetwork, *, edge: int, offset_m: float, access_m: float, max_m: float) -> Reach:
     """Bounded single-source search from a point on an edge (exact; see module docstring)."""
     budget = max_m - access_m
@@ -61,6 +65,13 @@ def reach_from(net: WalkNetwork, *, edge: int, offset_m: float, access_m: float,
     ends = [(n, d) for n, d in ends if d <= budget]
     if not ends:
         return empty
+    offsets = np.array([d for _, d in ends])
+    if np.pi * budget * budget * net.node_density_per_m2 > _LOCAL_SHARE_MAX * net.n_nodes:
+        # the disk holds much of the network: searching the whole graph is cheaper than cutting it out
+        dist = csgraph.dijkstra(net.csr, directed=True, indices=[n for n, _ in ends], limit=budget)
+        total = np.min(dist + offsets[:, None], axis=0)
+        cand = np.nonzero(total <= budget)[0]
+        return Reach(cand, total[cand] + access_m, int(edge), float(offset_m), float(access_m), float(max_m))
     sx, sy = net.edge_point(edge, offset_m)
     cand = np.asarray(net.kdtree.query_ball_point((float(sx), float(sy)), r=budget + 1e-6), dtype=np.int64)
     cand.sort()
@@ -68,7 +79,7 @@ def reach_from(net: WalkNetwork, *, edge: int, offset_m: float, access_m: float,
     sub = net.csr[cand][:, cand]
     local = np.searchsorted(cand, [n for n, _ in ends])
     dist = csgraph.dijkstra(sub, directed=True, indices=local, limit=budget)
-    total = np.min(dist + np.array([d for _, d in ends])[:, None], axis=0)
+    total = np.min(dist + offsets[:, None], axis=0)
     keep = total <= budget
     return Reach(cand[keep], total[keep] + access_m, int(edge), float(offset_m), float(access_m), float(max_m))
 
@@ -172,25 +183,34 @@ def sample_bands(net: WalkNetwork, field: DistanceField, *, limits_m: Sequence[f
     if sel.size == 0:
         return Samples(np.zeros(0), np.zeros(0), np.zeros(0, np.uint8))
     L = net.length_m[sel]
+    du_s, dv_s = du[sel], dv[sel]
     counts = np.ceil(L / step_m).astype(np.int64) + 1
-    edge = np.repeat(sel, counts)
+    j = np.repeat(np.arange(sel.size), counts)  # index into ``sel`` of every sample
     start = np.repeat(np.cumsum(counts) - counts, counts)
-    pos = (np.arange(edge.size) - start) / np.repeat(counts - 1, counts) * np.repeat(L, counts)
+    pos = (np.arange(j.size) - start) * (L / (counts - 1))[j]
     # the exact cut points of partial edges, so the polygon ends where the limit falls
-    cuts_e, cuts_o = [], []
+    cut_j, cut_o = [j], [pos]
     for lim in limits:
-        for dn, from_v in ((du[sel], False), (dv[sel], True)):
+        for dn, from_v in ((du_s, False), (dv_s, True)):
             rem = lim - dn
-            m = (rem > 0) & (rem < L)
-            cuts_e.append(sel[m])
-            cuts_o.append(L[m] - rem[m] if from_v else rem[m])
-    edge = np.concatenate([edge, *cuts_e])
-    pos = np.concatenate([pos, *cuts_o])
-    d = field.at(net, edge=edge, offset_m=pos)
+            m = np.nonzero((rem > 0) & (rem < L))[0]
+            cut_j.append(m)
+            cut_o.append(L[m] - rem[m] if from_v else rem[m])
+    j = np.concatenate(cut_j)
+    pos = np.concatenate(cut_o)
+    Lj = L[j]
+    d = np.minimum(du_s[j] + pos, dv_s[j] + (Lj - pos))
+    if field.src_edge.size:
+        on_src = np.isin(sel, field.src_edge)[j]
+        d[on_src] = field.at(net, edge=sel[j[on_src]], offset_m=pos[on_src])
     band = np.searchsorted(limits, d - 1e-9, side="left")
     ok = band < limits.size
-    x, y = net.edge_point(edge[ok], pos[ok])
-    return Samples(np.asarray(x), np.asarray(y), band[ok].astype(np.uint8))
+    j, t = j[ok], pos[ok] / Lj[ok]
+    ax, ay = net.x[net.u[sel]], net.y[net.u[sel]]
+    bx, by = net.x[net.v[sel]], net.y[net.v[sel]]
+    x = ax[j] + (bx - ax)[j] * t
+    y = ay[j] + (by - ay)[j] * t
+    return Samples(x, y, band[ok].astype(np.uint8))
 
 
 def band_polygons(
@@ -200,22 +220,19 @@ def band_polygons(
     buffer_m: float,
     cell_m: float,
     windows: Sequence[tuple[float, float, float, float]] | None = None,
-    simplify_m: float | None = None,
+    simplify_m: float = 0.0,
 ) -> list[shapely.Geometry]:
     """Cumulative band polygons (band ``k`` holds everything reached within limit ``k``) from samples.
 
     Rasterises in disjoint ``windows`` (metric bounds; by default one around all samples), so sparse
-    county-wide inputs cost only the areas they cover. ``simplify_m`` (default half a cell) smooths the
-    cell steps; 0 keeps the exact cell outlines (every sample then lies strictly inside)."""
+    county-wide inputs cost only the areas they cover. Outlines follow cell edges; ``simplify_m`` > 0 drops
+    vertices within that distance (Douglas-Peucker, topology kept)."""
     if samples.x.size == 0:
         return [shapely.MultiPolygon() for _ in range(n_bands)]
     pad = buffer_m + 2 * cell_m
     if windows is None:
         windows = [(samples.x.min(), samples.y.min(), samples.x.max(), samples.y.max())]
     parts: list[list[shapely.Geometry]] = [[] for _ in range(n_bands)]
-    r = int(np.ceil(buffer_m / cell_m))
-    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-    disk = (xx * xx + yy * yy) * cell_m * cell_m <= buffer_m * buffer_m + 1e-9
     for minx, miny, maxx, maxy in windows:
         inside = (samples.x >= minx) & (samples.x <= maxx) & (samples.y >= miny) & (samples.y <= maxy)
         if not inside.any():
@@ -228,19 +245,56 @@ def band_polygons(
         col = ((samples.x[inside] - x0) / cell_m).astype(np.int64)
         row = ((y1 - samples.y[inside]) / cell_m).astype(np.int64)
         np.minimum.at(grid, (row, col), samples.band[inside])
-        grid = ndimage.grey_erosion(grid, footprint=disk, mode="constant", cval=255)
+        grid = disk_min_filter(grid, radius_cells=buffer_m / cell_m)
         transform = Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
         for k in range(n_bands):
             mask = grid <= k
-            if not mask.any():
-                continue
-            polys = [shapely.geometry.shape(g) for g, _ in rio_features.shapes(mask.view(np.uint8), mask=mask, transform=transform)]
-            parts[k].extend(polys)
+            if mask.any():
+                # windows are disjoint and 4-connected regions never overlap: no union needed
+                shapes = rio_features.shapes(mask.view(np.uint8), mask=mask, transform=transform)
+                parts[k].extend(_polygons_from_shapes(g for g, _ in shapes))
     out = []
     for k in range(n_bands):
-        geom = shapely.union_all(parts[k]) if parts[k] else shapely.MultiPolygon()
-        tol = cell_m * 0.5 if simplify_m is None else simplify_m
-        out.append(shapely.simplify(geom, tol, preserve_topology=True) if tol > 0 else geom)
+        geom = shapely.multipolygons(parts[k]) if parts[k] else shapely.MultiPolygon()
+        out.append(shapely.simplify(geom, simplify_m, preserve_topology=True) if simplify_m > 0 else geom)
+    return out
+
+
+def _polygons_from_shapes(shapes: Iterable[dict]) -> list[shapely.Geometry]:
+    """Polygons from GeoJSON-like polygon mappings, built in bulk (rings vectorised)."""
+    coords: list = []
+    sizes: list[int] = []
+    poly_of_ring: list[int] = []
+    for i, g in enumerate(shapes):
+        for ring in g["coordinates"]:
+            coords.extend(ring)
+            sizes.append(len(ring))
+            poly_of_ring.append(i)
+    if not sizes:
+        return []
+    rings = shapely.linearrings(np.asarray(coords, dtype=float), indices=np.repeat(np.arange(len(sizes)), sizes))
+    return list(shapely.polygons(rings, indices=np.asarray(poly_of_ring)))
+
+
+def disk_min_filter(grid: NDArray[np.uint8], *, radius_cells: float) -> NDArray[np.uint8]:
+    """Minimum over a disk of ``radius_cells`` around every cell (grey erosion by a disk).
+
+    The lattice disk is the union of the rectangles ``[-w(dy), w(dy)] x [-dy, dy]`` with
+    ``w(dy) = floor(sqrt(r^2 - dy^2))``; each rectangle is two separable 1-D minimum filters, so the cost
+    does not grow with the disk's area."""
+    r = int(np.floor(radius_cells + 1e-9))
+    if r <= 0:
+        return grid.copy()
+    out = None
+    half_widths = {}
+    for dy in range(r + 1):
+        w = int(np.floor(np.sqrt(radius_cells * radius_cells - dy * dy) + 1e-9))
+        half_widths[w] = dy  # the tallest rectangle for each width
+    for w, dy in half_widths.items():
+        m = ndimage.minimum_filter1d(grid, size=2 * w + 1, axis=1, mode="constant", cval=255)
+        if dy:
+            m = ndimage.minimum_filter1d(m, size=2 * dy + 1, axis=0, mode="constant", cval=255)
+        out = m if out is None else np.minimum(out, m, out=out)
     return out
 
 
@@ -284,6 +338,10 @@ def reach_windows(net: WalkNetwork, reaches: Sequence[Reach], *, pad_m: float) -
     return merge_windows(np.asarray(boxes)) if boxes else []
 
 
+#: a merged circle layer is rasterised on at most about this many cells; beyond it the cell grows
+MAX_RASTER_CELLS = 4_000_000
+
+
 def circle_polygons(
     net: WalkNetwork,
     reaches: Sequence[Reach],
@@ -291,10 +349,16 @@ def circle_polygons(
     limits_m: Sequence[float],
     buffer_m: float = 50.0,
     cell_m: float = 10.0,
+    max_cells: int = MAX_RASTER_CELLS,
 ) -> list[shapely.Geometry]:
     """Street-following circle polygons (cumulative, one per limit, metric CRS) of the union of
-    ``reaches`` — one facility's circle when given one reach, a type's merged circle when given many."""
+    ``reaches`` — one facility's circle when given one reach, a type's merged circle when given many.
+
+    ``cell_m`` is the raster resolution; when the area to rasterise would exceed ``max_cells`` cells (a
+    county full of facilities) the cell grows just enough to stay within it."""
     field = DistanceField.from_reaches(net, reaches)
-    samples = sample_bands(net, field, limits_m=limits_m, step_m=cell_m * 0.5)
     windows = reach_windows(net, reaches, pad_m=buffer_m + cell_m)
-    return band_polygons(samples, n_bands=len(limits_m), buffer_m=buffer_m, cell_m=cell_m, windows=windows)
+    area = sum((w[2] - w[0]) * (w[3] - w[1]) for w in windows)
+    cell = max(cell_m, float(np.ceil(np.sqrt(area / max_cells) / 5.0) * 5.0)) if area > max_cells * cell_m**2 else cell_m
+    samples = sample_bands(net, field, limits_m=limits_m, step_m=cell)
+    return band_polygons(samples, n_bands=len(limits_m), buffer_m=buffer_m, cell_m=cell, windows=windows)

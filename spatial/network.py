@@ -72,6 +72,14 @@ class WalkNetwork:
         return m
 
     @cached_property
+    def node_density_per_m2(self) -> float:
+        """Nodes per square metre of the network's bounding box (a rough density for search planning)."""
+        if self.n_nodes < 2:
+            return 0.0
+        area = max((self.x.max() - self.x.min()) * (self.y.max() - self.y.min()), 1.0)
+        return self.n_nodes / area
+
+    @cached_property
     def kdtree(self) -> cKDTree:
         """KD-tree of node coordinates (for bounded local searches)."""
         return cKDTree(np.column_stack([self.x, self.y]))

@@ -35,8 +35,13 @@ def test_network_size_and_islands(net):
     assert int(net.component.max()) == 25  # 25 islands besides the main network
 
 
+@pytest.mark.parametrize("search", ["whole-graph", "local-disk"])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_reach_equals_networkx(net, seed):
+def test_reach_equals_networkx(net, seed, search, monkeypatch):
+    import spatial.isochrones
+
+    # force each of the two search strategies of reach_from
+    monkeypatch.setattr(spatial.isochrones, "_LOCAL_SHARE_MAX", 0.0 if search == "whole-graph" else float("inf"))
     rng = np.random.default_rng(seed)
     graph = net.graph
     minx, maxx = net.x.min(), net.x.max()
