@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-facility-circles", action="store_true", help="skip the per-facility circle layer")
     a.add_argument("--out", type=Path, required=True, help="output folder")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    g = sub.add_parser("gui", help="open the desktop app (default: the bundled sample)")
+    g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
+    g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
+    g.add_argument("--lang", choices=["zh", "en"], default="zh", help="UI language (default zh: Simplified Chinese)")
     return parser
 
 
@@ -124,8 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        args = parser.parse_args(["gui", *(argv or [])])
+    if args.command == "gui":
+        from .app import run_gui  # Qt is imported only here
+
+        return run_gui(args.project, screenshot=args.screenshot, lang=args.lang)
     from layers.errors import AnalysisCancelled, InputError
 
     try:

@@ -1,0 +1,122 @@
+"""Starting the desktop app: fonts that render Chinese, the main window, the optional screenshot mode."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.errors import InputError
+from projects.inputs import SampleInfo, sample_info
+
+from . import i18n
+
+#: fonts with Simplified Chinese glyphs, best first (Windows, macOS, Linux)
+CJK_FAMILIES = ("Microsoft YaHei", "Microsoft YaHei UI", "PingFang SC", "Noto Sans CJK SC", "Noto Sans SC",
+                "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "SimSun")
+
+
+def cjk_font_family() -> str | None:
+    """The first installed font family that has Chinese glyphs."""
+    families = set(QtGui.QFontDatabase.families())
+    for fam in CJK_FAMILIES:
+        if fam in families:
+            return fam
+    for fam in sorted(families):
+        if QtGui.QFontDatabase.WritingSystem.SimplifiedChinese in QtGui.QFontDatabase.writingSystems(fam):
+            return fam
+    return None
+
+
+def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("CareCircle")
+    app.setOrganizationName("CareCircle")
+    fam = cjk_font_family()
+    if fam:
+        font = QtGui.QFont(fam)
+        font.setPointSizeF(max(app.font().pointSizeF(), 9.5))
+        app.setFont(font)
+    return app
+
+
+def project_info(project: str | None) -> SampleInfo:
+    """The data set to open: the bundled sample, or a folder / ``.toml`` manifest of the same form."""
+    if project is None:
+        return sample_info()
+    p = Path(project)
+    if p.is_dir():
+        return sample_info(p)
+    if p.suffix.lower() == ".toml" and p.is_file():
+        return sample_info(p.parent) if p.name == "sample.toml" else _manifest(p)
+    raise InputError("cannot open this project; give a folder with sample.toml or a .toml manifest", path=p)
+
+
+def _manifest(path: Path) -> SampleInfo:
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp())
+    shutil.copy(path, tmp / "sample.toml")
+    info = sample_info(tmp)
+    return SampleInfo(info.title, info.profile, type(info.sources)(**{**info.sources.__dict__, "base_dir": path.parent}))
+
+
+def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang: str = "zh") -> int:
+    i18n.set_language(lang)
+    app = make_app()
+    from .main_window import MainWindow
+
+    try:
+        info = project_info(project)
+    except InputError as exc:
+        print(f"carecircle: error: {exc}", file=sys.stderr)
+        return 2
+    win = MainWindow()
+    win.show()
+    if screenshot is None:
+        win.open_sources(info)
+        code = app.exec()
+        _dispose(app, win)
+        return code
+    return _screenshot(app, win, info, Path(screenshot))
+
+
+def _screenshot(app: QtWidgets.QApplication, win, info: SampleInfo, out: Path) -> int:
+    """Open, run the analysis, save a picture of the whole window, exit."""
+    status = {"code": 1}
+
+    def failed(message: str) -> None:
+        print(f"carecircle: error: {message}", file=sys.stderr)
+        status["code"] = 2
+        app.quit()
+
+    def analysed() -> None:
+        win.canvas.refresh()
+        QtCore.QTimer.singleShot(300, shoot)
+
+    def shoot() -> None:
+        app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = win.grab().save(str(out))
+        status["code"] = 0 if ok else 1
+        if not ok:
+            print(f"carecircle: error: cannot write {out}", file=sys.stderr)
+        app.quit()
+
+    win.errorShown.connect(failed)
+    win.inputsLoaded.connect(win.run_analysis)
+    win.analysisFinished.connect(analysed)
+    win.open_sources(info)
+    app.exec()
+    _dispose(app, win)
+    return status["code"]
+
+
+def _dispose(app: QtWidgets.QApplication, win) -> None:
+    """Close the window and let Qt delete it before Python finalises (avoids teardown-order crashes)."""
+    win.wait_idle(30_000)
+    win.close()
+    win.deleteLater()
+    app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    app.processEvents()

@@ -1,0 +1,142 @@
+"""UI text: Simplified Chinese by default, English selectable. A small catalogue, one entry per key."""
+from __future__ import annotations
+
+_LANG = "zh"
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # window and menus
+    "app.title": ("CareCircle 养老服务圈规划", "CareCircle elder-service circle planner"),
+    "menu.file": ("文件(&F)", "&File"),
+    "menu.view": ("视图(&V)", "&View"),
+    "menu.analysis": ("分析(&A)", "&Analysis"),
+    "menu.language": ("语言(&L)", "&Language"),
+    "menu.help": ("帮助(&H)", "&Help"),
+    "action.open_sample": ("打开示例项目", "Open the sample project"),
+    "action.add_roads": ("添加道路网络…", "Add road network…"),
+    "action.add_townships": ("添加乡镇/街道边界…", "Add township boundaries…"),
+    "action.add_population": ("添加老年人口…", "Add elderly population…"),
+    "action.add_communities": ("添加社区/村…", "Add communities/villages…"),
+    "action.add_facilities": ("添加养老设施表…", "Add facility list…"),
+    "action.add_basemap": ("添加离线底图 (GeoTIFF)…", "Add offline basemap (GeoTIFF)…"),
+    "action.quit": ("退出", "Quit"),
+    "action.zoom_full": ("全图", "Zoom to full extent"),
+    "action.zoom_layer": ("缩放到图层", "Zoom to layer"),
+    "action.zoom_selection": ("缩放到所选", "Zoom to selection"),
+    "action.identify": ("识别要素", "Identify features"),
+    "action.pan": ("平移", "Pan"),
+    "action.attribute_table": ("属性表", "Attribute table"),
+    "action.run": ("运行分析", "Run analysis"),
+    "action.cancel": ("取消", "Cancel"),
+    "action.about": ("关于与数据来源", "About and data sources"),
+    "lang.zh": ("简体中文", "简体中文 (Chinese)"),
+    "lang.en": ("English", "English"),
+    # docks
+    "dock.layers": ("图层", "Layers"),
+    "dock.analysis": ("分析设置", "Analysis"),
+    "dock.results": ("覆盖与缺口", "Coverage and gaps"),
+    "dock.identify": ("要素属性", "Feature attributes"),
+    "layers.opacity": ("不透明度", "Opacity"),
+    "layers.up": ("上移", "Move up"),
+    "layers.down": ("下移", "Move down"),
+    "layers.legend": ("图例", "Legend"),
+    # layer titles
+    "layer.basemap": ("离线底图", "Offline basemap"),
+    "layer.coverage": ("覆盖率分级 (乡镇)", "Covered share (townships)"),
+    "layer.townships": ("乡镇/街道边界", "Township boundaries"),
+    "layer.circles": ("服务圈", "Service circles"),
+    "layer.gaps": ("服务缺口", "Gap areas"),
+    "layer.roads": ("步行道路网络", "Walking network"),
+    "layer.population": ("老年人口", "Elderly population"),
+    "layer.communities": ("社区/村", "Communities/villages"),
+    "layer.facilities": ("养老设施", "Facilities"),
+    # facility types and statuses
+    "type.day_care": ("日间照料中心", "Day-care centre"),
+    "type.nursing_home": ("养老机构", "Nursing home"),
+    "type.meal_point": ("助餐点", "Meal point"),
+    "status.existing": ("现状", "existing"),
+    "status.planned": ("规划", "planned"),
+    "status.to_close": ("拟关闭", "to close"),
+    "kind.urban": ("社区", "urban community"),
+    "kind.village": ("村", "village"),
+    # analysis panel
+    "analysis.profile": ("规划标准", "Standard profile"),
+    "analysis.minutes": ("时间圈 (分钟)", "Bands (minutes)"),
+    "analysis.speed": ("步行速度", "Walking speed"),
+    "analysis.speed_kmh": ("km/h", "km/h"),
+    "analysis.choropleth": ("分级显示设施类型", "Choropleth facility type"),
+    "speed.slow": ("体弱老人 0.7 m/s", "Frail 0.7 m/s"),
+    "speed.default": ("一般老人 1.0 m/s", "Typical 1.0 m/s"),
+    "speed.fast": ("健康老人 1.2 m/s", "Fit 1.2 m/s"),
+    "speed.custom": ("自定义", "Custom"),
+    "analysis.running": ("正在分析…", "Analysing…"),
+    "analysis.loading": ("正在加载…", "Loading…"),
+    "analysis.done": ("分析完成", "Analysis finished"),
+    "analysis.cancelled": ("分析已取消", "Analysis cancelled"),
+    "analysis.need_inputs": ("请先加载道路、乡镇和设施图层", "Load roads, townships and facilities first"),
+    # results table
+    "col.township": ("乡镇/街道", "Township"),
+    "col.type": ("设施类型", "Facility type"),
+    "col.elderly": ("老年人口", "Elderly"),
+    "col.elderly_covered": ("覆盖老人", "Covered"),
+    "col.covered_share": ("覆盖率", "Covered share"),
+    "col.facilities": ("设施数", "Facilities"),
+    "col.beds": ("床位数", "Beds"),
+    "col.nursing_beds": ("护理型床位", "Nursing beds"),
+    "col.beds_per_1000": ("每千老人床位", "Beds per 1,000"),
+    "col.nursing_share": ("护理型占比", "Nursing share"),
+    "col.flags": ("未达标项", "Flags"),
+    "flag.no_day_care": ("无日间照料中心", "no day-care centre"),
+    "flag.day_care_coverage_low": ("日照覆盖率不足", "day-care coverage low"),
+    "flag.beds_per_1000_low": ("千人床位不足", "beds per 1,000 low"),
+    "flag.nursing_share_low": ("护理型床位占比不足", "nursing-bed share low"),
+    "flag.meal_point_gap": ("社区助餐缺口", "meal-point gap"),
+    # status bar and dialogs
+    "status.coords": ("经度 {lon:.5f}  纬度 {lat:.5f}  比例尺 1:{scale:,.0f}", "lon {lon:.5f}  lat {lat:.5f}  scale 1:{scale:,.0f}"),
+    "error.title": ("无法加载数据", "Cannot load data"),
+    "error.analysis": ("分析失败", "Analysis failed"),
+    "identify.none": ("此处没有要素", "No feature here"),
+    "identify.field": ("字段", "Field"),
+    "identify.value": ("值", "Value"),
+    "results.filter": ("筛选乡镇/街道…", "Filter townships…"),
+    "results.all_types": ("全部设施类型", "All facility types"),
+    "attr.count": ("共 {n:,} 个要素", "{n:,} features"),
+    "sample.note": (
+        "示例数据：县界、乡镇名称和2020年普查老年人口总数为真实数据；乡镇划分、道路、村社区和设施为生成数据。",
+        "Sample data: county outline, township names and the 2020 census elderly total are real; the township "
+        "partition, roads, villages/communities and facilities are generated.",
+    ),
+    "about.text": (
+        "CareCircle 养老服务圈规划\n\n按老年人步行速度在道路网络上计算5/10/15分钟服务圈，统计各乡镇/街道覆盖情况、"
+        "未达标指标与服务缺口。完全离线运行。\n\n",
+        "CareCircle elder-service circle planner\n\nWalking service circles (5/10/15 min at an elderly walking speed) "
+        "on the road network, coverage per township, missed targets and gaps. Runs fully offline.\n\n",
+    ),
+    "legend.existing": ("现状", "existing"),
+    "legend.planned": ("规划 (空心)", "planned (hollow)"),
+    "legend.band": ("{m:g} 分钟", "{m:g} min"),
+    "legend.share": ("覆盖率 {lo:.0%}–{hi:.0%}", "covered {lo:.0%}–{hi:.0%}"),
+    "legend.gap": ("服务缺口", "gap area"),
+    "legend.roads_major": ("主要道路", "major roads"),
+    "legend.roads_minor": ("其他道路", "other roads"),
+}
+
+
+def set_language(lang: str) -> None:
+    """Switch the UI language: ``zh`` (default) or ``en``."""
+    global _LANG
+    if lang not in ("zh", "en"):
+        raise ValueError(f"unsupported language {lang!r}")
+    _LANG = lang
+
+
+def language() -> str:
+    return _LANG
+
+
+def tr(key: str, **fmt: object) -> str:
+    """The text of ``key`` in the current language (the key itself when missing)."""
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        return key
+    text = entry[0] if _LANG == "zh" else entry[1]
+    return text.format(**fmt) if fmt else text

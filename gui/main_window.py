@@ -1,0 +1,391 @@
+"""The main window: map canvas in the middle, docks for layers, analysis, results and identify.
+
+Slots here only start work (in :class:`gui.worker.Task`) and pass results to the workspace model or to
+widgets; reading, analysis and geometry live in ``layers``, ``spatial`` and ``projects``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import shapely
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.communities import read_communities
+from layers.errors import InputError
+from layers.facilities import read_facilities
+from layers.roads import read_roads
+from layers.townships import read_townships
+from projects.inputs import DataSources, SampleInfo, load_inputs, read_population, sample_info
+from projects.profiles import load_profile
+from layers.basemap import RasterImage, read_basemap
+from projects.workspace import MapLayer, Workspace
+from spatial.analysis import AnalysisParams, run_analysis
+from spatial.network import build_network
+
+from . import i18n
+from .canvas import MapCanvas
+from .i18n import tr
+from .panels import AnalysisPanel, LayerPanel
+from .tables import AttributeTable, IdentifyPanel, ResultsTable
+from .worker import Task
+
+IDENTIFY_TOLERANCE_PX = 8
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    analysisFinished = QtCore.Signal()
+    inputsLoaded = QtCore.Signal()
+    errorShown = QtCore.Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.workspace = Workspace()
+        self.canvas = MapCanvas(self.workspace)
+        self.setCentralWidget(self.canvas)
+        self.layer_panel = LayerPanel(self.workspace)
+        self.analysis_panel = AnalysisPanel()
+        self.results = ResultsTable()
+        self.identify_panel = IdentifyPanel()
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        self._add_dock("dock.layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("dock.analysis", self.analysis_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("dock.identify", self.identify_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("dock.results", self.results, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.coords = QtWidgets.QLabel()
+        self.statusBar().addPermanentWidget(self.coords)
+        self.last_error_dialog: QtWidgets.QMessageBox | None = None
+        self.attribute_tables: list[AttributeTable] = []
+        self.task: Task | None = None
+        self.sample: SampleInfo | None = None
+        self._make_actions()
+        self._connect()
+        self.retranslate()
+        self.resize(1400, 900)
+
+    # -- construction -----------------------------------------------------------------------------
+    def _add_dock(self, key: str, widget: QtWidgets.QWidget, area: QtCore.Qt.DockWidgetArea) -> None:
+        dock = QtWidgets.QDockWidget(self)
+        dock.setObjectName(key)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+
+    def _make_actions(self) -> None:
+        self.actions_: dict[str, QtGui.QAction] = {}
+
+        def act(key: str, slot: Callable, shortcut: str | None = None) -> QtGui.QAction:
+            a = QtGui.QAction(self)
+            a.triggered.connect(slot)
+            if shortcut:
+                a.setShortcut(QtGui.QKeySequence(shortcut))
+            self.actions_[key] = a
+            return a
+
+        act("action.open_sample", self.open_sample)
+        for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
+            act(f"action.add_{kind}", lambda _=False, k=kind: self._ask_layer_file(k))
+        act("action.quit", self.close, "Ctrl+Q")
+        act("action.zoom_full", self.canvas.zoom_full, "Ctrl+0")
+        act("action.zoom_layer", self.zoom_to_current_layer)
+        act("action.zoom_selection", self.zoom_to_selection)
+        act("action.attribute_table", self.open_attribute_table)
+        act("action.run", self.run_analysis, "F5")
+        act("action.cancel", self.cancel_task, "Esc")
+        act("action.about", self.show_about)
+        self.lang_group = QtGui.QActionGroup(self)
+        for lang in ("zh", "en"):
+            a = act(f"lang.{lang}", lambda _=False, l=lang: self.set_language(l))
+            a.setCheckable(True)
+            a.setChecked(lang == i18n.language())
+            self.lang_group.addAction(a)
+        mb = self.menuBar()
+        self.menus = {k: mb.addMenu("") for k in ("menu.file", "menu.view", "menu.analysis", "menu.language", "menu.help")}
+        m = self.menus["menu.file"]
+        m.addAction(self.actions_["action.open_sample"])
+        m.addSeparator()
+        for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
+            m.addAction(self.actions_[f"action.add_{kind}"])
+        m.addSeparator()
+        m.addAction(self.actions_["action.quit"])
+        for k in ("action.zoom_full", "action.zoom_layer", "action.zoom_selection", "action.attribute_table"):
+            self.menus["menu.view"].addAction(self.actions_[k])
+        self.menus["menu.analysis"].addAction(self.actions_["action.run"])
+        self.menus["menu.analysis"].addAction(self.actions_["action.cancel"])
+        self.menus["menu.language"].addAction(self.actions_["lang.zh"])
+        self.menus["menu.language"].addAction(self.actions_["lang.en"])
+        self.menus["menu.help"].addAction(self.actions_["action.about"])
+        tb = self.addToolBar("main")
+        tb.setObjectName("main-toolbar")
+        for k in ("action.zoom_full", "action.zoom_layer", "action.attribute_table", "action.run"):
+            tb.addAction(self.actions_[k])
+
+    def _connect(self) -> None:
+        self.canvas.cursorMoved.connect(self._show_coords)
+        self.canvas.clicked.connect(self.identify_at)
+        self.analysis_panel.runRequested.connect(self.run_analysis)
+        self.analysis_panel.cancelRequested.connect(self.cancel_task)
+        self.analysis_panel.displayTypeChanged.connect(self.set_display_type)
+        self.results.townshipActivated.connect(self.zoom_to_township)
+        self.workspace.subscribe(lambda event, payload: self.canvas.refresh())
+
+    def retranslate(self) -> None:
+        title = tr("app.title")
+        self.setWindowTitle(f"{title} — {self.workspace.title}" if self.workspace.title else title)
+        for key, a in self.actions_.items():
+            a.setText(tr(key))
+        for key, menu in self.menus.items():
+            menu.setTitle(tr(key))
+        for key, dock in self.docks.items():
+            dock.setWindowTitle(tr(key))
+        self.layer_panel.retranslate()
+        self.analysis_panel.retranslate()
+        self.results.retranslate()
+
+    def set_language(self, lang: str) -> None:
+        i18n.set_language(lang)
+        self.actions_[f"lang.{lang}"].setChecked(True)
+        self.retranslate()
+
+    # -- errors -----------------------------------------------------------------------------------
+    def show_error(self, message: str, *, title_key: str = "error.title") -> None:
+        """A window-modal error dialog with one human line (never a traceback)."""
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr(title_key), message,
+                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        box.open()
+        self.last_error_dialog = box
+        self.statusBar().showMessage(message, 10000)
+        self.errorShown.emit(message)
+
+    # -- background work --------------------------------------------------------------------------
+    def _start(self, fn: Callable, *args, on_success: Callable, busy_text: str) -> Task | None:
+        if self.task is not None and self.task.isRunning():
+            self.statusBar().showMessage(tr("analysis.running"), 3000)
+            return None
+        task = Task(fn, *args, parent=self)
+        task.progress.connect(self.analysis_panel.show_progress)
+        task.succeeded.connect(on_success)
+        task.failed.connect(self._task_failed)
+        task.cancelled.connect(self._task_cancelled)
+        task.finished.connect(lambda: self.analysis_panel.set_busy(False))
+        self.task = task
+        self.analysis_panel.set_busy(True)
+        self.analysis_panel.status.setText(busy_text)
+        task.start()
+        return task
+
+    def cancel_task(self) -> None:
+        if self.task is not None and self.task.isRunning():
+            self.task.cancel()
+
+    def _task_failed(self, message: str) -> None:
+        self.show_error(message)
+
+    def _task_cancelled(self) -> None:
+        self.analysis_panel.status.setText(tr("analysis.cancelled"))
+
+    def wait_idle(self, timeout_ms: int = 120_000) -> bool:
+        """Block until the running task ends (for the --screenshot mode)."""
+        return self.task is None or self.task.wait(timeout_ms)
+
+    # -- loading ----------------------------------------------------------------------------------
+    def open_sample(self) -> None:
+        self.open_sources(sample_info())
+
+    def open_sources(self, info: SampleInfo) -> None:
+        self.sample = info
+        self._start(_load_all, info.sources, on_success=lambda inputs: self._inputs_loaded(inputs, info), busy_text=tr("analysis.loading"))
+
+    def _inputs_loaded(self, inputs, info: SampleInfo) -> None:
+        src = info.sources
+        sources = {k: src.resolve(getattr(src, k)) for k in ("roads", "townships", "facilities", "population", "communities")}
+        self.workspace.title = info.title
+        self.workspace.set_inputs(inputs, sources=sources)
+        idx = self.analysis_panel.profile.findText(info.profile)
+        if idx >= 0:
+            self.analysis_panel.profile.setCurrentIndex(idx)
+        self.canvas.zoom_full()
+        self.retranslate()
+        self.statusBar().showMessage(tr("sample.note"), 15000)
+        self.inputsLoaded.emit()
+
+    def _ask_layer_file(self, kind: str) -> None:
+        filters = {
+            "roads": "OSM / roads (*.osm *.pbf *.osm.pbf *.gpkg *.shp *.geojson *.json)",
+            "basemap": "GeoTIFF (*.tif *.tiff)",
+            "facilities": "Tables (*.csv *.xlsx)",
+            "population": "Population (*.gpkg *.shp *.geojson *.csv *.xlsx *.tif *.tiff)",
+        }
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, tr(f"action.add_{kind}"), "", filters.get(kind, "GIS (*.gpkg *.shp *.geojson *.json *.csv *.xlsx)"))
+        if path:
+            self.load_layer_file(kind, Path(path))
+
+    def load_layer_file(self, kind: str, path: Path, *, facilities_crs: str = "EPSG:4326") -> Task | None:
+        """Read one layer file off the GUI thread; on success it replaces that layer, on failure an error
+        dialog names the file and the problem and nothing loaded before changes."""
+        path = Path(path)
+        if kind == "roads":
+            return self._start(_read_network, path, on_success=lambda net: self.workspace.set_network(net, source=path), busy_text=tr("analysis.loading"))
+        if kind == "basemap":
+            return self._start(_read_basemap, path, self.workspace.crs, on_success=lambda img: self.workspace.put_layer(MapLayer("basemap", "basemap", raster=img, source=path)), busy_text=tr("analysis.loading"))
+        readers = {
+            "townships": lambda fb: read_townships(path),
+            "facilities": lambda fb: read_facilities(path, crs=facilities_crs),
+            "communities": lambda fb: read_communities(path),
+            "population": lambda fb: self._read_population(path),
+        }
+        return self._start(readers[kind], on_success=lambda frame: self._set_input(kind, frame, path), busy_text=tr("analysis.loading"))
+
+    def _read_population(self, path: Path):
+        towns = self.workspace.layer("townships")
+        if towns is None:
+            raise InputError("load the township boundaries before a population table", path=path)
+        new_towns, points = read_population(path, townships=towns.frame)
+        return ("table", new_towns) if points is None else ("points", points)
+
+    def _set_input(self, kind: str, frame, path: Path) -> None:
+        if kind == "population" and isinstance(frame, tuple):
+            form, frame = frame
+            if form == "table":
+                kind = "townships"
+        self.workspace.set_input_layer(kind, frame, source=path)
+        if self.canvas.view is None:
+            self.canvas.zoom_full()
+
+    # -- analysis ---------------------------------------------------------------------------------
+    def analysis_params(self) -> AnalysisParams:
+        p = self.analysis_panel
+        profile = load_profile(p.profile.currentText())
+        try:
+            return AnalysisParams(profile=profile, minutes=p.minutes_values(), speed_kmh=p.speed.value())
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+
+    def run_analysis(self) -> Task | None:
+        try:
+            inputs = self.workspace.analysis_inputs()
+            params = self.analysis_params()
+        except InputError as exc:
+            self.show_error(str(exc), title_key="error.analysis")
+            return None
+        return self._start(_run, inputs, params, on_success=self._analysis_done, busy_text=tr("analysis.running"))
+
+    def _analysis_done(self, result) -> None:
+        self.workspace.set_result(result)
+        self.layer_panel.minutes = result.params.minutes
+        self.layer_panel.rebuild()
+        self.results.set_results(result.coverage_frame(), result.indicators_frame())
+        self.analysis_panel.status.setText(tr("analysis.done"))
+        self.canvas.refresh()
+        self.analysisFinished.emit()
+
+    def set_display_type(self, type_: str) -> None:
+        self.canvas.renderer.display_type = type_
+        self.layer_panel.display_type = type_
+        self.layer_panel.rebuild()
+        self.canvas.refresh()
+
+    # -- navigation and identify ------------------------------------------------------------------
+    def zoom_to_township(self, name: str) -> None:
+        towns = self.workspace.layer("townships")
+        if towns is None:
+            return
+        sel = towns.frame[towns.frame["name"] == name]
+        if len(sel):
+            geom = sel.geometry.iloc[0]
+            self.canvas.set_highlight(geom)
+            self.canvas.zoom_to_bounds(tuple(geom.bounds), margin=0.08)
+
+    def zoom_to_current_layer(self) -> None:
+        lyr = self.workspace.layer(self.layer_panel.current_layer_id() or "")
+        if lyr is not None:
+            self.canvas.zoom_to_bounds(lyr.bounds)
+
+    def zoom_to_selection(self) -> None:
+        if self.canvas.highlight is not None:
+            self.canvas.zoom_to_bounds(tuple(self.canvas.highlight.buffer(200).bounds))
+
+    def identify_at(self, x: float, y: float) -> None:
+        if self.canvas.view is None:
+            return
+        hit = self.workspace.identify(x, y, tolerance_m=IDENTIFY_TOLERANCE_PX * self.canvas.view.m_per_px)
+        if hit is None:
+            self.identify_panel.clear()
+            self.canvas.set_highlight(None)
+            return
+        layer_id, index, record = hit
+        lyr = self.workspace.layer(layer_id)
+        self.identify_panel.show_feature(tr(f"layer.{lyr.kind}") + (f" · {record.get('name')}" if record.get("name") else ""), record)
+        geom = lyr.frame.geometry.loc[index]
+        if lyr.kind == "facilities" and self.workspace.result is not None and self.workspace.result.facility_circles is not None:
+            circles = self.workspace.result.facility_circles
+            mine = circles[circles["facility_id"] == record.get("fid")]
+            if len(mine):
+                geom = shapely.union_all([mine.to_crs(self.workspace.crs).geometry.iloc[-1], geom])
+        self.canvas.set_highlight(geom)
+
+    def open_attribute_table(self) -> AttributeTable | None:
+        lyr = self.workspace.layer(self.layer_panel.current_layer_id() or "")
+        if lyr is None or lyr.frame is None:
+            return None
+        table = AttributeTable(tr(f"layer.{lyr.kind}"), lyr.frame, parent=self)
+        table.featureActivated.connect(lambda index, lid=lyr.id: self._feature_activated(lid, index))
+        table.show()
+        self.attribute_tables.append(table)
+        return table
+
+    def _feature_activated(self, layer_id: str, index: object) -> None:
+        lyr = self.workspace.layer(layer_id)
+        if lyr is not None and index in lyr.frame.index:
+            geom = lyr.frame.geometry.loc[index]
+            self.canvas.set_highlight(geom)
+            self.canvas.zoom_to_bounds(tuple(geom.buffer(300).bounds))
+
+    def show_about(self) -> None:
+        QtWidgets.QMessageBox.about(self, tr("action.about"), tr("about.text") + tr("sample.note"))
+
+    def _show_coords(self, x: float, y: float) -> None:
+        if self.workspace.crs is None or self.canvas.view is None:
+            return
+        lon, lat = _to_wgs84(self.workspace.crs, x, y)
+        self.coords.setText(tr("status.coords", lon=lon, lat=lat, scale=self.canvas.view.scale_denominator()))
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        if self.task is not None and self.task.isRunning():
+            self.task.cancel()
+            self.task.wait(10_000)
+        super().closeEvent(event)
+
+
+# -- work functions run in the worker thread (no widgets here) -------------------------------------
+
+def _load_all(feedback, sources: DataSources):
+    return load_inputs(sources, feedback=feedback)
+
+
+def _run(feedback, inputs, params):
+    return run_analysis(inputs, params, feedback=feedback)
+
+
+def _read_network(feedback, path: Path):
+    feedback.progress(0.1, "reading roads")
+    roads = read_roads(path)
+    feedback.progress(0.6, "building the walking network")
+    return build_network(roads)
+
+
+def _read_basemap(feedback, path: Path, crs) -> RasterImage:
+    return read_basemap(path, crs=crs)
+
+
+_TRANSFORMERS: dict = {}
+
+
+def _to_wgs84(crs, x: float, y: float) -> tuple[float, float]:
+    from pyproj import Transformer
+
+    key = crs.to_wkt()
+    if key not in _TRANSFORMERS:
+        _TRANSFORMERS[key] = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return _TRANSFORMERS[key].transform(x, y)

@@ -1,0 +1,265 @@
+"""Dock panels: the layer list with legend, and the analysis settings. They only relay user actions
+to the workspace / main window and show the model's state."""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.styling import DEFAULT_STYLES, SHARE_CLASSES, band_style, facility_style
+from projects.profiles import available_profiles
+from projects.workspace import Workspace
+from spatial.indicators import FACILITY_TYPES
+
+from .i18n import tr
+from .render import brush_for, pen_for, qcolor, symbol_path
+
+SPEED_PRESETS = (("speed.slow", 2.52), ("speed.default", 3.6), ("speed.fast", 4.32))
+
+
+def legend_icon(kind: str, *, style=None, colour: str | None = None) -> QtGui.QIcon:
+    pm = QtGui.QPixmap(18, 18)
+    pm.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(pm)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    if kind == "symbol":
+        p.setPen(pen_for(style))
+        p.setBrush(brush_for(style))
+        p.drawPath(symbol_path(style.symbol, min(style.size_px, 14)).translated(9, 9))
+    elif kind == "line":
+        pen = pen_for(style)
+        pen.setWidthF(max(style.stroke_width_px, 1.5))
+        p.setPen(pen)
+        p.drawLine(2, 12, 16, 6)
+    else:  # fill
+        p.setPen(QtGui.QPen(qcolor(style.stroke if style is not None else "#555555"), 1))
+        p.setBrush(qcolor(colour) if colour else brush_for(style))
+        p.drawRect(2, 3, 14, 12)
+    p.end()
+    return QtGui.QIcon(pm)
+
+
+class LayerPanel(QtWidgets.QWidget):
+    """Layers top-most first, with visibility check boxes, order buttons, opacity and a legend."""
+
+    layerSelected = QtCore.Signal(str)
+
+    def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.display_type = "day_care"
+        self.minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setIconSize(QtCore.QSize(18, 18))
+        self.up = QtWidgets.QToolButton(arrowType=QtCore.Qt.ArrowType.UpArrow)
+        self.down = QtWidgets.QToolButton(arrowType=QtCore.Qt.ArrowType.DownArrow)
+        self.opacity = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity_label = QtWidgets.QLabel()
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.up)
+        row.addWidget(self.down)
+        row.addWidget(self.opacity_label)
+        row.addWidget(self.opacity, 1)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.tree, 1)
+        lay.addLayout(row)
+        self.tree.itemChanged.connect(self._item_changed)
+        self.tree.currentItemChanged.connect(self._current_changed)
+        self.up.clicked.connect(lambda: self._move(+1))
+        self.down.clicked.connect(lambda: self._move(-1))
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        workspace.subscribe(self._on_workspace)
+        self.retranslate()
+        self.rebuild()
+
+    def _on_workspace(self, event: str, payload: object) -> None:
+        if event in ("layers_changed", "layer_changed", "result_changed"):
+            self.rebuild()
+
+    def retranslate(self) -> None:
+        self.up.setToolTip(tr("layers.up"))
+        self.down.setToolTip(tr("layers.down"))
+        self.opacity_label.setText(tr("layers.opacity"))
+        self.rebuild()
+
+    def current_layer_id(self) -> str | None:
+        item = self.tree.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        return item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def rebuild(self) -> None:
+        current = self.current_layer_id()
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        for lyr in reversed(self.workspace.layers):
+            item = QtWidgets.QTreeWidgetItem([tr(f"layer.{lyr.kind}")])
+            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, lyr.id)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(0, QtCore.Qt.CheckState.Checked if lyr.visible else QtCore.Qt.CheckState.Unchecked)
+            for text, icon in self._legend(lyr.kind):
+                child = QtWidgets.QTreeWidgetItem([text])
+                child.setIcon(0, icon)
+                child.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
+                item.addChild(child)
+            self.tree.addTopLevelItem(item)
+            item.setExpanded(lyr.kind in ("facilities", "circles", "coverage", "gaps"))
+            if lyr.id == current:
+                self.tree.setCurrentItem(item)
+        self.tree.blockSignals(False)
+        self._sync_opacity()
+
+    def _legend(self, kind: str) -> list[tuple[str, QtGui.QIcon]]:
+        if kind == "facilities":
+            out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), legend_icon("symbol", style=facility_style(t, "existing"))) for t in FACILITY_TYPES]
+            out.append((tr("legend.planned"), legend_icon("symbol", style=facility_style("day_care", "planned"))))
+            return out
+        if kind == "circles":
+            n = len(self.minutes)
+            return [(tr(f"type.{self.display_type}") + " " + tr("legend.band", m=m), legend_icon("fill", style=band_style(self.display_type, i, n)))
+                    for i, m in enumerate(self.minutes)]
+        if kind == "coverage":
+            lows = [0.0] + [c[0] for c in SHARE_CLASSES[:-1]]
+            return [(tr("legend.share", lo=lo, hi=min(hi, 1.0)), legend_icon("fill", colour=col)) for lo, (hi, col) in zip(lows, SHARE_CLASSES)]
+        if kind == "gaps":
+            return [(tr("legend.gap") + " · " + tr(f"type.{self.display_type}"), legend_icon("fill", style=DEFAULT_STYLES.gaps))]
+        if kind == "roads":
+            rs = DEFAULT_STYLES.roads
+            return [(tr("legend.roads_major"), legend_icon("line", style=rs.major_style)), (tr("legend.roads_minor"), legend_icon("line", style=rs.middle_style))]
+        if kind == "communities":
+            return [(tr("kind.urban"), legend_icon("symbol", style=DEFAULT_STYLES.communities_urban)),
+                    (tr("kind.village"), legend_icon("symbol", style=DEFAULT_STYLES.communities_village))]
+        if kind == "townships":
+            return [(tr("layer.townships"), legend_icon("line", style=DEFAULT_STYLES.townships))]
+        return []
+
+    def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
+        layer_id = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
+        if layer_id is not None:
+            self.workspace.set_visible(layer_id, item.checkState(0) == QtCore.Qt.CheckState.Checked)
+
+    def _current_changed(self, *_: object) -> None:
+        self._sync_opacity()
+        lid = self.current_layer_id()
+        if lid is not None:
+            self.layerSelected.emit(lid)
+
+    def _sync_opacity(self) -> None:
+        lyr = self.workspace.layer(self.current_layer_id() or "")
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(int(round((lyr.opacity if lyr else 1.0) * 100)))
+        self.opacity.setEnabled(lyr is not None)
+        self.opacity.blockSignals(False)
+
+    def _opacity_changed(self, value: int) -> None:
+        lid = self.current_layer_id()
+        if lid is not None:
+            self.workspace.set_opacity(lid, value / 100.0)
+
+    def _move(self, direction: int) -> None:
+        lid = self.current_layer_id()
+        lyr = self.workspace.layer(lid or "")
+        if lyr is not None:
+            self.workspace.move_layer(lid, self.workspace.layers.index(lyr) + direction)
+
+    def set_checked(self, layer_id: str, visible: bool) -> None:
+        """Tick or untick a layer as a user would."""
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, QtCore.Qt.ItemDataRole.UserRole) == layer_id:
+                item.setCheckState(0, QtCore.Qt.CheckState.Checked if visible else QtCore.Qt.CheckState.Unchecked)
+
+
+class AnalysisPanel(QtWidgets.QWidget):
+    """Profile, minutes bands, walking speed, the facility type shown, Run / Cancel and progress."""
+
+    runRequested = QtCore.Signal()
+    cancelRequested = QtCore.Signal()
+    displayTypeChanged = QtCore.Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.profile = QtWidgets.QComboBox()
+        self.profile.addItems(available_profiles())
+        self.minutes = QtWidgets.QLineEdit("5,10,15")
+        self.minutes.setValidator(QtGui.QRegularExpressionValidator(QtCore.QRegularExpression(r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$")))
+        self.speed_preset = QtWidgets.QComboBox()
+        self.speed = QtWidgets.QDoubleSpinBox(decimals=2, minimum=0.5, maximum=8.0, singleStep=0.1, value=3.6)
+        self.display_type = QtWidgets.QComboBox()
+        self.run = QtWidgets.QPushButton()
+        self.cancel = QtWidgets.QPushButton()
+        self.cancel.setEnabled(False)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 100)
+        self.status = QtWidgets.QLabel()
+        self.status.setWordWrap(True)
+        self.form = QtWidgets.QFormLayout()
+        self.labels = {k: QtWidgets.QLabel() for k in ("analysis.profile", "analysis.minutes", "analysis.speed", "analysis.speed_kmh", "analysis.choropleth")}
+        self.form.addRow(self.labels["analysis.profile"], self.profile)
+        self.form.addRow(self.labels["analysis.minutes"], self.minutes)
+        self.form.addRow(self.labels["analysis.speed"], self.speed_preset)
+        self.form.addRow(self.labels["analysis.speed_kmh"], self.speed)
+        self.form.addRow(self.labels["analysis.choropleth"], self.display_type)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.run)
+        buttons.addWidget(self.cancel)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addLayout(self.form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addStretch(1)
+        self.run.clicked.connect(self.runRequested)
+        self.cancel.clicked.connect(self.cancelRequested)
+        self.speed_preset.currentIndexChanged.connect(self._preset_changed)
+        self.speed.valueChanged.connect(self._speed_changed)
+        self.display_type.currentIndexChanged.connect(lambda _: self.displayTypeChanged.emit(self.display_type.currentData()))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for key, label in self.labels.items():
+            label.setText(tr(key))
+        self.run.setText(tr("action.run"))
+        self.cancel.setText(tr("action.cancel"))
+        current_t = self.display_type.currentData() or "day_care"
+        self.display_type.blockSignals(True)
+        self.display_type.clear()
+        for t in FACILITY_TYPES:
+            self.display_type.addItem(tr(f"type.{t}"), t)
+        self.display_type.setCurrentIndex(FACILITY_TYPES.index(current_t))
+        self.display_type.blockSignals(False)
+        idx = self.speed_preset.currentIndex()
+        self.speed_preset.blockSignals(True)
+        self.speed_preset.clear()
+        for key, kmh in SPEED_PRESETS:
+            self.speed_preset.addItem(f"{tr(key)} ({kmh:g} km/h)", kmh)
+        self.speed_preset.addItem(tr("speed.custom"), None)
+        self.speed_preset.setCurrentIndex(idx if idx >= 0 else 1)
+        self.speed_preset.blockSignals(False)
+
+    def _preset_changed(self, index: int) -> None:
+        kmh = self.speed_preset.itemData(index)
+        if kmh is not None:
+            self.speed.blockSignals(True)
+            self.speed.setValue(kmh)
+            self.speed.blockSignals(False)
+
+    def _speed_changed(self, value: float) -> None:
+        match = next((i for i, (_, kmh) in enumerate(SPEED_PRESETS) if abs(kmh - value) < 1e-6), len(SPEED_PRESETS))
+        self.speed_preset.blockSignals(True)
+        self.speed_preset.setCurrentIndex(match)
+        self.speed_preset.blockSignals(False)
+
+    def minutes_values(self) -> tuple[float, ...]:
+        return tuple(float(v) for v in self.minutes.text().split(",") if v.strip())
+
+    def set_busy(self, busy: bool) -> None:
+        self.run.setEnabled(not busy)
+        self.cancel.setEnabled(busy)
+        if not busy:
+            self.progress.setValue(0)
+
+    def show_progress(self, fraction: float, step: str) -> None:
+        self.progress.setValue(int(round(fraction * 100)))
+        self.status.setText(step)

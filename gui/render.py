@@ -1,0 +1,349 @@
+"""Drawing the workspace's layers with QPainter — the one code path for the screen and for exports.
+
+Geometries are turned into ``QPainterPath`` objects in map coordinates once per layer (and per level of
+detail for roads) and drawn through the view's world transform with cosmetic pens, so a repaint costs only
+the drawing itself.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from PySide6 import QtCore, QtGui
+
+from layers.styling import DEFAULT_STYLES, Style, band_style, facility_style, share_colour
+from projects.workspace import MapLayer, Workspace
+from spatial.indicators import FACILITY_TYPES
+
+#: above this many metres per pixel, minor roads (footways, tracks, service) are not drawn
+MINOR_ROADS_MAX_M_PER_PX = 12.0
+#: road detail levels: (max metres per pixel, simplification tolerance in metres)
+ROAD_LODS = ((4.0, 0.0), (30.0, 8.0), (math.inf, 40.0))
+SCREEN_DPI = 96.0
+
+
+@dataclass(frozen=True)
+class View:
+    """What part of the map is shown: centre (map CRS metres), metres per pixel and pixel size."""
+
+    cx: float
+    cy: float
+    m_per_px: float
+    width: int
+    height: int
+
+    def transform(self) -> QtGui.QTransform:
+        s = 1.0 / self.m_per_px
+        return QtGui.QTransform(s, 0.0, 0.0, -s, self.width / 2.0 - self.cx * s, self.height / 2.0 + self.cy * s)
+
+    def to_screen(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (np.asarray(x) - self.cx) / self.m_per_px + self.width / 2.0, self.height / 2.0 - (np.asarray(y) - self.cy) / self.m_per_px
+
+    def to_map(self, sx: float, sy: float) -> tuple[float, float]:
+        return self.cx + (sx - self.width / 2.0) * self.m_per_px, self.cy - (sy - self.height / 2.0) * self.m_per_px
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        hw, hh = self.width / 2.0 * self.m_per_px, self.height / 2.0 * self.m_per_px
+        return self.cx - hw, self.cy - hh, self.cx + hw, self.cy + hh
+
+    def scale_denominator(self, dpi: float = SCREEN_DPI) -> float:
+        return self.m_per_px * dpi / 0.0254
+
+    @classmethod
+    def fit(cls, bounds: tuple[float, float, float, float], width: int, height: int, *, margin: float = 0.05) -> "View":
+        minx, miny, maxx, maxy = bounds
+        w = max(maxx - minx, 1.0) * (1 + 2 * margin)
+        h = max(maxy - miny, 1.0) * (1 + 2 * margin)
+        m = max(w / max(width, 1), h / max(height, 1))
+        return cls((minx + maxx) / 2.0, (miny + maxy) / 2.0, m, width, height)
+
+
+def qcolor(hex_: str, alpha: float = 1.0) -> QtGui.QColor:
+    c = QtGui.QColor(hex_)
+    c.setAlphaF(max(0.0, min(1.0, alpha)))
+    return c
+
+
+def pen_for(style: Style, *, opacity: float = 1.0) -> QtGui.QPen:
+    pen = QtGui.QPen(qcolor(style.stroke, opacity))
+    pen.setWidthF(style.stroke_width_px)
+    pen.setCosmetic(True)
+    if style.dash:
+        pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+    return pen
+
+
+def brush_for(style: Style, *, opacity: float = 1.0) -> QtGui.QBrush:
+    if style.fill is None or style.hollow:
+        return QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)
+    return QtGui.QBrush(qcolor(style.fill, style.fill_opacity * opacity))
+
+
+def _ring_polygon(coords: np.ndarray) -> QtGui.QPolygonF:
+    return QtGui.QPolygonF([QtCore.QPointF(float(x), float(y)) for x, y in coords])
+
+
+def polygon_path(geom: shapely.Geometry) -> QtGui.QPainterPath:
+    """A path of a (multi)polygon in map coordinates (holes by the odd-even rule)."""
+    path = QtGui.QPainterPath()
+    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+    for part in shapely.get_parts(geom):
+        if shapely.get_type_id(part) != 3:
+            continue
+        path.addPolygon(_ring_polygon(shapely.get_coordinates(part.exterior)))
+        for ring in part.interiors:
+            path.addPolygon(_ring_polygon(shapely.get_coordinates(ring)))
+    return path
+
+
+def lines_path(geoms: np.ndarray) -> QtGui.QPainterPath:
+    """One path of many line strings (map coordinates)."""
+    path = QtGui.QPainterPath()
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    if coords.size == 0:
+        return path
+    starts = np.ones(idx.size, dtype=bool)
+    starts[1:] = idx[1:] != idx[:-1]
+    move, line = path.moveTo, path.lineTo
+    for (x, y), s in zip(coords.tolist(), starts.tolist()):
+        (move if s else line)(x, y)
+    return path
+
+
+def symbol_path(symbol: str, size_px: float) -> QtGui.QPainterPath:
+    """A point symbol centred on (0, 0), in pixels."""
+    r = size_px / 2.0
+    p = QtGui.QPainterPath()
+    if symbol == "square":
+        p.addRect(QtCore.QRectF(-r, -r, 2 * r, 2 * r))
+    elif symbol == "triangle":
+        p.addPolygon(QtGui.QPolygonF([QtCore.QPointF(0, -r * 1.15), QtCore.QPointF(r, r * 0.8), QtCore.QPointF(-r, r * 0.8), QtCore.QPointF(0, -r * 1.15)]))
+    elif symbol == "diamond":
+        p.addPolygon(QtGui.QPolygonF([QtCore.QPointF(0, -r), QtCore.QPointF(r, 0), QtCore.QPointF(0, r), QtCore.QPointF(-r, 0), QtCore.QPointF(0, -r)]))
+    else:
+        p.addEllipse(QtCore.QPointF(0, 0), r, r)
+    return p
+
+
+class MapRenderer:
+    """Draws a workspace; caches paths per layer frame (rebuilt when a layer's frame object changes)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int, object], object] = {}
+        #: the facility type whose circles, gaps and covered-share choropleth are drawn
+        self.display_type = "day_care"
+        self.labels = True
+
+    def _cached(self, layer: MapLayer, key: object, build):
+        k = (layer.id, id(layer.frame) if layer.frame is not None else id(layer.raster), key)
+        if k not in self._cache:
+            stale = [c for c in self._cache if c[0] == layer.id and c[1] != k[1]]
+            for c in stale:
+                del self._cache[c]
+            self._cache[k] = build()
+        return self._cache[k]
+
+    # -- entry point ------------------------------------------------------------------------------
+    def render(self, painter: QtGui.QPainter, view: View, workspace: Workspace, *, highlight: shapely.Geometry | None = None) -> None:
+        painter.save()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        for layer in workspace.layers:
+            if not layer.visible or layer.opacity <= 0:
+                continue
+            draw = getattr(self, f"_draw_{layer.kind}", None)
+            if draw is not None:
+                draw(painter, view, layer)
+        if highlight is not None:
+            draw_highlight(painter, view, highlight)
+        if self.labels:
+            towns = workspace.layer("townships")
+            if towns is not None and towns.visible and towns.frame is not None:
+                self._draw_labels(painter, view, towns)
+        painter.restore()
+
+    # -- layers -----------------------------------------------------------------------------------
+    def _draw_basemap(self, painter: QtGui.QPainter, view: View, layer: MapLayer) -> None:
+        img = self._cached(layer, "image", lambda: _qimage(layer.raster.pixels))
+        minx, miny, maxx, maxy = layer.raster.bounds
+        (x0, x1), (y1, y0) = view.to_screen(np.array([minx, maxx]), np.array([miny, maxy]))
+        painter.setOpacity(layer.opacity)
+        painter.drawImage(QtCore.QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0)), img)
+        painter.setOpacity(1.0)
+
+    def _draw_polygons(self, painter, view, layer, styles_paths) -> None:
+        painter.setTransform(view.transform())
+        for style, path in styles_paths:
+            painter.setPen(pen_for(style, opacity=layer.opacity))
+            painter.setBrush(brush_for(style, opacity=layer.opacity))
+            painter.drawPath(path)
+        painter.resetTransform()
+
+    def _draw_townships(self, painter, view, layer) -> None:
+        path = self._cached(layer, "all", lambda: _union_path(layer.frame.geometry.to_numpy()))
+        self._draw_polygons(painter, view, layer, [(DEFAULT_STYLES.townships, path)])
+
+    def _draw_coverage(self, painter, view, layer) -> None:
+        col = f"share_{self.display_type}"
+
+        def build():
+            out = []
+            for geom, share in zip(layer.frame.geometry, layer.frame[col] if col in layer.frame else np.full(len(layer.frame), np.nan)):
+                out.append((Style(stroke="#00000000", stroke_width_px=0.0, fill=share_colour(float(share)), fill_opacity=0.55), polygon_path(geom)))
+            return out
+
+        self._draw_polygons(painter, view, layer, self._cached(layer, col, build))
+
+    def _draw_circles(self, painter, view, layer) -> None:
+        def build():
+            frame = layer.frame
+            out = []
+            minutes = sorted(frame["minutes"].unique(), reverse=True) if len(frame) else []
+            n = len(minutes)
+            for t in FACILITY_TYPES:
+                for m in minutes:  # largest band first, inner bands on top
+                    sel = frame[(frame["type"] == t) & (frame["minutes"] == m)]
+                    if len(sel):
+                        out.append((t, band_style(t, sorted(minutes).index(m), n), _union_path(sel.geometry.to_numpy())))
+            return out
+
+        paths = self._cached(layer, "bands", build)
+        self._draw_polygons(painter, view, layer, [(s, p) for t, s, p in paths if t == self.display_type])
+
+    def _draw_gaps(self, painter, view, layer) -> None:
+        # gap areas of the displayed facility type only
+        path = self._cached(layer, ("type", self.display_type), lambda: _union_path(layer.frame[layer.frame["type"] == self.display_type].geometry.to_numpy()))
+        self._draw_polygons(painter, view, layer, [(DEFAULT_STYLES.gaps, path)])
+
+    def _draw_roads(self, painter, view, layer) -> None:
+        rs = DEFAULT_STYLES.roads
+        lod = next(i for i, (limit, _) in enumerate(ROAD_LODS) if view.m_per_px <= limit)
+        classes = self._cached(layer, "classes", lambda: np.array([rs.road_class(h) for h in layer.frame["highway"]]))
+        painter.setTransform(view.transform())
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, view.m_per_px < 20)
+        for cls, style in ((2, rs.minor_style), (1, rs.middle_style), (0, rs.major_style)):
+            if cls == 2 and view.m_per_px > MINOR_ROADS_MAX_M_PER_PX:
+                continue
+            path = self._cached(layer, ("lod", lod, cls), lambda cls=cls: _road_path(layer.frame.geometry.to_numpy()[classes == cls], ROAD_LODS[lod][1]))
+            painter.setPen(pen_for(style, opacity=layer.opacity))
+            painter.drawPath(path)
+        painter.resetTransform()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+
+    def _draw_points(self, painter, view, layer, xs, ys, styles) -> None:
+        sx, sy = view.to_screen(xs, ys)
+        minx, miny = -20, -20
+        inside = (sx > minx) & (sx < view.width + 20) & (sy > miny) & (sy < view.height + 20)
+        for i in np.nonzero(inside)[0]:
+            style = styles[i]
+            painter.setPen(pen_for(style, opacity=layer.opacity))
+            painter.setBrush(brush_for(style, opacity=layer.opacity))
+            painter.drawPath(symbol_path(style.symbol, style.size_px).translated(float(sx[i]), float(sy[i])))
+
+    def _point_xy(self, layer):
+        return self._cached(layer, "xy", lambda: (layer.frame.geometry.x.to_numpy(), layer.frame.geometry.y.to_numpy()))
+
+    def _draw_facilities(self, painter, view, layer) -> None:
+        xs, ys = self._point_xy(layer)
+        styles = self._cached(layer, "styles", lambda: [facility_style(t, s) for t, s in zip(layer.frame["type"], layer.frame["status"])])
+        self._draw_points(painter, view, layer, xs, ys, styles)
+
+    def _draw_communities(self, painter, view, layer) -> None:
+        xs, ys = self._point_xy(layer)
+        styles = self._cached(layer, "styles", lambda: [DEFAULT_STYLES.communities_urban if k == "urban" else DEFAULT_STYLES.communities_village for k in layer.frame["kind"]])
+        self._draw_points(painter, view, layer, xs, ys, styles)
+
+    def _draw_population(self, painter, view, layer) -> None:
+        xs, ys = self._point_xy(layer)
+        self._draw_points(painter, view, layer, xs, ys, [DEFAULT_STYLES.population] * len(xs))
+
+    def _draw_labels(self, painter: QtGui.QPainter, view: View, layer: MapLayer) -> None:
+        pts = self._cached(layer, "label_points", lambda: shapely.point_on_surface(layer.frame.geometry.to_numpy()))
+        sx, sy = view.to_screen(shapely.get_x(pts), shapely.get_y(pts))
+        font = QtGui.QFont(painter.font())
+        font.setPointSizeF(10.0)
+        font.setBold(True)
+        metrics = QtGui.QFontMetricsF(font)
+        for name, x, y in zip(layer.frame["name"], sx, sy):
+            if not (0 <= x <= view.width and 0 <= y <= view.height):
+                continue
+            text = str(name)
+            w = metrics.horizontalAdvance(text)
+            path = QtGui.QPainterPath()
+            path.addText(QtCore.QPointF(float(x) - w / 2, float(y) + metrics.ascent() / 2), font, text)
+            painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 3.0))
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.setBrush(QtGui.QColor("#202020"))
+            painter.drawPath(path)
+
+
+def draw_highlight(painter: QtGui.QPainter, view: View, geom: shapely.Geometry) -> None:
+    """Outline a selected feature: polygons and lines traced, points ringed."""
+    if geom is None or geom.is_empty:
+        return
+    painter.save()
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(pen_for(DEFAULT_STYLES.highlight))
+    painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+    kind = shapely.get_type_id(geom)
+    if kind in (0, 4):
+        for p in shapely.get_parts(geom):
+            sx, sy = view.to_screen(p.x, p.y)
+            painter.drawEllipse(QtCore.QPointF(float(sx), float(sy)), 11, 11)
+    else:
+        painter.setTransform(view.transform())
+        painter.drawPath(polygon_path(geom) if kind in (3, 6) else lines_path(shapely.get_parts(geom)))
+    painter.restore()
+
+
+def _union_path(geoms: np.ndarray) -> QtGui.QPainterPath:
+    path = QtGui.QPainterPath()
+    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+    for g in geoms:
+        if g is not None and not g.is_empty:
+            path.addPath(polygon_path(g))
+    return path
+
+
+def _road_path(geoms: np.ndarray, tolerance_m: float) -> QtGui.QPainterPath:
+    if len(geoms) == 0:
+        return QtGui.QPainterPath()
+    if tolerance_m > 0:
+        merged = shapely.line_merge(shapely.multilinestrings(geoms))
+        geoms = shapely.get_parts(shapely.simplify(merged, tolerance_m))
+    return lines_path(np.asarray(geoms))
+
+
+def _qimage(pixels: np.ndarray) -> QtGui.QImage:
+    arr = np.ascontiguousarray(pixels)
+    h, w = arr.shape[:2]
+    if arr.shape[2] == 3:
+        arr = np.ascontiguousarray(np.dstack([arr, np.full((h, w), 255, np.uint8)]))
+    img = QtGui.QImage(arr.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGBA8888)
+    return img.copy()  # own the pixels
+
+
+def draw_scale_bar(painter: QtGui.QPainter, view: View, *, x: float, y: float, target_px: float = 120.0) -> None:
+    """A scale bar with a 'nice' length (1, 2 or 5 x 10^k metres) whose left end is at (x, y)."""
+    raw = target_px * view.m_per_px
+    k = 10 ** math.floor(math.log10(raw))
+    nice = max(m * k for m in (1, 2, 5) if m * k <= raw) if raw >= k else k
+    px = nice / view.m_per_px
+    label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
+    painter.save()
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(QtGui.QPen(QtGui.QColor("#000000"), 1.5))
+    painter.setBrush(QtGui.QColor(255, 255, 255, 200))
+    painter.drawRect(QtCore.QRectF(x - 6, y - 22, px + 12 + 40, 30))
+    painter.setBrush(QtGui.QColor("#000000"))
+    painter.drawRect(QtCore.QRectF(x, y - 2, px / 2, 5))
+    painter.setBrush(QtGui.QColor("#ffffff"))
+    painter.drawRect(QtCore.QRectF(x + px / 2, y - 2, px / 2, 5))
+    painter.drawText(QtCore.QPointF(x, y - 7), "0")
+    painter.drawText(QtCore.QPointF(x + px + 4, y + 4), label)
+    painter.restore()

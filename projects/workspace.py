@@ -1,0 +1,222 @@
+"""The open planning workspace: its map layers, analysis inputs and latest result (Qt-free).
+
+The GUI adapts this model; it never keeps GIS state in widgets. Changes are announced to subscribers as
+``(event, payload)`` calls: ``layers_changed``, ``layer_changed`` (layer id), ``result_changed``.
+Every frame held here is in the workspace CRS (the walking network's metric CRS).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from layers.basemap import RasterImage
+from layers.crs import metric_crs_for_frame, require_crs
+from layers.errors import InputError
+from spatial.analysis import AnalysisInputs, AnalysisResult, coverage_frame
+from spatial.indicators import FACILITY_TYPES
+from spatial.network import WalkNetwork
+
+#: layer kinds from bottom to top, the default drawing order
+LAYER_KINDS = ("basemap", "coverage", "townships", "circles", "gaps", "roads", "population", "communities", "facilities")
+INPUT_KINDS = ("townships", "facilities", "population", "communities")
+RESULT_KINDS = ("circles", "gaps", "coverage")
+
+
+@dataclass
+class MapLayer:
+    id: str
+    kind: str
+    frame: gpd.GeoDataFrame | None = None
+    raster: RasterImage | None = None
+    visible: bool = True
+    opacity: float = 1.0
+    source: Path | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        if self.raster is not None:
+            return self.raster.bounds
+        if self.frame is None or self.frame.empty:
+            return None
+        return tuple(float(v) for v in self.frame.total_bounds)
+
+
+Listener = Callable[[str, object], None]
+
+
+@dataclass
+class Workspace:
+    """Layers in drawing order (first = bottom) plus the analysis state."""
+
+    crs: pyproj.CRS | None = None
+    layers: list[MapLayer] = field(default_factory=list)
+    network: WalkNetwork | None = None
+    inputs: AnalysisInputs | None = None
+    result: AnalysisResult | None = None
+    title: str = ""
+    _listeners: list[Listener] = field(default_factory=list, repr=False)
+
+    # -- events -----------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, event: str, payload: object = None) -> None:
+        for listener in list(self._listeners):
+            listener(event, payload)
+
+    # -- layers -----------------------------------------------------------------------------------
+    def layer(self, layer_id: str) -> MapLayer | None:
+        return next((lyr for lyr in self.layers if lyr.id == layer_id), None)
+
+    def put_layer(self, layer: MapLayer) -> None:
+        """Add a layer, or replace the one with the same id keeping its place, visibility and opacity."""
+        old = self.layer(layer.id)
+        if old is not None:
+            layer.visible, layer.opacity = old.visible, old.opacity
+            self.layers[self.layers.index(old)] = layer
+        else:
+            rank = LAYER_KINDS.index(layer.kind) if layer.kind in LAYER_KINDS else len(LAYER_KINDS)
+            pos = next((i for i, lyr in enumerate(self.layers)
+                        if (LAYER_KINDS.index(lyr.kind) if lyr.kind in LAYER_KINDS else len(LAYER_KINDS)) > rank), len(self.layers))
+            self.layers.insert(pos, layer)
+        self._emit("layers_changed")
+
+    def remove_layer(self, layer_id: str) -> None:
+        self.layers = [lyr for lyr in self.layers if lyr.id != layer_id]
+        self._emit("layers_changed")
+
+    def move_layer(self, layer_id: str, new_index: int) -> None:
+        lyr = self.layer(layer_id)
+        if lyr is None:
+            raise KeyError(layer_id)
+        self.layers.remove(lyr)
+        self.layers.insert(max(0, min(new_index, len(self.layers))), lyr)
+        self._emit("layers_changed")
+
+    def set_visible(self, layer_id: str, visible: bool) -> None:
+        lyr = self.layer(layer_id)
+        if lyr is not None and lyr.visible != visible:
+            lyr.visible = bool(visible)
+            self._emit("layer_changed", layer_id)
+
+    def set_opacity(self, layer_id: str, opacity: float) -> None:
+        lyr = self.layer(layer_id)
+        if lyr is not None:
+            lyr.opacity = float(min(max(opacity, 0.0), 1.0))
+            self._emit("layer_changed", layer_id)
+
+    def full_bounds(self) -> tuple[float, float, float, float] | None:
+        boxes = [b for b in (lyr.bounds for lyr in self.layers) if b is not None]
+        if not boxes:
+            return None
+        arr = np.asarray(boxes)
+        return float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max())
+
+    # -- analysis state ---------------------------------------------------------------------------
+    def set_network(self, net: WalkNetwork, *, source: Path | None = None) -> None:
+        """Use a new walking network; its metric CRS becomes the workspace CRS (layers are reprojected)."""
+        old_crs = self.crs
+        self.network = net
+        self.crs = net.crs
+        if old_crs is not None and old_crs != net.crs:
+            for lyr in self.layers:
+                if lyr.frame is not None and lyr.kind != "roads":
+                    lyr.frame = lyr.frame.to_crs(net.crs)
+        self.put_layer(MapLayer("roads", "roads", frame=network_frame(net), source=source))
+        self.clear_result()
+
+    def set_input_layer(self, kind: str, frame: gpd.GeoDataFrame, *, source: Path | None = None) -> None:
+        """Add or replace an input layer: townships, facilities, population or communities."""
+        if kind not in INPUT_KINDS:
+            raise ValueError(kind)
+        require_crs(frame, what=f"{kind} layer")
+        if self.crs is None:
+            self.crs = metric_crs_for_frame(frame, what=f"{kind} layer")
+        self.put_layer(MapLayer(kind, kind, frame=frame.to_crs(self.crs), source=source))
+        self.clear_result()
+
+    def set_inputs(self, inputs: AnalysisInputs, *, sources: dict[str, Path | None] | None = None) -> None:
+        """Show a complete set of analysis inputs as layers."""
+        src = sources or {}
+        self.set_network(inputs.network, source=src.get("roads"))
+        for kind in INPUT_KINDS:
+            frame = getattr(inputs, kind)
+            if frame is not None:
+                self.set_input_layer(kind, frame, source=src.get(kind))
+
+    def analysis_inputs(self) -> AnalysisInputs:
+        """The inputs for an analysis, from the current layers; InputError naming what is missing."""
+        missing = [k for k in ("roads", "townships", "facilities") if self.layer(k) is None]
+        if self.network is None or missing:
+            raise InputError(f"load {', '.join(missing or ['roads'])} first")
+        frames = {k: (self.layer(k).frame if self.layer(k) is not None else None) for k in INPUT_KINDS}
+        return AnalysisInputs(network=self.network, **frames)
+
+    def clear_result(self) -> None:
+        if self.result is None and not any(self.layer(k) for k in RESULT_KINDS):
+            return
+        self.result = None
+        self.layers = [lyr for lyr in self.layers if lyr.kind not in RESULT_KINDS]
+        self._emit("layers_changed")
+        self._emit("result_changed")
+
+    def set_result(self, result: AnalysisResult) -> None:
+        """Show an analysis result: circles, gaps and the covered-share choropleth of the townships."""
+        self.result = result
+        self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(result.isochrones, "circles")))
+        self.put_layer(MapLayer("gaps", "gaps", frame=self._to_crs(result.gaps, "gaps")))
+        towns = self.layer("townships")
+        if towns is not None and towns.frame is not None:
+            cov = coverage_frame(result.figures)
+            wide = cov.pivot_table(index="township", columns="type", values="covered_share", aggfunc="first")
+            frame = towns.frame[["name", "geometry"]].copy()
+            for t in FACILITY_TYPES:
+                frame[f"share_{t}"] = frame["name"].map(wide[t]) if t in wide.columns else np.nan
+            flags = cov.groupby("township")["flags"].apply(lambda s: ";".join(f for f in s if f))
+            frame["flags"] = frame["name"].map(flags).fillna("")
+            self.put_layer(MapLayer("coverage", "coverage", frame=frame))
+        self._emit("result_changed")
+
+    def identify(self, x: float, y: float, *, tolerance_m: float) -> tuple[str, object, dict] | None:
+        """The topmost visible feature at (x, y) (workspace CRS): ``(layer id, index label, attributes)``.
+
+        Points and lines are hit within ``tolerance_m``; polygons when they contain the point."""
+        pt = shapely.Point(x, y)
+        for lyr in reversed(self.layers):
+            if not lyr.visible or lyr.frame is None or lyr.frame.empty:
+                continue
+            geoms = lyr.frame.geometry.to_numpy()
+            if lyr.kind == "circles" or lyr.kind == "gaps":
+                continue  # large overlapping areas: identify what lies under them instead
+            kinds = shapely.get_type_id(geoms)
+            dist = shapely.distance(geoms, pt)
+            hit = np.where(np.isin(kinds, (3, 6)), dist == 0.0, dist <= tolerance_m)
+            if hit.any():
+                i = int(np.argmin(np.where(hit, dist, np.inf)))
+                row = lyr.frame.iloc[i]
+                record = {k: v for k, v in row.items() if k != lyr.frame.geometry.name}
+                return lyr.id, lyr.frame.index[i], record
+        return None
+
+    def coverage_table(self) -> pd.DataFrame:
+        return coverage_frame(self.result.figures) if self.result is not None else coverage_frame([])
+
+    def _to_crs(self, frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+        require_crs(frame, what=what)
+        return frame.to_crs(self.crs) if self.crs is not None else frame
+
+
+def network_frame(net: WalkNetwork) -> gpd.GeoDataFrame:
+    """The walking network's edges as a frame (one straight segment per row) for display."""
+    return gpd.GeoDataFrame(
+        {"highway": net.highway, "name": net.name, "length_m": np.round(net.length_m, 1),
+         "component": net.component[net.u]},
+        geometry=net.edge_lines, crs=net.crs,
+    )
