@@ -62,7 +62,7 @@ def _manifest(path: Path) -> SampleInfo:
     return SampleInfo(info.title, info.profile, type(info.sources)(**{**info.sources.__dict__, "base_dir": path.parent}))
 
 
-def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang: str = "zh") -> int:
+def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang: str = "zh", zoom_to: str | None = None) -> int:
     i18n.set_language(lang)
     app = make_app()
     from .main_window import MainWindow
@@ -79,10 +79,10 @@ def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang:
         code = app.exec()
         _dispose(app, win)
         return code
-    return _screenshot(app, win, info, Path(screenshot))
+    return _screenshot(app, win, info, Path(screenshot), zoom_to=zoom_to)
 
 
-def _screenshot(app: QtWidgets.QApplication, win, info: SampleInfo, out: Path) -> int:
+def _screenshot(app: QtWidgets.QApplication, win, info: SampleInfo, out: Path, *, zoom_to: str | None = None) -> int:
     """Open, run the analysis, save a picture of the whole window, exit."""
     status = {"code": 1}
 
@@ -92,6 +92,9 @@ def _screenshot(app: QtWidgets.QApplication, win, info: SampleInfo, out: Path) -
         app.quit()
 
     def analysed() -> None:
+        if zoom_to:
+            win.results.select_township(zoom_to)
+            win.zoom_to_township(zoom_to)
         win.canvas.refresh()
         QtCore.QTimer.singleShot(300, shoot)
 

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
     g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
     g.add_argument("--lang", choices=["zh", "en"], default="zh", help="UI language (default zh: Simplified Chinese)")
+    g.add_argument("--zoom-to", default=None, metavar="TOWNSHIP", help="with --screenshot: zoom to this township first")
     return parser
 
 
@@ -132,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "gui":
         from .app import run_gui  # Qt is imported only here
 
-        return run_gui(args.project, screenshot=args.screenshot, lang=args.lang)
+        return run_gui(args.project, screenshot=args.screenshot, lang=args.lang, zoom_to=args.zoom_to)
     from layers.errors import AnalysisCancelled, InputError
 
     try:

@@ -314,8 +314,8 @@ def _road_path(geoms: np.ndarray, tolerance_m: float) -> QtGui.QPainterPath:
     if len(geoms) == 0:
         return QtGui.QPainterPath()
     if tolerance_m > 0:
-        merged = shapely.line_merge(shapely.multilinestrings(geoms))
-        geoms = shapely.get_parts(shapely.simplify(merged, tolerance_m))
+        merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(geoms)))
+        geoms = shapely.simplify(merged, tolerance_m, preserve_topology=False)
     return lines_path(np.asarray(geoms))
 
 
