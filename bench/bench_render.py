@@ -13,7 +13,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6 import QtGui, QtWidgets  # noqa: E402
+from PySide6 import QtGui  # noqa: E402
 
 from gui.app import make_app  # noqa: E402
 from gui.canvas import MapCanvas  # noqa: E402

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping, Sequence
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -27,9 +27,8 @@ from .isochrones import (
     band_polygons,
     circle_polygons,
     minutes_to_m,
+    positions_along,
     reach_from,
-    reach_windows,
-    sample_bands,
     Samples,
 )
 from .network import WalkNetwork, islands, snap_points
@@ -358,18 +357,15 @@ class CoverageModel:
         populated = np.nonzero(dem.edge_weight > 0)[0]
         if populated.size:
             L = net.length_m[populated]
-            counts = np.ceil(L / step).astype(np.int64) + 1
-            edge = np.repeat(populated, counts)
-            start = np.repeat(np.cumsum(counts) - counts, counts)
-            pos = (np.arange(edge.size) - start + 0.5) / np.repeat(counts, counts) * np.repeat(L, counts)
-            d = fld.at(net, edge=edge, offset_m=pos)
-            out = d > lim
+            j, pos = positions_along(L, step_m=step, centred=True)
+            edge = populated[j]
+            out = fld.at(net, edge=edge, offset_m=pos) > lim
             uncovered_len = L - fld.covered_length_m(net, limit_m=lim)[populated]
-            n_out = np.bincount(np.repeat(np.arange(populated.size), counts)[out], minlength=populated.size)
+            n_out = np.bincount(j[out], minlength=populated.size)
             w_per = np.divide(dem.edge_weight[populated] * uncovered_len / L, n_out, out=np.zeros(populated.size), where=n_out > 0)
             x, y = net.edge_point(edge[out], pos[out])
             xs.append(x), ys.append(y)
-            ws.append(np.repeat(w_per, counts)[out]), ts.append(np.repeat(dem.edge_township[populated], counts)[out])
+            ws.append(w_per[j[out]]), ts.append(dem.edge_township[edge[out]])
         if len(dem.points):
             out = ~points_covered(net, fld, dem.points, limit_m=lim)
             x, y = net.edge_point(dem.points.edge[out], dem.points.offset_m[out])

@@ -170,6 +170,19 @@ class Samples:
     band: NDArray[np.uint8]
 
 
+def positions_along(length_m: NDArray[np.float64], *, step_m: float, centred: bool = False) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Evenly spaced positions at most ``step_m`` apart along segments of the given lengths.
+
+    Returns ``(segment index, offset_m)`` per position: both ends included, or with ``centred`` the
+    centres of equal pieces (each position then stands for the same share of its segment)."""
+    L = np.asarray(length_m, dtype=float)
+    counts = np.ceil(L / step_m).astype(np.int64) + 1
+    j = np.repeat(np.arange(L.size), counts)
+    k = np.arange(j.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    pos = (k + 0.5) * (L / counts)[j] if centred else k * (L / (counts - 1))[j]
+    return j, pos
+
+
 def sample_bands(net: WalkNetwork, field: DistanceField, *, limits_m: Sequence[float], step_m: float) -> Samples:
     """Sample the streets reached within ``max(limits_m)`` every ``step_m`` metres (and at the exact
     points where each limit falls mid-edge); ``band`` is the index of the first limit reaching each sample."""
@@ -184,10 +197,7 @@ def sample_bands(net: WalkNetwork, field: DistanceField, *, limits_m: Sequence[f
         return Samples(np.zeros(0), np.zeros(0), np.zeros(0, np.uint8))
     L = net.length_m[sel]
     du_s, dv_s = du[sel], dv[sel]
-    counts = np.ceil(L / step_m).astype(np.int64) + 1
-    j = np.repeat(np.arange(sel.size), counts)  # index into ``sel`` of every sample
-    start = np.repeat(np.cumsum(counts) - counts, counts)
-    pos = (np.arange(j.size) - start) * (L / (counts - 1))[j]
+    j, pos = positions_along(L, step_m=step_m)  # j: index into ``sel`` of every sample
     # the exact cut points of partial edges, so the polygon ends where the limit falls
     cut_j, cut_o = [j], [pos]
     for lim in limits:

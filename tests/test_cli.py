@@ -1,5 +1,4 @@
 """`carecircle analyze` with explicit files (real Ninghua OSM export) and with bad input."""
-import json
 from pathlib import Path
 
 import geopandas as gpd

@@ -1,5 +1,4 @@
 """The real main window on the bundled sample: load, analyse, compare with the CLI, navigate, bad files."""
-import math
 import subprocess
 import sys
 from pathlib import Path

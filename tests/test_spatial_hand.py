@@ -8,7 +8,6 @@ A facility at (50, 10) snaps to A–B at 50 m with a 10 m access leg.
 import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
 from shapely.geometry import LineString, Point, box
 
 from spatial.analysis import AnalysisInputs, AnalysisParams, CoverageModel, run_analysis
