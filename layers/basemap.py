@@ -36,7 +36,7 @@ def read_basemap(path: str | Path, *, crs: pyproj.CRS | None) -> RasterImage:
             scale = max(src.width, src.height) / MAX_SIDE_PX
             out_shape = (src.count, max(1, int(src.height / max(scale, 1))), max(1, int(src.width / max(scale, 1))))
             data = src.read(out_shape=out_shape, resampling=Resampling.average)
-            transform = src.transform * src.transform.scale(src.width / out_shape[2], src.height / out_shape[1])
+            transform = src.transform @ src.transform.scale(src.width / out_shape[2], src.height / out_shape[1])
             src_crs = src.crs
             nodata = src.nodata
     except RasterioError as exc:

@@ -171,3 +171,51 @@ def test_screenshot_command(tmp_path):
     # not blank: many distinct colours
     colours = {img.pixel(x, y) for x in range(0, img.width(), 17) for y in range(0, img.height(), 17)}
     assert len(colours) > 50
+
+
+def test_offline_basemap_geotiff_drawn_under_vectors(window, qtbot, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import Affine
+
+    win = window
+    path = tmp_path / "底图.tif"
+    # an RGB image in EPSG:4326 over the sample county (a planner's exported map or orthophoto)
+    rgb = np.zeros((3, 200, 200), dtype=np.uint8)
+    rgb[0] = np.linspace(0, 255, 200, dtype=np.uint8)[None, :]
+    rgb[2] = 180
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=3, dtype="uint8", crs="EPSG:4326",
+                       transform=Affine(0.0025, 0, 120.3, 0, -0.0025, 32.55)) as dst:
+        dst.write(rgb)
+    view = win.canvas.view
+    before = win.canvas.render_image(view)
+    win.load_layer_file("basemap", path)
+    qtbot.waitUntil(lambda: win.workspace.layer("basemap") is not None, timeout=LOAD_MS)
+    layers = [lyr.id for lyr in win.workspace.layers]
+    assert layers[0] == "basemap"  # drawn first, under every vector layer
+    minx, miny, maxx, maxy = win.workspace.layer("basemap").bounds
+    assert minx < win.workspace.full_bounds()[2] and maxx > minx
+    assert win.canvas.render_image(view) != before
+
+
+def test_bad_basemap_shows_dialog(window, qtbot, tmp_path):
+    bad = tmp_path / "broken.tif"
+    bad.write_bytes(b"not a tiff at all")
+    with qtbot.waitSignal(window.errorShown, timeout=LOAD_MS) as sig:
+        window.load_layer_file("basemap", bad)
+    assert "broken.tif" in sig.args[0]
+    assert window.workspace.layer("basemap") is None
+
+
+def test_attribute_table_of_facilities(window, qtbot):
+    win = window
+    win.layer_panel.tree.setCurrentItem(next(
+        win.layer_panel.tree.topLevelItem(i) for i in range(win.layer_panel.tree.topLevelItemCount())
+        if win.layer_panel.tree.topLevelItem(i).data(0, QtCore.Qt.ItemDataRole.UserRole) == "facilities"))
+    table = win.open_attribute_table()
+    assert table is not None and table.feature_count() == len(win.workspace.layer("facilities").frame) == 60
+    with qtbot.waitSignal(table.featureActivated, timeout=5000) as sig:
+        rect = table.view.visualRect(table.proxy.index(0, 0))
+        qtbot.mouseClick(table.view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+    label = sig.args[0]
+    fac = win.workspace.layer("facilities").frame
+    assert win.canvas.highlight.equals(fac.geometry.loc[label])
