@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carecircle", description="CareCircle 养老服务圈规划 — elderly-care service circles")
     sub = parser.add_subparsers(dest="command")
     a = sub.add_parser("analyze", help="compute walking service circles, coverage and gap flags")
+    a.add_argument("project", nargs="?", type=Path, default=None, help="a CareCircle project (.ccproj) to analyse")
+    a.add_argument("--scenario", default=None, help="with a project: the scenario to analyse (default: the project's active one)")
     a.add_argument("--sample", action="store_true", help="use the bundled sample county (Rugao 如皋, partly generated)")
     a.add_argument("--roads", type=Path, help="road network: .osm / .osm.pbf, or road lines (.shp/.gpkg/.geojson)")
     a.add_argument("--townships", type=Path, help="township/street polygons with name (and elderly) columns")
@@ -42,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--population-share", type=float, default=None, help="share of elderly when the raster holds total population")
     a.add_argument("--communities", type=Path, help="communities/villages (points or polygons) with a kind 社区/村")
     a.add_argument("--profile", default=None, help="standard profile name (nantong-2014, changzhou-2014, changzhou-2025, national-2025) or a .toml/.json file")
-    a.add_argument("--minutes", type=_minutes, default=(5.0, 10.0, 15.0), help="minutes bands, e.g. 5,10,15")
-    a.add_argument("--speed-kmh", type=float, default=3.6, help="elderly walking speed in km/h (default 3.6 = 1.0 m/s)")
-    a.add_argument("--buffer-m", type=float, default=50.0, help="street-side depth of the circles in metres (default 50)")
+    a.add_argument("--minutes", type=_minutes, default=None, help="minutes bands, e.g. 5,10,15 (default 5,10,15 or the project's)")
+    a.add_argument("--speed-kmh", type=float, default=None, help="elderly walking speed in km/h (default 3.6 = 1.0 m/s, or the project's)")
+    a.add_argument("--buffer-m", type=float, default=None, help="street-side depth of the circles in metres (default 50, or the project's)")
     a.add_argument("--no-facility-circles", action="store_true", help="skip the per-facility circle layer")
     a.add_argument("--out", type=Path, required=True, help="output folder")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -87,31 +89,52 @@ def _analyze(args: argparse.Namespace) -> int:
     from projects.profiles import DEFAULT_PROFILE, load_profile
     from spatial.analysis import AnalysisParams, run_analysis
 
-    if args.sample:
-        info = sample_info()
-        sources = info.sources
-        profile_name = args.profile or info.profile
-        if args.population:
-            raise InputError("--sample brings its own layers; give --roads/--townships/--facilities instead to use your own")
+    fb = StderrProgress(quiet=args.quiet)
+    chosen = [name for name, on in (("a project", args.project is not None), ("--sample", args.sample),
+                                    ("--roads", args.roads is not None)) if on]
+    if len(chosen) > 1:
+        raise InputError(f"give one of a project file, --sample or --roads/--townships/--facilities (got {' and '.join(chosen)})")
+    if args.scenario and args.project is None:
+        raise InputError("--scenario goes with a project file (.ccproj)")
+    defaults = {"minutes": (5.0, 10.0, 15.0), "speed_kmh": 3.6, "buffer_m": 50.0}
+    if args.project is not None:
+        from projects.ccproj import load_project
+
+        project = load_project(args.project)
+        profile = load_profile(args.profile) if args.profile else project.settings.profile
+        defaults = {"minutes": project.settings.minutes, "speed_kmh": project.settings.speed_kmh, "buffer_m": project.settings.buffer_m}
+        fb.progress(0.0, "building the walking network")
+        inputs = project.inputs(scenario=args.scenario)
     else:
-        missing = [f"--{n}" for n in ("roads", "townships", "facilities") if getattr(args, n) is None]
-        if missing:
-            raise InputError(f"missing {', '.join(missing)} (or use --sample for the bundled sample)")
-        sources = DataSources(
-            roads=args.roads, townships=args.townships, facilities=args.facilities, population=args.population,
-            communities=args.communities, facilities_crs=args.facilities_crs or "EPSG:4326",
-            population_share=args.population_share,
-        )
-        profile_name = args.profile or DEFAULT_PROFILE
-    if args.sample and args.facilities_crs:
-        raise InputError("--facilities-crs applies to your own --facilities file, not to --sample")
-    profile = load_profile(profile_name)
+        if args.sample:
+            info = sample_info()
+            sources = info.sources
+            profile_name = args.profile or info.profile
+            if args.population or args.facilities_crs:
+                raise InputError("--sample brings its own layers; give --roads/--townships/--facilities instead to use your own")
+        else:
+            missing = [f"--{n}" for n in ("roads", "townships", "facilities") if getattr(args, n) is None]
+            if missing:
+                raise InputError(f"missing {', '.join(missing)} (or give a project file, or --sample for the bundled sample)")
+            sources = DataSources(
+                roads=args.roads, townships=args.townships, facilities=args.facilities, population=args.population,
+                communities=args.communities, facilities_crs=args.facilities_crs or "EPSG:4326",
+                population_share=args.population_share,
+            )
+            profile_name = args.profile or DEFAULT_PROFILE
+        profile = load_profile(profile_name)
+        inputs = None
     try:
-        params = AnalysisParams(profile=profile, minutes=args.minutes, speed_kmh=args.speed_kmh, buffer_m=args.buffer_m)
+        params = AnalysisParams(
+            profile=profile,
+            minutes=args.minutes if args.minutes is not None else defaults["minutes"],
+            speed_kmh=args.speed_kmh if args.speed_kmh is not None else defaults["speed_kmh"],
+            buffer_m=args.buffer_m if args.buffer_m is not None else defaults["buffer_m"],
+        )
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    fb = StderrProgress(quiet=args.quiet)
-    inputs = load_inputs(sources, feedback=fb)
+    if inputs is None:
+        inputs = load_inputs(sources, feedback=fb)
     result = run_analysis(inputs, params, feedback=fb, facility_circles=not args.no_facility_circles)
     paths = write_analysis(result, args.out)
     cov = result.coverage_frame()

@@ -1,0 +1,208 @@
+"""The layout plan: a baseline of existing facilities and named plan scenarios (Qt-free).
+
+Each scenario holds its own facility table (a scenario starts as a copy of another). Edits go through
+the public methods below; the GUI wraps each in a ``QUndoCommand`` whose redo/undo call these methods, so
+every change is undoable and the model never needs to know about Qt. Coordinates are metres in the
+plan's CRS (the walking network's metric CRS), so an undo restores them exactly.
+
+Subscribers get ``(event, payload)``: ``facility_added`` / ``facility_moved`` / ``facility_changed`` /
+``facility_removed`` (fid), ``scenario_changed`` (name), ``scenarios_changed``.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Callable, Iterable
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from layers.errors import InputError
+from spatial.indicators import FACILITY_TYPES
+
+STATUSES = ("existing", "planned", "to_close")
+BASELINE = "现状"
+EDITABLE = ("name", "type", "beds", "nursing_beds", "status")
+
+
+@dataclass(frozen=True)
+class Facility:
+    fid: str
+    name: str
+    type: str
+    beds: int
+    nursing_beds: int
+    status: str
+    x: float
+    y: float
+
+    def __post_init__(self) -> None:
+        if self.type not in FACILITY_TYPES:
+            raise InputError(f"unknown facility type {self.type!r}; use one of {', '.join(FACILITY_TYPES)}")
+        if self.status not in STATUSES:
+            raise InputError(f"unknown status {self.status!r}; use one of {', '.join(STATUSES)}")
+        if int(self.beds) < 0 or int(self.nursing_beds) < 0:
+            raise InputError("beds cannot be negative")
+        if int(self.nursing_beds) > int(self.beds):
+            raise InputError(f"{self.name}: nursing beds ({self.nursing_beds}) exceed beds ({self.beds})")
+        if not (np.isfinite(self.x) and np.isfinite(self.y)):
+            raise InputError(f"{self.name}: coordinates must be numbers")
+
+
+Listener = Callable[[str, object], None]
+
+
+class PlanModel:
+    """Scenarios of facilities; one of them is active and receives the edits."""
+
+    def __init__(self, crs: pyproj.CRS, facilities: Iterable[Facility] = (), *, baseline_name: str = BASELINE) -> None:
+        self.crs = pyproj.CRS.from_user_input(crs)
+        self.baseline = baseline_name
+        self.scenarios: dict[str, dict[str, Facility]] = {baseline_name: {f.fid: f for f in facilities}}
+        self.active = baseline_name
+        self._listeners: list[Listener] = []
+        self._next = 1
+
+    # -- events -----------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, event: str, payload: object = None) -> None:
+        for listener in list(self._listeners):
+            listener(event, payload)
+
+    # -- reading ----------------------------------------------------------------------------------
+    @property
+    def facilities(self) -> dict[str, Facility]:
+        """The active scenario's facilities by id (do not modify; use the edit methods)."""
+        return self.scenarios[self.active]
+
+    def facility(self, fid: str) -> Facility:
+        try:
+            return self.facilities[fid]
+        except KeyError:
+            raise KeyError(f"no facility {fid!r} in scenario {self.active!r}") from None
+
+    def frame(self, scenario: str | None = None) -> gpd.GeoDataFrame:
+        """A scenario's facilities as a frame (``fid, name, type, beds, nursing_beds, status``, points)."""
+        facs = list(self.scenarios[scenario or self.active].values())
+        return gpd.GeoDataFrame(
+            {
+                "fid": [f.fid for f in facs],
+                "name": [f.name for f in facs],
+                "type": [f.type for f in facs],
+                "beds": np.array([f.beds for f in facs], dtype=np.int64),
+                "nursing_beds": np.array([f.nursing_beds for f in facs], dtype=np.int64),
+                "status": [f.status for f in facs],
+            },
+            geometry=shapely.points([f.x for f in facs], [f.y for f in facs]) if facs else [],
+            crs=self.crs,
+        )
+
+    def new_fid(self) -> str:
+        """An id not used in any scenario."""
+        used = {fid for sc in self.scenarios.values() for fid in sc}
+        while f"P{self._next:04d}" in used:
+            self._next += 1
+        return f"P{self._next:04d}"
+
+    # -- edits (each has an exact inverse) ---------------------------------------------------------
+    def add_facility(self, facility: Facility, *, index: int | None = None) -> None:
+        """Add a facility to the active scenario (at ``index`` in its order, default last)."""
+        sc = self.facilities
+        if facility.fid in sc:
+            raise InputError(f"a facility with id {facility.fid} already exists")
+        items = list(sc.items())
+        pos = len(items) if index is None else max(0, min(index, len(items)))
+        items.insert(pos, (facility.fid, facility))
+        self.scenarios[self.active] = dict(items)
+        self._emit("facility_added", facility.fid)
+
+    def remove_facility(self, fid: str) -> tuple[Facility, int]:
+        """Remove a facility; returns it and its index (what :meth:`add_facility` needs to undo)."""
+        sc = self.facilities
+        fac = self.facility(fid)
+        index = list(sc).index(fid)
+        del sc[fid]
+        self._emit("facility_removed", fid)
+        return fac, index
+
+    def move_facility(self, fid: str, x: float, y: float) -> tuple[float, float]:
+        """Move a facility; returns its previous coordinates."""
+        fac = self.facility(fid)
+        self.facilities[fid] = replace(fac, x=float(x), y=float(y))
+        self._emit("facility_moved", fid)
+        return fac.x, fac.y
+
+    def set_attributes(self, fid: str, **attrs: object) -> dict[str, object]:
+        """Change ``name``, ``type``, ``beds``, ``nursing_beds`` or ``status``; returns the previous values."""
+        bad = sorted(set(attrs) - set(EDITABLE))
+        if bad:
+            raise ValueError(f"cannot set {', '.join(bad)}")
+        fac = self.facility(fid)
+        clean = {k: (int(v) if k in ("beds", "nursing_beds") else str(v)) for k, v in attrs.items()}
+        new = replace(fac, **clean)
+        old = {k: getattr(fac, k) for k in clean}
+        self.facilities[fid] = new
+        self._emit("facility_changed", fid)
+        return old
+
+    # -- scenarios --------------------------------------------------------------------------------
+    def add_scenario(self, name: str, *, copy_of: str | None = None) -> None:
+        """A new scenario starting as a copy of ``copy_of`` (default: the baseline)."""
+        name = name.strip()
+        if not name:
+            raise InputError("a scenario needs a name")
+        if name in self.scenarios:
+            raise InputError(f"a scenario called {name} already exists")
+        self.scenarios[name] = dict(copy.copy(self.scenarios[copy_of or self.baseline]))
+        self._emit("scenarios_changed", name)
+
+    def remove_scenario(self, name: str) -> dict[str, Facility]:
+        if name == self.baseline:
+            raise InputError("the baseline cannot be removed")
+        removed = self.scenarios.pop(name)
+        if self.active == name:
+            self.set_active(self.baseline)
+        self._emit("scenarios_changed", name)
+        return removed
+
+    def restore_scenario(self, name: str, facilities: dict[str, Facility]) -> None:
+        self.scenarios[name] = dict(facilities)
+        self._emit("scenarios_changed", name)
+
+    def set_active(self, name: str) -> str:
+        """Switch the scenario that is shown and edited; returns the previous one."""
+        if name not in self.scenarios:
+            raise InputError(f"no scenario called {name}")
+        old, self.active = self.active, name
+        self._emit("scenario_changed", name)
+        return old
+
+    # -- persistence helpers ----------------------------------------------------------------------
+    def records(self) -> list[dict]:
+        """All scenarios' facilities as flat records (``scenario`` + the facility fields)."""
+        return [{"scenario": sc, **asdict(f)} for sc, facs in self.scenarios.items() for f in facs.values()]
+
+    @classmethod
+    def from_records(cls, crs: pyproj.CRS, records: Iterable[dict], *, scenarios: list[str], baseline: str, active: str) -> "PlanModel":
+        plan = cls(crs, baseline_name=baseline)
+        plan.scenarios = {name: {} for name in scenarios}
+        names = {f.name for f in fields(Facility)}
+        for rec in records:
+            fac = Facility(**{k: rec[k] for k in names})
+            plan.scenarios.setdefault(rec["scenario"], {})[fac.fid] = fac
+        plan.active = active if active in plan.scenarios else baseline
+        return plan
+
+    @classmethod
+    def from_frame(cls, facilities: gpd.GeoDataFrame, *, crs: pyproj.CRS) -> "PlanModel":
+        """A plan whose baseline is a facility frame (as read by :func:`layers.facilities.read_facilities`)."""
+        pts = facilities.geometry.to_crs(crs)
+        facs = [
+            Facility(str(r.fid), str(r.name), str(r.type), int(r.beds), int(r.nursing_beds), str(r.status), float(x), float(y))
+            for r, x, y in zip(facilities.itertuples(index=False), pts.x, pts.y)
+        ]
+        return cls(crs, facs)
