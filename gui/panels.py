@@ -74,8 +74,22 @@ class LayerPanel(QtWidgets.QWidget):
         self.rebuild()
 
     def _on_workspace(self, event: str, payload: object) -> None:
-        if event in ("layers_changed", "layer_changed", "result_changed"):
+        if event == "layer_changed":
+            self._sync_item(str(payload))  # never rebuild here: we may be inside an item's own signal
+        elif event in ("layers_changed", "result_changed"):
             self.rebuild()
+
+    def _sync_item(self, layer_id: str) -> None:
+        lyr = self.workspace.layer(layer_id)
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if lyr is not None and item.data(0, QtCore.Qt.ItemDataRole.UserRole) == layer_id:
+                state = QtCore.Qt.CheckState.Checked if lyr.visible else QtCore.Qt.CheckState.Unchecked
+                if item.checkState(0) != state:
+                    self.tree.blockSignals(True)
+                    item.setCheckState(0, state)
+                    self.tree.blockSignals(False)
+        self._sync_opacity()
 
     def retranslate(self) -> None:
         self.up.setToolTip(tr("layers.up"))
