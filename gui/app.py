@@ -40,16 +40,23 @@ def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     return app
 
 
-def project_info(project: str | None) -> SampleInfo:
-    """The data set to open: the bundled sample, or a folder / ``.toml`` manifest of the same form."""
+def open_target(win, project: str | None) -> None:
+    """Open what the command line names in the window: nothing = the bundled sample project (untitled),
+    a ``.ccproj`` file, or a folder / ``.toml`` manifest of layer files like ``projects/sample``."""
     if project is None:
-        return sample_info()
+        win.open_sample()
+        return
     p = Path(project)
-    if p.is_dir():
-        return sample_info(p)
-    if p.suffix.lower() == ".toml" and p.is_file():
-        return sample_info(p.parent) if p.name == "sample.toml" else _manifest(p)
-    raise InputError("cannot open this project; give a folder with sample.toml or a .toml manifest", path=p)
+    if p.suffix.lower() == ".ccproj":
+        if not p.is_file():
+            raise InputError("project file not found", path=p)
+        win.open_project(p)
+    elif p.is_dir():
+        win.open_sources(sample_info(p))
+    elif p.suffix.lower() == ".toml" and p.is_file():
+        win.open_sources(sample_info(p.parent) if p.name == "sample.toml" else _manifest(p))
+    else:
+        raise InputError("cannot open this; give a .ccproj project, or a folder with sample.toml", path=p)
 
 
 def _manifest(path: Path) -> SampleInfo:
@@ -67,22 +74,22 @@ def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang:
     app = make_app()
     from .main_window import MainWindow
 
-    try:
-        info = project_info(project)
-    except InputError as exc:
-        print(f"carecircle: error: {exc}", file=sys.stderr)
-        return 2
     win = MainWindow()
     win.show()
-    if screenshot is None:
-        win.open_sources(info)
-        code = app.exec()
+    try:
+        if screenshot is None:
+            open_target(win, project)
+            code = app.exec()
+            _dispose(app, win)
+            return code
+        return _screenshot(app, win, project, Path(screenshot), zoom_to=zoom_to)
+    except InputError as exc:
+        print(f"carecircle: error: {exc}", file=sys.stderr)
         _dispose(app, win)
-        return code
-    return _screenshot(app, win, info, Path(screenshot), zoom_to=zoom_to)
+        return 2
 
 
-def _screenshot(app: QtWidgets.QApplication, win, info: SampleInfo, out: Path, *, zoom_to: str | None = None) -> int:
+def _screenshot(app: QtWidgets.QApplication, win, project: str | None, out: Path, *, zoom_to: str | None = None) -> int:
     """Open, run the analysis, save a picture of the whole window, exit."""
     status = {"code": 1}
 
@@ -110,7 +117,8 @@ def _screenshot(app: QtWidgets.QApplication, win, info: SampleInfo, out: Path, *
     win.errorShown.connect(failed)
     win.inputsLoaded.connect(win.run_analysis)
     win.analysisFinished.connect(analysed)
-    win.open_sources(info)
+    win.ask_restore = lambda when: False  # a documentation run never restores autosaves
+    open_target(win, project)
     app.exec()
     _dispose(app, win)
     return status["code"]
@@ -119,6 +127,8 @@ def _screenshot(app: QtWidgets.QApplication, win, info: SampleInfo, out: Path, *
 def _dispose(app: QtWidgets.QApplication, win) -> None:
     """Close the window and let Qt delete it before Python finalises (avoids teardown-order crashes)."""
     win.wait_idle(30_000)
+    win.undo_stack.setClean()
+    win._dirty_extra = False  # closing after app.exec() ended: any prompt has already been answered
     win.close()
     win.deleteLater()
     app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)

@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from projects.workspace import Workspace
 
-from .render import MapRenderer, View, draw_highlight, draw_scale_bar
+from .render import MapRenderer, View, draw_highlight, draw_preview, draw_scale_bar
 
 ZOOM_STEP = 1.25
 CLICK_TOLERANCE_PX = 4
@@ -22,6 +22,7 @@ class MapCanvas(QtWidgets.QWidget):
     clicked = QtCore.Signal(float, float)  # map coordinates of a click (not a drag)
     viewChanged = QtCore.Signal()
     rendered = QtCore.Signal(float)  # milliseconds the last full render took
+    deleteRequested = QtCore.Signal()
 
     def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +42,11 @@ class MapCanvas(QtWidgets.QWidget):
         self._settle = QtCore.QTimer(self, singleShot=True, interval=150)
         self._settle.timeout.connect(self.refresh)
         self.last_render_ms = 0.0
+        self.tool = None  # a gui.editing.MapTool, or None for identify/pan
+        self._tool_drag = False
+        self.preview: list[shapely.Geometry] = []  # drawn on top (a dragged facility's circle)
+        self.selection: list[shapely.Geometry] = []  # selected features, ringed
+        self._rubber: tuple[float, float, float, float] | None = None
 
     # -- view control -----------------------------------------------------------------------------
     def set_view(self, view: View) -> None:
@@ -74,6 +80,18 @@ class MapCanvas(QtWidgets.QWidget):
 
     def set_highlight(self, geometry: shapely.Geometry | None) -> None:
         self.highlight = geometry
+        self.update()
+
+    def set_preview(self, geometries: list[shapely.Geometry]) -> None:
+        self.preview = list(geometries)
+        self.update()
+
+    def set_selection(self, geometries: list[shapely.Geometry]) -> None:
+        self.selection = list(geometries)
+        self.update()
+
+    def set_rubber_band(self, box: tuple[float, float, float, float] | None) -> None:
+        self._rubber = box
         self.update()
 
     def refresh(self) -> None:
@@ -113,6 +131,16 @@ class MapCanvas(QtWidgets.QWidget):
             x0, y0 = v.to_screen(cv.bounds[0], cv.bounds[3])
             painter.drawImage(QtCore.QRectF(float(x0), float(y0), cv.width * s, cv.height * s), self._cache)
         draw_highlight(painter, v, self.highlight)
+        for geom in self.selection:
+            draw_highlight(painter, v, geom)
+        if self.preview:
+            draw_preview(painter, v, self.preview)
+        if self._rubber is not None:
+            x0, y0 = v.to_screen(self._rubber[0], self._rubber[1])
+            x1, y1 = v.to_screen(self._rubber[2], self._rubber[3])
+            painter.setPen(QtGui.QPen(QtGui.QColor("#00a0c0"), 1, QtCore.Qt.PenStyle.DashLine))
+            painter.setBrush(QtGui.QColor(0, 160, 192, 40))
+            painter.drawRect(QtCore.QRectF(QtCore.QPointF(float(x0), float(y0)), QtCore.QPointF(float(x1), float(y1))).normalized())
         draw_scale_bar(painter, v, x=16, y=self.height() - 16)
         painter.end()
 
@@ -133,6 +161,8 @@ class MapCanvas(QtWidgets.QWidget):
             self._press = event.position()
             self._press_view = self.view
             self._dragging = False
+            x, y = self.view.to_map(self._press.x(), self._press.y())
+            self._tool_drag = bool(self.tool is not None and self.tool.press(x, y, event.modifiers()))
 
     def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
         if self.view is None:
@@ -144,6 +174,9 @@ class MapCanvas(QtWidgets.QWidget):
             d = pos - self._press
             if self._dragging or abs(d.x()) + abs(d.y()) > CLICK_TOLERANCE_PX:
                 self._dragging = True
+                if self._tool_drag:
+                    self.tool.move(mx, my)
+                    return
                 pv = self._press_view
                 self.view = View(pv.cx - d.x() * pv.m_per_px, pv.cy + d.y() * pv.m_per_px, pv.m_per_px, pv.width, pv.height)
                 self.viewChanged.emit()
@@ -152,12 +185,18 @@ class MapCanvas(QtWidgets.QWidget):
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
         if self._press is None or self.view is None:
             return
-        if self._dragging:
-            self._dragging = False
+        pos = event.position()
+        x, y = self.view.to_map(pos.x(), pos.y())
+        if self._tool_drag:
+            self.tool.release(x, y)
+        elif self._dragging:
             self._settle.start()
+        elif self.tool is not None:
+            self.tool.click(x, y, event.modifiers())
         else:
-            pos = event.position()
-            self.clicked.emit(*self.view.to_map(pos.x(), pos.y()))
+            self.clicked.emit(x, y)
+        self._dragging = False
+        self._tool_drag = False
         self._press = None
 
     def wheelEvent(self, event: QtGui.QWheelEvent) -> None:  # noqa: N802
@@ -170,5 +209,7 @@ class MapCanvas(QtWidgets.QWidget):
             self.zoom_by(ZOOM_STEP)
         elif event.key() == QtCore.Qt.Key.Key_Minus:
             self.zoom_by(1 / ZOOM_STEP)
+        elif event.key() in (QtCore.Qt.Key.Key_Delete, QtCore.Qt.Key.Key_Backspace):
+            self.deleteRequested.emit()
         else:
             super().keyPressEvent(event)

@@ -16,7 +16,8 @@ from layers.errors import InputError
 from layers.facilities import read_facilities
 from layers.roads import read_roads
 from layers.townships import read_townships
-from projects.inputs import DataSources, SampleInfo, load_inputs, read_population, sample_info
+from projects.inputs import DataSources, SampleInfo, load_inputs, read_population
+from projects.plan import PlanModel
 from projects.profiles import load_profile
 from layers.basemap import RasterImage, read_basemap
 from projects.workspace import MapLayer, Workspace
@@ -27,16 +28,20 @@ from . import i18n
 from .canvas import MapCanvas
 from .i18n import tr
 from .panels import AnalysisPanel, LayerPanel
+from .plan_editing import PlanEditing
 from .tables import AttributeTable, IdentifyPanel, ResultsTable
 from .worker import Task
 
 IDENTIFY_TOLERANCE_PX = 8
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(PlanEditing, QtWidgets.QMainWindow):
     analysisFinished = QtCore.Signal()
     inputsLoaded = QtCore.Signal()
     errorShown = QtCore.Signal(str)
+    planChanged = QtCore.Signal()
+    gapsRefreshed = QtCore.Signal()
+    comparisonFinished = QtCore.Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,6 +63,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.attribute_tables: list[AttributeTable] = []
         self.task: Task | None = None
         self.sample: SampleInfo | None = None
+        self._init_plan_editing()
+        self._add_dock("dock.history", self.undo_view, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self._make_actions()
         self._connect()
         self.retranslate()
@@ -82,7 +89,28 @@ class MainWindow(QtWidgets.QMainWindow):
             self.actions_[key] = a
             return a
 
-        act("action.open_sample", self.open_sample)
+        act("action.open_sample", lambda: self.confirm_discard() and self.open_sample())
+        act("action.open_project", self._ask_open_project, "Ctrl+O")
+        act("action.save", self.save, "Ctrl+S")
+        act("action.save_as", self.save_as, "Ctrl+Shift+S")
+        undo = self.undo_stack.createUndoAction(self)
+        undo.setShortcut(QtGui.QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self)
+        redo.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
+        self.actions_["action.undo"], self.actions_["action.redo"] = undo, redo
+        self.tool_actions: dict[str, QtGui.QAction] = {}
+        self.tool_group = QtGui.QActionGroup(self)
+        for name in ("identify", "add", "move", "select"):
+            a = act(f"action.tool_{name}", lambda _=False, n=name: self.set_tool(n))
+            a.setCheckable(True)
+            a.setChecked(name == "identify")
+            self.tool_group.addAction(a)
+            self.tool_actions[name] = a
+        act("action.delete_selected", self.delete_selected)
+        act("action.close_selected", self.close_selected)
+        act("action.edit_facility", self.edit_selected)
+        act("action.new_scenario", lambda: self.new_scenario())
+        act("action.compare", self.compare_with_baseline)
         for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
             act(f"action.add_{kind}", lambda _=False, k=kind: self._ask_layer_file(k))
         act("action.quit", self.close, "Ctrl+Q")
@@ -100,14 +128,20 @@ class MainWindow(QtWidgets.QMainWindow):
             a.setChecked(lang == i18n.language())
             self.lang_group.addAction(a)
         mb = self.menuBar()
-        self.menus = {k: mb.addMenu("") for k in ("menu.file", "menu.view", "menu.analysis", "menu.language", "menu.help")}
+        self.menus = {k: mb.addMenu("") for k in ("menu.file", "menu.edit", "menu.view", "menu.plan", "menu.analysis", "menu.language", "menu.help")}
         m = self.menus["menu.file"]
-        m.addAction(self.actions_["action.open_sample"])
+        for k in ("action.open_sample", "action.open_project", "action.save", "action.save_as"):
+            m.addAction(self.actions_[k])
         m.addSeparator()
         for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
             m.addAction(self.actions_[f"action.add_{kind}"])
         m.addSeparator()
         m.addAction(self.actions_["action.quit"])
+        for k in ("action.undo", "action.redo", None, "action.tool_identify", "action.tool_add", "action.tool_move", "action.tool_select",
+                  None, "action.edit_facility", "action.delete_selected", "action.close_selected"):
+            self.menus["menu.edit"].addAction(self.actions_[k]) if k else self.menus["menu.edit"].addSeparator()
+        for k in ("action.new_scenario", "action.compare"):
+            self.menus["menu.plan"].addAction(self.actions_[k])
         for k in ("action.zoom_full", "action.zoom_layer", "action.zoom_selection", "action.attribute_table"):
             self.menus["menu.view"].addAction(self.actions_[k])
         self.menus["menu.analysis"].addAction(self.actions_["action.run"])
@@ -119,6 +153,18 @@ class MainWindow(QtWidgets.QMainWindow):
         tb.setObjectName("main-toolbar")
         for k in ("action.zoom_full", "action.zoom_layer", "action.attribute_table", "action.run"):
             tb.addAction(self.actions_[k])
+        etb = self.addToolBar("edit")
+        etb.setObjectName("edit-toolbar")
+        for k in ("action.undo", "action.redo", "action.tool_identify", "action.tool_add", "action.tool_move", "action.tool_select", "action.delete_selected"):
+            etb.addAction(self.actions_[k])
+        etb.addSeparator()
+        self.scenario_label = QtWidgets.QLabel()
+        self.scenario_combo = QtWidgets.QComboBox()
+        self.scenario_combo.setMinimumContentsLength(10)
+        etb.addWidget(self.scenario_label)
+        etb.addWidget(self.scenario_combo)
+        etb.addAction(self.actions_["action.new_scenario"])
+        etb.addAction(self.actions_["action.compare"])
 
     def _connect(self) -> None:
         self.canvas.cursorMoved.connect(self._show_coords)
@@ -127,13 +173,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.analysis_panel.cancelRequested.connect(self.cancel_task)
         self.analysis_panel.displayTypeChanged.connect(self.set_display_type)
         self.results.townshipActivated.connect(self.zoom_to_township)
+        self.canvas.deleteRequested.connect(self.delete_selected)
+        self.scenario_combo.textActivated.connect(self.switch_scenario)
         self.workspace.subscribe(lambda event, payload: self.canvas.refresh())
 
     def retranslate(self) -> None:
-        title = tr("app.title")
-        self.setWindowTitle(f"{title} — {self.workspace.title}" if self.workspace.title else title)
+        self._update_title()
         for key, a in self.actions_.items():
-            a.setText(tr(key))
+            if key not in ("action.undo", "action.redo"):  # QUndoStack names these after the next step
+                a.setText(tr(key))
+        self.scenario_label.setText(tr("scenario.label") + " ")
         for key, menu in self.menus.items():
             menu.setTitle(tr(key))
         for key, dock in self.docks.items():
@@ -190,9 +239,6 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.task is None or self.task.wait(timeout_ms)
 
     # -- loading ----------------------------------------------------------------------------------
-    def open_sample(self) -> None:
-        self.open_sources(sample_info())
-
     def open_sources(self, info: SampleInfo) -> None:
         self.sample = info
         self._start(_load_all, info.sources, on_success=lambda inputs: self._inputs_loaded(inputs, info), busy_text=tr("analysis.loading"))
@@ -200,15 +246,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _inputs_loaded(self, inputs, info: SampleInfo) -> None:
         src = info.sources
         sources = {k: src.resolve(getattr(src, k)) for k in ("roads", "townships", "facilities", "population", "communities")}
-        self.workspace.title = info.title
-        self.workspace.set_inputs(inputs, sources=sources)
-        idx = self.analysis_panel.profile.findText(info.profile)
-        if idx >= 0:
-            self.analysis_panel.profile.setCurrentIndex(idx)
-        self.canvas.zoom_full()
-        self.retranslate()
-        self.statusBar().showMessage(tr("sample.note"), 15000)
-        self.inputsLoaded.emit()
+        self._document_from_inputs(inputs, title=info.title, profile=info.profile, sources=sources)
 
     def _ask_layer_file(self, kind: str) -> None:
         filters = {
@@ -226,7 +264,7 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog names the file and the problem and nothing loaded before changes."""
         path = Path(path)
         if kind == "roads":
-            return self._start(_read_network, path, on_success=lambda net: self.workspace.set_network(net, source=path), busy_text=tr("analysis.loading"))
+            return self._start(_read_network, path, on_success=lambda loaded: self._set_roads(*loaded, path), busy_text=tr("analysis.loading"))
         if kind == "basemap":
             return self._start(_read_basemap, path, self.workspace.crs, on_success=lambda img: self.workspace.put_layer(MapLayer("basemap", "basemap", raster=img, source=path)), busy_text=tr("analysis.loading"))
         readers = {
@@ -244,12 +282,34 @@ class MainWindow(QtWidgets.QMainWindow):
         new_towns, points = read_population(path, townships=towns.frame)
         return ("table", new_towns) if points is None else ("points", points)
 
+    def _set_roads(self, roads, net, path: Path) -> None:
+        self.workspace.set_network(net, source=path)
+        if self.project is not None:
+            self.project.roads = roads
+            self._dirty_extra = True
+            self._update_title()
+        self.live = None
+
     def _set_input(self, kind: str, frame, path: Path) -> None:
         if kind == "population" and isinstance(frame, tuple):
             form, frame = frame
             if form == "table":
                 kind = "townships"
         self.workspace.set_input_layer(kind, frame, source=path)
+        self.live = None
+        if self.project is not None:
+            crs = self.project.crs
+            if kind == "facilities":  # a new facility list becomes the baseline of a new plan
+                self.project.plan = PlanModel.from_frame(frame, crs=crs)
+                self.plan = self.project.plan
+                self.plan.subscribe(self._on_plan_event)
+                self.undo_stack.clear()
+                self._refresh_scenarios()
+                self.workspace.set_facilities(self.plan.frame())
+            else:
+                setattr(self.project, kind, frame.to_crs(crs))
+            self._dirty_extra = True
+            self._update_title()
         if self.canvas.view is None:
             self.canvas.zoom_full()
 
@@ -273,6 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _analysis_done(self, result) -> None:
         self.workspace.set_result(result)
+        self._start_live(result)
         self.layer_panel.minutes = result.params.minutes
         self.layer_panel.rebuild()
         self.results.set_results(result.coverage_frame(), result.indicators_frame())
@@ -352,6 +413,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.coords.setText(tr("status.coords", lon=lon, lat=lat, scale=self.canvas.view.scale_denominator()))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.autosave_timer.stop()
         if self.task is not None and self.task.isRunning():
             self.task.cancel()
             self.task.wait(10_000)
@@ -372,7 +437,7 @@ def _read_network(feedback, path: Path):
     feedback.progress(0.1, "reading roads")
     roads = read_roads(path)
     feedback.progress(0.6, "building the walking network")
-    return build_network(roads)
+    return roads, build_network(roads)
 
 
 def _read_basemap(feedback, path: Path, crs) -> RasterImage:

@@ -87,10 +87,11 @@ def _ring_polygon(coords: np.ndarray) -> QtGui.QPolygonF:
 
 
 def polygon_path(geom: shapely.Geometry) -> QtGui.QPainterPath:
-    """A path of a (multi)polygon in map coordinates (holes by the odd-even rule)."""
+    """A path of a (multi)polygon in map coordinates. Rings are oriented (shells one way, holes the other)
+    and filled by the winding rule, so paths of overlapping polygons added together fill their union."""
     path = QtGui.QPainterPath()
-    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
-    for part in shapely.get_parts(geom):
+    path.setFillRule(QtCore.Qt.FillRule.WindingFill)
+    for part in shapely.get_parts(shapely.orient_polygons(geom)):
         if shapely.get_type_id(part) != 3:
             continue
         path.addPolygon(_ring_polygon(shapely.get_coordinates(part.exterior)))
@@ -136,6 +137,24 @@ class MapRenderer:
         #: the facility type whose circles, gaps and covered-share choropleth are drawn
         self.display_type = "day_care"
         self.labels = True
+        self._geom_paths: dict[int, tuple[shapely.Geometry, QtGui.QPainterPath]] = {}
+
+    def _paths_union(self, geoms) -> QtGui.QPainterPath:
+        """One path of many polygons, reusing the path of every geometry object seen before (so after an
+        edit only the changed facility's circle is converted)."""
+        out = QtGui.QPainterPath()
+        out.setFillRule(QtCore.Qt.FillRule.WindingFill)
+        if len(self._geom_paths) > 50_000:
+            self._geom_paths.clear()
+        for g in geoms:
+            if g is None or g.is_empty:
+                continue
+            hit = self._geom_paths.get(id(g))
+            if hit is None or hit[0] is not g:
+                hit = (g, polygon_path(g))
+                self._geom_paths[id(g)] = hit
+            out.addPath(hit[1])
+        return out
 
     def _cached(self, layer: MapLayer, key: object, build):
         k = (layer.id, id(layer.frame) if layer.frame is not None else id(layer.raster), key)
@@ -206,7 +225,7 @@ class MapRenderer:
                 for m in minutes:  # largest band first, inner bands on top
                     sel = frame[(frame["type"] == t) & (frame["minutes"] == m)]
                     if len(sel):
-                        out.append((t, band_style(t, sorted(minutes).index(m), n), _union_path(sel.geometry.to_numpy())))
+                        out.append((t, band_style(t, sorted(minutes).index(m), n), self._paths_union(sel.geometry.to_numpy())))
             return out
 
         paths = self._cached(layer, "bands", build)
@@ -216,6 +235,18 @@ class MapRenderer:
         # gap areas of the displayed facility type only
         path = self._cached(layer, ("type", self.display_type), lambda: _union_path(layer.frame[layer.frame["type"] == self.display_type].geometry.to_numpy()))
         self._draw_polygons(painter, view, layer, [(DEFAULT_STYLES.gaps, path)])
+
+    def _draw_compare(self, painter, view, layer) -> None:
+        def build():
+            sel = layer.frame[layer.frame["type"] == self.display_type]
+            out = []
+            for change, colour in (("gained", "#1a9641"), ("lost", "#d7191c")):
+                part = sel[sel["change"] == change]
+                if len(part):
+                    out.append((Style(stroke=colour, stroke_width_px=1.2, fill=colour, fill_opacity=0.45), _union_path(part.geometry.to_numpy())))
+            return out
+
+        self._draw_polygons(painter, view, layer, self._cached(layer, ("type", self.display_type), build))
 
     def _draw_roads(self, painter, view, layer) -> None:
         rs = DEFAULT_STYLES.roads
@@ -301,9 +332,23 @@ def draw_highlight(painter: QtGui.QPainter, view: View, geom: shapely.Geometry) 
     painter.restore()
 
 
+def draw_preview(painter: QtGui.QPainter, view: View, geoms: list[shapely.Geometry]) -> None:
+    """A facility's circle bands while it is dragged (dashed outlines, light fill)."""
+    painter.save()
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    painter.setTransform(view.transform())
+    for g in geoms:
+        pen = QtGui.QPen(QtGui.QColor("#005a9c"), 1.5, QtCore.Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(QtGui.QColor(0, 90, 156, 40))
+        painter.drawPath(polygon_path(g))
+    painter.restore()
+
+
 def _union_path(geoms: np.ndarray) -> QtGui.QPainterPath:
     path = QtGui.QPainterPath()
-    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+    path.setFillRule(QtCore.Qt.FillRule.WindingFill)
     for g in geoms:
         if g is not None and not g.is_empty:
             path.addPath(polygon_path(g))

@@ -241,4 +241,4 @@ def _network_lines(net) -> gpd.GeoDataFrame:
 
 def recovery_path(path: Path) -> Path:
     """Where the autosave of a project file goes (beside it, hidden)."""
-    return path.parent / f".{path.name}.recovery"
+    return path.parent / f".{path.stem}.recovery{SUFFIX}"

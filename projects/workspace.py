@@ -24,9 +24,9 @@ from spatial.indicators import FACILITY_TYPES
 from spatial.network import WalkNetwork
 
 #: layer kinds from bottom to top, the default drawing order
-LAYER_KINDS = ("basemap", "coverage", "townships", "circles", "gaps", "roads", "population", "communities", "facilities")
+LAYER_KINDS = ("basemap", "coverage", "townships", "circles", "compare", "gaps", "roads", "population", "communities", "facilities")
 INPUT_KINDS = ("townships", "facilities", "population", "communities")
-RESULT_KINDS = ("circles", "gaps", "coverage")
+RESULT_KINDS = ("circles", "gaps", "coverage", "compare")
 
 
 @dataclass
@@ -58,7 +58,6 @@ class Workspace:
     crs: pyproj.CRS | None = None
     layers: list[MapLayer] = field(default_factory=list)
     network: WalkNetwork | None = None
-    inputs: AnalysisInputs | None = None
     result: AnalysisResult | None = None
     title: str = ""
     _listeners: list[Listener] = field(default_factory=list, repr=False)
@@ -75,8 +74,9 @@ class Workspace:
     def layer(self, layer_id: str) -> MapLayer | None:
         return next((lyr for lyr in self.layers if lyr.id == layer_id), None)
 
-    def put_layer(self, layer: MapLayer) -> None:
-        """Add a layer, or replace the one with the same id keeping its place, visibility and opacity."""
+    def put_layer(self, layer: MapLayer, *, quiet: bool = False) -> None:
+        """Add a layer, or replace the one with the same id keeping its place, visibility and opacity.
+        ``quiet`` skips the ``layers_changed`` event when only the content changes (the caller emits)."""
         old = self.layer(layer.id)
         if old is not None:
             layer.visible, layer.opacity = old.visible, old.opacity
@@ -86,7 +86,9 @@ class Workspace:
             pos = next((i for i, lyr in enumerate(self.layers)
                         if (LAYER_KINDS.index(lyr.kind) if lyr.kind in LAYER_KINDS else len(LAYER_KINDS)) > rank), len(self.layers))
             self.layers.insert(pos, layer)
-        self._emit("layers_changed")
+            quiet = False  # a new layer always changes the list
+        if not quiet:
+            self._emit("layers_changed")
 
     def remove_layer(self, layer_id: str) -> None:
         self.layers = [lyr for lyr in self.layers if lyr.id != layer_id]
@@ -168,21 +170,40 @@ class Workspace:
         self._emit("result_changed")
 
     def set_result(self, result: AnalysisResult) -> None:
-        """Show an analysis result: circles, gaps and the covered-share choropleth of the townships."""
+        """Show an analysis result: circles (per facility when available), gaps and the covered-share
+        choropleth of the townships."""
         self.result = result
-        self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(result.isochrones, "circles")))
+        circles = result.facility_circles if result.facility_circles is not None else result.isochrones
+        self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")))
         self.put_layer(MapLayer("gaps", "gaps", frame=self._to_crs(result.gaps, "gaps")))
-        towns = self.layer("townships")
-        if towns is not None and towns.frame is not None:
-            cov = coverage_frame(result.figures)
-            wide = cov.pivot_table(index="township", columns="type", values="covered_share", aggfunc="first")
-            frame = towns.frame[["name", "geometry"]].copy()
-            for t in FACILITY_TYPES:
-                frame[f"share_{t}"] = frame["name"].map(wide[t]) if t in wide.columns else np.nan
-            flags = cov.groupby("township")["flags"].apply(lambda s: ";".join(f for f in s if f))
-            frame["flags"] = frame["name"].map(flags).fillna("")
-            self.put_layer(MapLayer("coverage", "coverage", frame=frame))
+        self._put_coverage(result.figures)
         self._emit("result_changed")
+
+    def update_live(self, figures, circles: gpd.GeoDataFrame, *, gaps: gpd.GeoDataFrame | None = None, gap_type: str | None = None) -> None:
+        """After an edit: new figures, the circles frame and optionally one type's gap areas."""
+        if self.result is None:
+            return
+        self.result.figures = figures
+        self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")), quiet=True)
+        if gaps is not None and gap_type is not None:
+            old = self.layer("gaps").frame
+            frame = pd.concat([old[old["type"] != gap_type], self._to_crs(gaps, "gaps")], ignore_index=True)
+            self.put_layer(MapLayer("gaps", "gaps", frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=self.crs)), quiet=True)
+        self._put_coverage(figures, quiet=True)
+        self._emit("result_changed")
+
+    def _put_coverage(self, figures, *, quiet: bool = False) -> None:
+        towns = self.layer("townships")
+        if towns is None or towns.frame is None:
+            return
+        cov = coverage_frame(figures)
+        wide = cov.pivot_table(index="township", columns="type", values="covered_share", aggfunc="first")
+        frame = towns.frame[["name", "geometry"]].copy()
+        for t in FACILITY_TYPES:
+            frame[f"share_{t}"] = frame["name"].map(wide[t]) if t in wide.columns else np.nan
+        flags = cov.groupby("township")["flags"].apply(lambda s: ";".join(f for f in s if f))
+        frame["flags"] = frame["name"].map(flags).fillna("")
+        self.put_layer(MapLayer("coverage", "coverage", frame=frame), quiet=quiet)
 
     def identify(self, x: float, y: float, *, tolerance_m: float) -> tuple[str, object, dict] | None:
         """The topmost visible feature at (x, y) (workspace CRS): ``(layer id, index label, attributes)``.
@@ -204,6 +225,12 @@ class Workspace:
                 record = {k: v for k, v in row.items() if k != lyr.frame.geometry.name}
                 return lyr.id, lyr.frame.index[i], record
         return None
+
+    def set_facilities(self, frame: gpd.GeoDataFrame) -> None:
+        """Show the plan's current facilities (after an edit or a scenario switch)."""
+        self.put_layer(MapLayer("facilities", "facilities", frame=self._to_crs(frame, "facility layer"),
+                                source=self.layer("facilities").source if self.layer("facilities") else None), quiet=self.layer("facilities") is not None)
+        self._emit("layer_changed", "facilities")
 
     def coverage_table(self) -> pd.DataFrame:
         return coverage_frame(self.result.figures) if self.result is not None else coverage_frame([])

@@ -206,6 +206,8 @@ class AnalysisResult:
     islands: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     facility_circles: gpd.GeoDataFrame | None = None
+    #: the analysis state, kept so that edits can be applied incrementally (see projects.live)
+    model: "CoverageModel | None" = field(default=None, repr=False)
 
     def coverage_frame(self) -> pd.DataFrame:
         return coverage_frame(self.figures)
@@ -433,7 +435,7 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     fb.progress(1.0, "done")
     return AnalysisResult(
         params=params, figures=figures, isochrones=iso.to_crs(WGS84), gaps=gaps.to_crs(WGS84),
-        islands=islands(model.net), warnings=warnings, facility_circles=fac_iso,
+        islands=islands(model.net), warnings=warnings, facility_circles=fac_iso, model=model,
     )
 
 

@@ -1,0 +1,85 @@
+"""Plan edits as QUndoCommands. redo/undo call the plan model's public methods, nothing else; each
+command remembers the scenario it was made in and makes it active before acting."""
+from __future__ import annotations
+
+from PySide6 import QtGui
+
+from projects.plan import Facility, PlanModel
+
+from .i18n import tr
+
+
+class _PlanCommand(QtGui.QUndoCommand):
+    def __init__(self, plan: PlanModel, text: str, parent: QtGui.QUndoCommand | None = None) -> None:
+        super().__init__(text, parent)
+        self.plan = plan
+        self.scenario = plan.active
+
+    def _in_scenario(self) -> None:
+        if self.plan.active != self.scenario:
+            self.plan.set_active(self.scenario)
+
+
+class AddFacility(_PlanCommand):
+    def __init__(self, plan: PlanModel, facility: Facility, parent: QtGui.QUndoCommand | None = None) -> None:
+        super().__init__(plan, tr("cmd.add", name=facility.name), parent)
+        self.facility = facility
+
+    def redo(self) -> None:
+        self._in_scenario()
+        self.plan.add_facility(self.facility)
+
+    def undo(self) -> None:
+        self._in_scenario()
+        self.plan.remove_facility(self.facility.fid)
+
+
+class RemoveFacility(_PlanCommand):
+    def __init__(self, plan: PlanModel, fid: str, parent: QtGui.QUndoCommand | None = None) -> None:
+        super().__init__(plan, tr("cmd.remove", name=plan.facility(fid).name), parent)
+        self.fid = fid
+        self._removed: tuple[Facility, int] | None = None
+
+    def redo(self) -> None:
+        self._in_scenario()
+        self._removed = self.plan.remove_facility(self.fid)
+
+    def undo(self) -> None:
+        self._in_scenario()
+        fac, index = self._removed
+        self.plan.add_facility(fac, index=index)
+
+
+class MoveFacility(_PlanCommand):
+    def __init__(self, plan: PlanModel, fid: str, x: float, y: float, *, old: tuple[float, float] | None = None,
+                 parent: QtGui.QUndoCommand | None = None) -> None:
+        fac = plan.facility(fid)
+        super().__init__(plan, tr("cmd.move", name=fac.name), parent)
+        self.fid = fid
+        self.new = (float(x), float(y))
+        self.old = old if old is not None else (fac.x, fac.y)
+
+    def redo(self) -> None:
+        self._in_scenario()
+        self.plan.move_facility(self.fid, *self.new)
+
+    def undo(self) -> None:
+        self._in_scenario()
+        self.plan.move_facility(self.fid, *self.old)
+
+
+class SetAttributes(_PlanCommand):
+    def __init__(self, plan: PlanModel, fid: str, parent: QtGui.QUndoCommand | None = None, **attrs: object) -> None:
+        fac = plan.facility(fid)
+        super().__init__(plan, tr("cmd.edit", name=fac.name), parent)
+        self.fid = fid
+        self.new = dict(attrs)
+        self.old = {k: getattr(fac, k) for k in attrs}
+
+    def redo(self) -> None:
+        self._in_scenario()
+        self.plan.set_attributes(self.fid, **self.new)
+
+    def undo(self) -> None:
+        self._in_scenario()
+        self.plan.set_attributes(self.fid, **self.old)

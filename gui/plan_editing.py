@@ -1,0 +1,409 @@
+"""The plan document in the main window: project files, undoable facility edits, live coverage,
+scenarios, comparison, autosave and crash recovery. Mixed into :class:`gui.main_window.MainWindow`.
+
+Every edit goes through a QUndoCommand (gui.commands) whose redo/undo call the plan model; the window
+listens to the plan's events and refreshes the live analysis, the map and the table.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import shapely
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.errors import InputError
+from projects.ccproj import Project, load_project, project_from_inputs, recovery_path, save_project
+from projects.compare import compare_scenarios
+from projects.live import LiveAnalysis
+from projects.plan import Facility, PlanModel
+from projects.workspace import MapLayer
+from spatial.network import build_network
+
+from .commands import AddFacility, MoveFacility, RemoveFacility, SetAttributes
+from .editing import PICK_TOLERANCE_PX, AddTool, CompareDialog, FacilityDialog, MapTool, MoveTool, SelectTool
+from .i18n import tr
+
+SAMPLE_PROJECT = Path(__file__).resolve().parents[1] / "projects" / "sample.ccproj"
+AUTOSAVE_MS = 3 * 60 * 1000
+GAPS_DELAY_MS = 250
+
+
+def untitled_recovery_path() -> Path:
+    base = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.AppDataLocation) or str(Path.home() / ".carecircle")
+    return Path(base) / "recovery" / "untitled.ccproj"
+
+
+class PlanEditing:
+    """Mixin: needs ``workspace``, ``canvas``, ``results``, ``analysis_panel``, ``_start``, ``show_error``."""
+
+    planChanged = None  # set as a Qt signal on the window class
+
+    def _init_plan_editing(self) -> None:
+        self.project: Project | None = None
+        self.project_path: Path | None = None
+        self.plan: PlanModel | None = None
+        self.live: LiveAnalysis | None = None
+        self.selected: list[str] = []
+        self.undo_stack = QtGui.QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda _: self._update_title())
+        self._dirty_extra = False
+        self.last_live_ms = 0.0
+        self.tools: dict[str, MapTool | None] = {"identify": None, "add": AddTool(self), "move": MoveTool(self), "select": SelectTool(self)}
+        self.autosave_timer = QtCore.QTimer(self, interval=AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self._gaps_timer = QtCore.QTimer(self, singleShot=True, interval=GAPS_DELAY_MS)
+        self._gaps_timer.timeout.connect(self._refresh_gaps)
+        self.undo_view = QtWidgets.QUndoView(self.undo_stack)
+
+    # -- document state ---------------------------------------------------------------------------
+    def is_dirty(self) -> bool:
+        return self.project is not None and (not self.undo_stack.isClean() or self._dirty_extra)
+
+    def _update_title(self) -> None:
+        name = self.project.title if self.project is not None else ""
+        if self.project_path is not None:
+            name = f"{self.project_path.name} — {name}"
+        self.setWindowTitle(f"{tr('app.title')} — {name}[*]" if name else f"{tr('app.title')}[*]")
+        self.setWindowModified(self.is_dirty())
+
+    def recovery_file(self) -> Path:
+        return recovery_path(self.project_path) if self.project_path is not None else untitled_recovery_path()
+
+    # -- opening ----------------------------------------------------------------------------------
+    def open_sample(self) -> None:
+        """The bundled sample project, opened as a new untitled plan (saving asks where)."""
+        self.open_project(SAMPLE_PROJECT, untitled=True)
+
+    def open_project(self, path: Path, *, untitled: bool = False) -> None:
+        path = Path(path)
+        target = None if untitled else path
+        self._start(_load_project, path, on_success=lambda loaded: self._project_loaded(loaded, target, recovered=False),
+                    busy_text=tr("analysis.loading"))
+
+    def _open_recovery(self, rec: Path, original: Path | None) -> None:
+        self._start(_load_project, rec, on_success=lambda loaded: self._project_loaded(loaded, original, recovered=True),
+                    busy_text=tr("analysis.loading"))
+
+    def _ask_open_project(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, tr("action.open_project"), "", "CareCircle (*.ccproj)")
+        if path and self.confirm_discard():
+            self.open_project(Path(path))
+
+    def _project_loaded(self, loaded: tuple[Project, object], path: Path | None, *, recovered: bool) -> None:
+        project, network = loaded
+        self.set_document(project, network, path=path)
+        if recovered:
+            self._dirty_extra = True  # restored edits are not saved yet
+            self._update_title()
+        else:
+            self.offer_recovery()
+
+    def set_document(self, project: Project, network, *, path: Path | None) -> None:
+        """Show a project: its layers, its plan (active scenario) and settings; undo history starts empty."""
+        self.project = project
+        self.project_path = path
+        self.plan = project.plan
+        self.plan.subscribe(self._on_plan_event)
+        self.live = None
+        self.selected = []
+        self.undo_stack.clear()
+        self._dirty_extra = False
+        self.workspace.title = project.title
+        self.workspace.set_inputs(project.inputs(network=network))
+        self._apply_settings_to_panel(project)
+        self._refresh_scenarios()
+        self.canvas.zoom_full()
+        self._update_title()
+        self.statusBar().showMessage(tr("sample.note"), 15000)
+        self.inputsLoaded.emit()
+
+    def _document_from_inputs(self, inputs, *, title: str, profile: str, sources: dict) -> None:
+        project = project_from_inputs(title, inputs, profile=profile, sources=sources)
+        self.set_document(project, inputs.network, path=None)
+
+    def _apply_settings_to_panel(self, project: Project) -> None:
+        p = self.analysis_panel
+        idx = p.profile.findText(project.settings.profile.name)
+        if idx >= 0:
+            p.profile.setCurrentIndex(idx)
+        p.minutes.setText(",".join(f"{m:g}" for m in project.settings.minutes))
+        p.speed.setValue(project.settings.speed_kmh)
+
+    # -- recovery ---------------------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """If an autosave newer than the project exists, ask whether to restore it."""
+        rec = self.recovery_file()
+        if not rec.is_file():
+            return False
+        if self.project_path is not None and self.project_path.is_file() and rec.stat().st_mtime <= self.project_path.stat().st_mtime:
+            return False
+        when = datetime.fromtimestamp(rec.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        if not self.ask_restore(when):
+            rec.unlink(missing_ok=True)
+            return False
+        self._open_recovery(rec, self.project_path)
+        return True
+
+    def ask_restore(self, when: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(self, tr("recover.title"), tr("recover.ask", when=when))
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def autosave(self) -> Path | None:
+        """Write unsaved changes to the recovery file (never over the project itself)."""
+        if not self.is_dirty():
+            return None
+        self._sync_settings()
+        try:
+            return save_project(self.project, self.recovery_file())
+        except OSError as exc:
+            self.statusBar().showMessage(f"autosave failed: {exc}", 10000)
+            return None
+
+    # -- saving -----------------------------------------------------------------------------------
+    def _sync_settings(self) -> None:
+        if self.project is None:
+            return
+        try:
+            params = self.analysis_params()
+        except InputError:
+            return
+        s = self.project.settings
+        s.profile, s.minutes, s.speed_kmh = params.profile, params.minutes, params.speed_kmh
+
+    def save(self) -> bool:
+        if self.project_path is None:
+            return self.save_as()
+        return self.save_to(self.project_path)
+
+    def save_as(self) -> bool:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr("action.save_as"), f"{self.project.title if self.project else 'plan'}.ccproj", "CareCircle (*.ccproj)")
+        return bool(path) and self.save_to(Path(path))
+
+    def save_to(self, path: Path) -> bool:
+        if self.project is None:
+            return False
+        self._sync_settings()
+        old_recovery = self.recovery_file()
+        try:
+            written = save_project(self.project, path)
+        except (OSError, InputError) as exc:
+            self.show_error(f"{Path(path).name}: {exc}")
+            return False
+        self.project_path = written
+        self.undo_stack.setClean()
+        self._dirty_extra = False
+        old_recovery.unlink(missing_ok=True)
+        self.recovery_file().unlink(missing_ok=True)
+        self._update_title()
+        return True
+
+    def confirm_discard(self) -> bool:
+        """Ask about unsaved changes; True when it is fine to go on (saved or discarded)."""
+        if not self.is_dirty():
+            return True
+        choice = self.ask_save_changes()
+        if choice == QtWidgets.QMessageBox.StandardButton.Save:
+            return self.save()
+        if choice == QtWidgets.QMessageBox.StandardButton.Discard:
+            self.recovery_file().unlink(missing_ok=True)
+            self._dirty_extra = False
+            self.undo_stack.setClean()
+            return True
+        return False
+
+    def ask_save_changes(self) -> QtWidgets.QMessageBox.StandardButton:
+        return QtWidgets.QMessageBox.question(
+            self, tr("save.title"), tr("save.ask"),
+            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard | QtWidgets.QMessageBox.StandardButton.Cancel,
+        )
+
+    # -- edits ------------------------------------------------------------------------------------
+    def set_tool(self, name: str) -> None:
+        self.canvas.tool = self.tools[name]
+        for key, action in self.tool_actions.items():
+            action.setChecked(key == name)
+
+    def facility_near(self, x: float, y: float) -> str | None:
+        if self.plan is None or self.canvas.view is None or not self.plan.facilities:
+            return None
+        facs = list(self.plan.facilities.values())
+        d = np.hypot(np.array([f.x for f in facs]) - x, np.array([f.y for f in facs]) - y)
+        i = int(np.argmin(d))
+        return facs[i].fid if d[i] <= PICK_TOLERANCE_PX * self.canvas.view.m_per_px else None
+
+    def add_facility_at(self, x: float, y: float, *, name: str, type: str, beds: int = 0, nursing_beds: int = 0, status: str = "planned") -> str:
+        fac = Facility(self.plan.new_fid(), name, type, int(beds), int(nursing_beds), status, float(x), float(y))
+        self.undo_stack.push(AddFacility(self.plan, fac))
+        return fac.fid
+
+    def move_facility_to(self, fid: str, x: float, y: float) -> None:
+        self.canvas.set_preview([])
+        fac = self.plan.facility(fid)
+        if (fac.x, fac.y) != (x, y):
+            self.undo_stack.push(MoveFacility(self.plan, fid, x, y))
+
+    def preview_move(self, fid: str, x: float, y: float) -> None:
+        """While dragging: the facility's circle at the cursor (nothing changes until release)."""
+        if self.live is not None:
+            self.canvas.set_preview(self.live.preview_circle(fid, x=x, y=y)[-1:])
+        else:
+            self.canvas.set_preview([shapely.Point(x, y).buffer(30)])
+
+    def set_facility_attributes(self, fid: str, **attrs: object) -> None:
+        fac = self.plan.facility(fid)
+        changed = {k: v for k, v in attrs.items() if getattr(fac, k) != v}
+        if changed:
+            Facility(**{**fac.__dict__, **changed})  # validate before it becomes an undo step
+            self.undo_stack.push(SetAttributes(self.plan, fid, **changed))
+
+    def edit_facility(self, fid: str) -> None:
+        fac = self.plan.facility(fid)
+        dialog = FacilityDialog(self, title=tr("form.title_edit"), type_=fac.type, name=fac.name, beds=fac.beds,
+                                nursing_beds=fac.nursing_beds, status=fac.status)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            try:
+                self.set_facility_attributes(fid, **dialog.values())
+            except InputError as exc:
+                self.show_error(str(exc))
+
+    def edit_selected(self) -> None:
+        if self.selected:
+            self.edit_facility(self.selected[0])
+
+    def select_facilities(self, fids: list[str], *, add: bool = False) -> None:
+        chosen = [f for f in fids if f is not None]
+        self.selected = list(dict.fromkeys([*self.selected, *chosen])) if add else chosen
+        self._show_selection()
+
+    def select_in_box(self, minx: float, miny: float, maxx: float, maxy: float) -> None:
+        self.select_facilities([f.fid for f in self.plan.facilities.values() if minx <= f.x <= maxx and miny <= f.y <= maxy])
+
+    def _show_selection(self) -> None:
+        self.selected = [f for f in self.selected if self.plan is not None and f in self.plan.facilities]
+        self.canvas.set_selection([shapely.Point(self.plan.facility(f).x, self.plan.facility(f).y) for f in self.selected])
+
+    def delete_selected(self) -> None:
+        """Delete the selected facilities: one undo step however many."""
+        fids = list(self.selected)
+        if not fids:
+            return
+        self.undo_stack.beginMacro(tr("cmd.remove_many", n=len(fids)))
+        for fid in fids:
+            self.undo_stack.push(RemoveFacility(self.plan, fid))
+        self.undo_stack.endMacro()
+        self.select_facilities([])
+
+    def close_selected(self) -> None:
+        """Mark the selected facilities "to close" (one undo step)."""
+        fids = [f for f in self.selected if self.plan.facility(f).status != "to_close"]
+        if not fids:
+            return
+        self.undo_stack.beginMacro(tr("cmd.close_many", n=len(fids)))
+        for fid in fids:
+            self.undo_stack.push(SetAttributes(self.plan, fid, status="to_close"))
+        self.undo_stack.endMacro()
+
+    # -- scenarios --------------------------------------------------------------------------------
+    def new_scenario(self, name: str | None = None) -> str | None:
+        if self.plan is None:
+            return None
+        if name is None:
+            default = tr("scenario.default_name", n=len(self.plan.scenarios))
+            name, ok = QtWidgets.QInputDialog.getText(self, tr("action.new_scenario"), tr("scenario.new_name"), text=default)
+            if not ok:
+                return None
+        try:
+            self.plan.add_scenario(name, copy_of=self.plan.active)
+        except InputError as exc:
+            self.show_error(str(exc))
+            return None
+        self._dirty_extra = True
+        self.switch_scenario(name)
+        return name
+
+    def switch_scenario(self, name: str) -> None:
+        if self.plan is not None and name and name != self.plan.active:
+            self.plan.set_active(name)
+            self._dirty_extra = True
+            self._update_title()
+
+    def _refresh_scenarios(self) -> None:
+        combo = self.scenario_combo
+        combo.blockSignals(True)
+        combo.clear()
+        if self.plan is not None:
+            combo.addItems(list(self.plan.scenarios))
+            combo.setCurrentText(self.plan.active)
+        combo.blockSignals(False)
+
+    def compare_with_baseline(self):
+        if self.plan is None:
+            return None
+        try:
+            inputs = self.workspace.analysis_inputs()
+            params = self.analysis_params()
+        except InputError as exc:
+            self.show_error(str(exc), title_key="error.analysis")
+            return None
+        frames = {name: self.plan.frame(name) for name in (self.plan.baseline, self.plan.active)}  # a snapshot for the worker
+        return self._start(_compare, inputs, frames, params, self.plan.baseline, self.plan.active,
+                           on_success=self._comparison_done, busy_text=tr("analysis.running"))
+
+    def _comparison_done(self, comparison) -> None:
+        self.workspace.put_layer(MapLayer("compare", "compare", frame=comparison.areas))
+        self.compare_dialog = CompareDialog(self, comparison.table, base=comparison.base, other=comparison.other)
+        self.compare_dialog.show()
+        self.comparisonFinished.emit(comparison)
+
+    # -- live coverage ----------------------------------------------------------------------------
+    def _on_plan_event(self, event: str, payload: object) -> None:
+        t0 = time.perf_counter()
+        if event in ("scenario_changed", "scenarios_changed"):
+            self._refresh_scenarios()
+        self.workspace.set_facilities(self.plan.frame())
+        if self.live is not None:
+            if event == "scenario_changed":
+                self.live.reload()
+            elif event.startswith("facility_"):
+                self.live.apply(str(payload))
+            figures = self.live.figures()
+            self.workspace.update_live(figures, self.live.circles_frame())
+            cov = self.workspace.coverage_table()
+            ind = self.workspace.result.indicators_frame()
+            self.results.set_results(cov, ind)
+            self._gaps_timer.start()
+        self._show_selection()
+        self._update_title()
+        self.canvas.refresh()
+        self.last_live_ms = (time.perf_counter() - t0) * 1000
+        self.statusBar().showMessage(tr("status.live", ms=self.last_live_ms), 5000)
+        self.planChanged.emit()
+
+    def _refresh_gaps(self) -> None:
+        if self.live is None or self.workspace.result is None:
+            return
+        t = self.canvas.renderer.display_type
+        self.workspace.update_live(self.workspace.result.figures, self.live.circles_frame(), gaps=self.live.gaps(t), gap_type=t)
+        self.canvas.refresh()
+        self.gapsRefreshed.emit()
+
+    def _start_live(self, result) -> None:
+        if result.model is not None and self.plan is not None:
+            self.live = LiveAnalysis(result.model, self.plan)
+
+
+# -- worker functions ------------------------------------------------------------------------------
+
+def _load_project(feedback, path: Path):
+    feedback.progress(0.1, "reading the project")
+    project = load_project(path)
+    feedback.progress(0.5, "building the walking network")
+    return project, build_network(project.roads)
+
+
+def _compare(feedback, inputs, frames, params, base, other):
+    return compare_scenarios(inputs, frames, params, base=base, other=other, feedback=feedback)

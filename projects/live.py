@@ -1,0 +1,126 @@
+"""Live coverage while a plan is edited (Qt-free).
+
+Keeps a :class:`spatial.analysis.CoverageModel` in step with the active scenario of a
+:class:`projects.plan.PlanModel`: an edit recomputes only the edited facility's reach and circle, then the
+township figures (cheap sums over cached reaches). Scenario switches reload every facility.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import shapely
+
+from spatial.analysis import ACTIVE_STATUS, CoverageModel
+from spatial.indicators import TownshipTypeFigures
+from spatial.isochrones import circle_polygons, reach_from
+from spatial.network import snap_points
+
+from .plan import PlanModel
+
+
+@dataclass
+class Timings:
+    """Milliseconds of the last update, by step."""
+
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def total(self) -> float:
+        return sum(self.steps.values())
+
+
+class LiveAnalysis:
+    def __init__(self, model: CoverageModel, plan: PlanModel) -> None:
+        if model.net.crs != plan.crs:
+            raise ValueError("the plan and the analysis must share the network's CRS")
+        self.model = model
+        self.plan = plan
+        self._circles: dict[str, list[shapely.Geometry]] = {}
+        self.timings = Timings()
+        self.reload()
+
+    @property
+    def params(self):
+        return self.model.params
+
+    def reload(self) -> None:
+        """Make the model hold exactly the active scenario's facilities."""
+        circles = self.model.circles
+        facs = self.plan.facilities
+        for fid in [f for f in circles.facilities if f not in facs]:
+            circles.remove_facility(fid)
+            self._circles.pop(fid, None)
+        changed = [f for f in facs.values() if _differs(circles.facilities.get(f.fid), f)]
+        if changed:
+            circles.set_many([f.fid for f in changed], x=[f.x for f in changed], y=[f.y for f in changed],
+                             type=[f.type for f in changed], name=[f.name for f in changed], beds=[f.beds for f in changed],
+                             nursing_beds=[f.nursing_beds for f in changed], status=[f.status for f in changed])
+            for f in changed:
+                self._circles.pop(f.fid, None)
+
+    def apply(self, fid: str) -> None:
+        """Bring one facility up to date after an edit (added, moved, changed or removed)."""
+        t0 = time.perf_counter()
+        circles = self.model.circles
+        fac = self.plan.facilities.get(fid)
+        if fac is None:
+            if fid in circles.facilities:
+                circles.remove_facility(fid)
+            self._circles.pop(fid, None)
+        else:
+            st = circles.facilities.get(fid)
+            if st is None or (st.x, st.y) != (fac.x, fac.y):
+                circles.set_facility(fid, x=fac.x, y=fac.y, type=fac.type, name=fac.name, beds=fac.beds,
+                                     nursing_beds=fac.nursing_beds, status=fac.status)
+                self._circles.pop(fid, None)
+            else:
+                circles.update_attributes(fid, name=fac.name, type=fac.type, beds=fac.beds, nursing_beds=fac.nursing_beds, status=fac.status)
+        self.timings = Timings({"reach": (time.perf_counter() - t0) * 1000})
+
+    def figures(self) -> list[TownshipTypeFigures]:
+        t0 = time.perf_counter()
+        out = self.model.figures()
+        self.timings.steps["figures"] = (time.perf_counter() - t0) * 1000
+        return out
+
+    def facility_circle(self, fid: str) -> list[shapely.Geometry]:
+        if fid not in self._circles:
+            self._circles[fid] = self.model.facility_circle(fid)
+        return self._circles[fid]
+
+    def circles_frame(self) -> gpd.GeoDataFrame:
+        """Every active facility's circle bands (the network's CRS); only changed ones are recomputed."""
+        t0 = time.perf_counter()
+        rows = []
+        for fid, st in self.model.circles.facilities.items():
+            if st.status not in ACTIVE_STATUS:
+                continue
+            for minutes, poly in zip(self.params.minutes, self.facility_circle(fid)):
+                if not poly.is_empty:
+                    rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
+        frame = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=self.model.net.crs)
+        self.timings.steps["circles"] = (time.perf_counter() - t0) * 1000
+        return frame
+
+    def gaps(self, type_: str) -> gpd.GeoDataFrame:
+        t0 = time.perf_counter()
+        out = self.model.gap_areas(type_)
+        self.timings.steps["gaps"] = (time.perf_counter() - t0) * 1000
+        return out
+
+    def preview_circle(self, fid: str, *, x: float, y: float) -> list[shapely.Geometry]:
+        """The circle a facility would have at (x, y), without changing anything (for dragging)."""
+        net = self.model.net
+        snap = snap_points(net, x=[x], y=[y])
+        reach = reach_from(net, edge=int(snap.edge[0]), offset_m=float(snap.offset_m[0]), access_m=float(snap.access_m[0]),
+                           max_m=self.model.circles.max_m)
+        p = self.params
+        return circle_polygons(net, [reach], limits_m=p.limits_m, buffer_m=p.buffer_m, cell_m=p.cell_m)
+
+
+def _differs(state, fac) -> bool:
+    if state is None:
+        return True
+    return (state.x, state.y, state.type, state.name, state.beds, state.nursing_beds, state.status) != (
+        fac.x, fac.y, fac.type, fac.name, fac.beds, fac.nursing_beds, fac.status)
