@@ -393,7 +393,7 @@ class PlanEditing:
 
     def _start_live(self, result) -> None:
         if result.model is not None and self.plan is not None:
-            self.live = LiveAnalysis(result.model, self.plan)
+            self.live = LiveAnalysis(result.model, self.plan, circles=result.facility_circles)
 
 
 # -- worker functions ------------------------------------------------------------------------------

@@ -577,10 +577,13 @@ class ResultsTable(QtWidgets.QWidget):
 
     # -- public ----------------------------------------------------------------------------------
     def set_results(self, coverage: pd.DataFrame | None, indicators: pd.DataFrame | None = None) -> None:
-        """Show a ``coverage_frame`` and the ``indicators_frame`` behind its flags."""
+        """Show a ``coverage_frame`` and the ``indicators_frame`` behind its flags. Column widths are fitted
+        when the table is first filled, not on every live update (fitting reads every cell)."""
+        first = self.model.rowCount() == 0
         self.model.set_results(coverage, indicators)
         self._fill_types()
-        self.view.resizeColumnsToContents()
+        if first:
+            self.view.resizeColumnsToContents()
 
     def row_count(self) -> int:
         """Rows shown (after filtering)."""

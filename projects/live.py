@@ -31,12 +31,20 @@ class Timings:
 
 
 class LiveAnalysis:
-    def __init__(self, model: CoverageModel, plan: PlanModel) -> None:
+    def __init__(self, model: CoverageModel, plan: PlanModel, *, circles: gpd.GeoDataFrame | None = None) -> None:
+        """``circles``: the analysis's per-facility circles (``facility_id``, ``minutes``), reused as they are."""
         if model.net.crs != plan.crs:
             raise ValueError("the plan and the analysis must share the network's CRS")
         self.model = model
         self.plan = plan
         self._circles: dict[str, list[shapely.Geometry]] = {}
+        if circles is not None and len(circles):
+            metric = circles.to_crs(model.net.crs)
+            bands = list(self.params.minutes)
+            for fid, grp in metric.groupby("facility_id"):
+                by_minutes = dict(zip(grp["minutes"], grp.geometry))
+                if set(by_minutes) == set(bands):
+                    self._circles[str(fid)] = [by_minutes[m] for m in bands]
         self.timings = Timings()
         self.reload()
 
