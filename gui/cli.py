@@ -50,6 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-facility-circles", action="store_true", help="skip the per-facility circle layer")
     a.add_argument("--out", type=Path, required=True, help="output folder")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    e = sub.add_parser("export", help="report exports: print maps (PDF/PNG), atlas, offline HTML, Excel, GeoPackage")
+    e.add_argument("project", nargs="?", type=Path, default=None, help="a CareCircle project (.ccproj)")
+    e.add_argument("--sample", action="store_true", help="the bundled sample project")
+    e.add_argument("--scenario", default=None, help="the scenario to export (default: the project's active one)")
+    for opt, what in (("pdf", "print map as PDF"), ("png", "print map as PNG"), ("atlas", "PDF with a page per township"),
+                      ("html", "interactive map that works offline"), ("xlsx", "Excel workbook of indicators"),
+                      ("gpkg", "GeoPackage of circles, gaps and facilities"), ("csv", "coverage table as CSV (UTF-8 with BOM)")):
+        e.add_argument(f"--{opt}", type=Path, default=None, metavar="FILE", help=what)
+    e.add_argument("--page", choices=["A4", "A3"], default="A4", help="paper size (default A4)")
+    e.add_argument("--portrait", action="store_true", help="portrait pages (default landscape)")
+    e.add_argument("--dpi", type=int, default=200, help="resolution of PNG and PDF drawing (default 200)")
+    e.add_argument("--type", dest="display_type", choices=["day_care", "nursing_home", "meal_point"], default="day_care",
+                   help="facility type whose circles, gaps and coverage the maps show (default day_care)")
+    e.add_argument("--title", default=None, help="map title (default: the project's title)")
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
     g = sub.add_parser("gui", help="open the desktop app (default: the bundled sample)")
     g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
     g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
@@ -148,6 +163,49 @@ def _analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace) -> int:
+    import os
+
+    from layers.errors import InputError
+    from projects.ccproj import load_project
+    from spatial.analysis import run_analysis
+
+    if (args.project is None) == (not args.sample):
+        raise InputError("give a project file (.ccproj) or --sample")
+    outputs = [k for k in ("pdf", "png", "atlas", "html", "xlsx", "gpkg", "csv") if getattr(args, k) is not None]
+    if not outputs:
+        raise InputError("name at least one output: --pdf, --png, --atlas, --html, --xlsx, --gpkg or --csv")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # drawing maps needs no screen
+    from projects.workspace import Workspace
+
+    from .app import make_app
+    from .exports import ExportRequest, export_all
+    from .plan_editing import SAMPLE_PROJECT
+    from .print_layout import Page
+
+    fb = StderrProgress(quiet=args.quiet)
+    project = load_project(SAMPLE_PROJECT if args.sample else args.project)
+    try:
+        page = Page(size=args.page, landscape=not args.portrait, dpi=args.dpi)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    fb.progress(0.0, "building the walking network")
+    inputs = project.inputs(scenario=args.scenario)
+    result = run_analysis(inputs, project.settings.params(), feedback=fb)
+    make_app()
+    ws = Workspace(title=project.title)
+    ws.set_inputs(inputs, sources={k: Path(v) for k, v in project.sources.items()})
+    ws.set_result(result)
+    scenario = args.scenario or project.plan.active
+    request = ExportRequest(**{k: getattr(args, k) for k in outputs}, page=page, display_type=args.display_type)
+    paths = export_all(request, workspace=ws, result=result, facilities=inputs.facilities, title=args.title or project.title,
+                       scenario=scenario, sources=project.sources)
+    for name, p in paths.items():
+        print(f"{name}: {p}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -162,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "export":
+            return _export(args)
     except InputError as exc:
         print(f"carecircle: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -4,35 +4,21 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.styling import DEFAULT_STYLES, SHARE_CLASSES, band_style, facility_style
 from projects.profiles import available_profiles
 from projects.workspace import Workspace
 from spatial.indicators import FACILITY_TYPES
 
 from .i18n import tr
-from .render import brush_for, pen_for, qcolor, symbol_path
+from .render import Swatch, draw_swatch, legend_entries
 
 SPEED_PRESETS = (("speed.slow", 2.52), ("speed.default", 3.6), ("speed.fast", 4.32))
 
 
-def legend_icon(kind: str, *, style=None, colour: str | None = None) -> QtGui.QIcon:
+def legend_icon(swatch: Swatch) -> QtGui.QIcon:
     pm = QtGui.QPixmap(18, 18)
     pm.fill(QtCore.Qt.GlobalColor.transparent)
     p = QtGui.QPainter(pm)
-    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-    if kind == "symbol":
-        p.setPen(pen_for(style))
-        p.setBrush(brush_for(style))
-        p.drawPath(symbol_path(style.symbol, min(style.size_px, 14)).translated(9, 9))
-    elif kind == "line":
-        pen = pen_for(style)
-        pen.setWidthF(max(style.stroke_width_px, 1.5))
-        p.setPen(pen)
-        p.drawLine(2, 12, 16, 6)
-    else:  # fill
-        p.setPen(QtGui.QPen(qcolor(style.stroke if style is not None else "#555555"), 1))
-        p.setBrush(qcolor(colour) if colour else brush_for(style))
-        p.drawRect(2, 3, 14, 12)
+    draw_swatch(p, QtCore.QRectF(0, 0, 18, 18), swatch)
     p.end()
     return QtGui.QIcon(pm)
 
@@ -125,28 +111,7 @@ class LayerPanel(QtWidgets.QWidget):
         self._sync_opacity()
 
     def _legend(self, kind: str) -> list[tuple[str, QtGui.QIcon]]:
-        if kind == "facilities":
-            out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), legend_icon("symbol", style=facility_style(t, "existing"))) for t in FACILITY_TYPES]
-            out.append((tr("legend.planned"), legend_icon("symbol", style=facility_style("day_care", "planned"))))
-            return out
-        if kind == "circles":
-            n = len(self.minutes)
-            return [(tr(f"type.{self.display_type}") + " " + tr("legend.band", m=m), legend_icon("fill", style=band_style(self.display_type, i, n)))
-                    for i, m in enumerate(self.minutes)]
-        if kind == "coverage":
-            lows = [0.0] + [c[0] for c in SHARE_CLASSES[:-1]]
-            return [(tr("legend.share", lo=lo, hi=min(hi, 1.0)), legend_icon("fill", colour=col)) for lo, (hi, col) in zip(lows, SHARE_CLASSES)]
-        if kind == "gaps":
-            return [(tr("legend.gap") + " · " + tr(f"type.{self.display_type}"), legend_icon("fill", style=DEFAULT_STYLES.gaps))]
-        if kind == "roads":
-            rs = DEFAULT_STYLES.roads
-            return [(tr("legend.roads_major"), legend_icon("line", style=rs.major_style)), (tr("legend.roads_minor"), legend_icon("line", style=rs.middle_style))]
-        if kind == "communities":
-            return [(tr("kind.urban"), legend_icon("symbol", style=DEFAULT_STYLES.communities_urban)),
-                    (tr("kind.village"), legend_icon("symbol", style=DEFAULT_STYLES.communities_village))]
-        if kind == "townships":
-            return [(tr("layer.townships"), legend_icon("line", style=DEFAULT_STYLES.townships))]
-        return []
+        return [(text, legend_icon(sw)) for text, sw in legend_entries(kind, display_type=self.display_type, minutes=self.minutes)]
 
     def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
         layer_id = item.data(0, QtCore.Qt.ItemDataRole.UserRole)

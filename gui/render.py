@@ -67,9 +67,10 @@ def qcolor(hex_: str, alpha: float = 1.0) -> QtGui.QColor:
     return c
 
 
-def pen_for(style: Style, *, opacity: float = 1.0) -> QtGui.QPen:
+def pen_for(style: Style, *, opacity: float = 1.0, scale: float = 1.0) -> QtGui.QPen:
+    """A cosmetic pen; ``scale`` turns screen pixels into device pixels (dpi / 96 when printing)."""
     pen = QtGui.QPen(qcolor(style.stroke, opacity))
-    pen.setWidthF(style.stroke_width_px)
+    pen.setWidthF(style.stroke_width_px * scale)
     pen.setCosmetic(True)
     if style.dash:
         pen.setStyle(QtCore.Qt.PenStyle.DashLine)
@@ -137,6 +138,8 @@ class MapRenderer:
         #: the facility type whose circles, gaps and covered-share choropleth are drawn
         self.display_type = "day_care"
         self.labels = True
+        #: device pixels per screen pixel: 1 on screen, dpi / 96 when printing
+        self.px = 1.0
         self._geom_paths: dict[int, tuple[shapely.Geometry, QtGui.QPainterPath]] = {}
 
     def _paths_union(self, geoms) -> QtGui.QPainterPath:
@@ -176,7 +179,7 @@ class MapRenderer:
             if draw is not None:
                 draw(painter, view, layer)
         if highlight is not None:
-            draw_highlight(painter, view, highlight)
+            draw_highlight(painter, view, highlight, scale=self.px)
         if self.labels:
             towns = workspace.layer("townships")
             if towns is not None and towns.visible and towns.frame is not None:
@@ -195,7 +198,7 @@ class MapRenderer:
     def _draw_polygons(self, painter, view, layer, styles_paths) -> None:
         painter.setTransform(view.transform())
         for style, path in styles_paths:
-            painter.setPen(pen_for(style, opacity=layer.opacity))
+            painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
             painter.setBrush(brush_for(style, opacity=layer.opacity))
             painter.drawPath(path)
         painter.resetTransform()
@@ -259,20 +262,20 @@ class MapRenderer:
             if cls == 2 and view.m_per_px > MINOR_ROADS_MAX_M_PER_PX:
                 continue
             path = self._cached(layer, ("lod", lod, cls), lambda cls=cls: _road_path(layer.frame.geometry.to_numpy()[classes == cls], ROAD_LODS[lod][1]))
-            painter.setPen(pen_for(style, opacity=layer.opacity))
+            painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
             painter.drawPath(path)
         painter.resetTransform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
 
     def _draw_points(self, painter, view, layer, xs, ys, styles) -> None:
         sx, sy = view.to_screen(xs, ys)
-        minx, miny = -20, -20
-        inside = (sx > minx) & (sx < view.width + 20) & (sy > miny) & (sy < view.height + 20)
+        minx, miny = -20 * self.px, -20 * self.px
+        inside = (sx > minx) & (sx < view.width - minx) & (sy > miny) & (sy < view.height - miny)
         for i in np.nonzero(inside)[0]:
             style = styles[i]
-            painter.setPen(pen_for(style, opacity=layer.opacity))
+            painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
             painter.setBrush(brush_for(style, opacity=layer.opacity))
-            painter.drawPath(symbol_path(style.symbol, style.size_px).translated(float(sx[i]), float(sy[i])))
+            painter.drawPath(symbol_path(style.symbol, style.size_px * self.px).translated(float(sx[i]), float(sy[i])))
 
     def _point_xy(self, layer):
         return self._cached(layer, "xy", lambda: (layer.frame.geometry.x.to_numpy(), layer.frame.geometry.y.to_numpy()))
@@ -305,7 +308,7 @@ class MapRenderer:
             w = metrics.horizontalAdvance(text)
             path = QtGui.QPainterPath()
             path.addText(QtCore.QPointF(float(x) - w / 2, float(y) + metrics.ascent() / 2), font, text)
-            painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 3.0))
+            painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 3.0 * self.px))
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
             painter.setPen(QtCore.Qt.PenStyle.NoPen)
@@ -313,19 +316,79 @@ class MapRenderer:
             painter.drawPath(path)
 
 
-def draw_highlight(painter: QtGui.QPainter, view: View, geom: shapely.Geometry) -> None:
+@dataclass(frozen=True)
+class Swatch:
+    """A legend sample: ``symbol`` (point style), ``line`` or ``fill`` (style, or a plain colour)."""
+
+    kind: str
+    style: Style | None = None
+    colour: str | None = None
+
+
+def legend_entries(kind: str, *, display_type: str, minutes: tuple[float, ...]) -> list[tuple[str, Swatch]]:
+    """Legend lines of a layer kind, shared by the layer panel and printed maps."""
+    from layers.styling import SHARE_CLASSES, band_style
+
+    from .i18n import tr
+
+    if kind == "facilities":
+        out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), Swatch("symbol", facility_style(t, "existing"))) for t in FACILITY_TYPES]
+        out.append((tr("legend.planned"), Swatch("symbol", facility_style("day_care", "planned"))))
+        return out
+    if kind == "circles":
+        n = len(minutes)
+        return [(tr(f"type.{display_type}") + " " + tr("legend.band", m=m), Swatch("fill", band_style(display_type, i, n))) for i, m in enumerate(minutes)]
+    if kind == "coverage":
+        lows = [0.0] + [c[0] for c in SHARE_CLASSES[:-1]]
+        return [(tr("legend.share", lo=lo, hi=min(hi, 1.0)), Swatch("fill", colour=col)) for lo, (hi, col) in zip(lows, SHARE_CLASSES)]
+    if kind == "gaps":
+        return [(tr("legend.gap") + " · " + tr(f"type.{display_type}"), Swatch("fill", DEFAULT_STYLES.gaps))]
+    if kind == "compare":
+        return [(tr("legend.gained"), Swatch("fill", colour="#1a9641")), (tr("legend.lost"), Swatch("fill", colour="#d7191c"))]
+    if kind == "roads":
+        rs = DEFAULT_STYLES.roads
+        return [(tr("legend.roads_major"), Swatch("line", rs.major_style)), (tr("legend.roads_minor"), Swatch("line", rs.middle_style))]
+    if kind == "communities":
+        return [(tr("kind.urban"), Swatch("symbol", DEFAULT_STYLES.communities_urban)), (tr("kind.village"), Swatch("symbol", DEFAULT_STYLES.communities_village))]
+    if kind == "townships":
+        return [(tr("layer.townships"), Swatch("line", DEFAULT_STYLES.townships))]
+    return []
+
+
+def draw_swatch(painter: QtGui.QPainter, rect: QtCore.QRectF, swatch: Swatch, *, scale: float = 1.0) -> None:
+    painter.save()
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    c = rect.center()
+    if swatch.kind == "symbol":
+        painter.setPen(pen_for(swatch.style, scale=scale))
+        painter.setBrush(brush_for(swatch.style))
+        size = min(swatch.style.size_px * scale, rect.height() * 0.8)
+        painter.drawPath(symbol_path(swatch.style.symbol, size).translated(c))
+    elif swatch.kind == "line":
+        pen = pen_for(swatch.style, scale=scale)
+        pen.setWidthF(max(swatch.style.stroke_width_px, 1.5) * scale)
+        painter.setPen(pen)
+        painter.drawLine(QtCore.QPointF(rect.left() + 2 * scale, rect.bottom() - 3 * scale), QtCore.QPointF(rect.right() - 2 * scale, rect.top() + 3 * scale))
+    else:
+        painter.setPen(QtGui.QPen(qcolor(swatch.style.stroke if swatch.style is not None else "#555555"), scale))
+        painter.setBrush(qcolor(swatch.colour) if swatch.colour else brush_for(swatch.style))
+        painter.drawRect(rect.adjusted(2 * scale, 3 * scale, -2 * scale, -3 * scale))
+    painter.restore()
+
+
+def draw_highlight(painter: QtGui.QPainter, view: View, geom: shapely.Geometry, *, scale: float = 1.0) -> None:
     """Outline a selected feature: polygons and lines traced, points ringed."""
     if geom is None or geom.is_empty:
         return
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(pen_for(DEFAULT_STYLES.highlight))
+    painter.setPen(pen_for(DEFAULT_STYLES.highlight, scale=scale))
     painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
     kind = shapely.get_type_id(geom)
     if kind in (0, 4):
         for p in shapely.get_parts(geom):
             sx, sy = view.to_screen(p.x, p.y)
-            painter.drawEllipse(QtCore.QPointF(float(sx), float(sy)), 11, 11)
+            painter.drawEllipse(QtCore.QPointF(float(sx), float(sy)), 11 * scale, 11 * scale)
     else:
         painter.setTransform(view.transform())
         painter.drawPath(polygon_path(geom) if kind in (3, 6) else lines_path(shapely.get_parts(geom)))
@@ -373,22 +436,24 @@ def _qimage(pixels: np.ndarray) -> QtGui.QImage:
     return img.copy()  # own the pixels
 
 
-def draw_scale_bar(painter: QtGui.QPainter, view: View, *, x: float, y: float, target_px: float = 120.0) -> None:
+def draw_scale_bar(painter: QtGui.QPainter, view: View, *, x: float, y: float, target_px: float = 120.0, scale: float = 1.0) -> None:
     """A scale bar with a 'nice' length (1, 2 or 5 x 10^k metres) whose left end is at (x, y)."""
-    raw = target_px * view.m_per_px
+    raw = target_px * scale * view.m_per_px
     k = 10 ** math.floor(math.log10(raw))
     nice = max(m * k for m in (1, 2, 5) if m * k <= raw) if raw >= k else k
     px = nice / view.m_per_px
     label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
+    s = scale
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(QtGui.QPen(QtGui.QColor("#000000"), 1.5))
+    painter.setPen(QtGui.QPen(QtGui.QColor("#000000"), 1.5 * s))
     painter.setBrush(QtGui.QColor(255, 255, 255, 200))
-    painter.drawRect(QtCore.QRectF(x - 6, y - 22, px + 12 + 40, 30))
+    metrics = QtGui.QFontMetricsF(painter.font())
+    painter.drawRect(QtCore.QRectF(x - 6 * s, y - 8 * s - metrics.height(), px + 12 * s + metrics.horizontalAdvance(label) + 4 * s, metrics.height() + 16 * s))
     painter.setBrush(QtGui.QColor("#000000"))
-    painter.drawRect(QtCore.QRectF(x, y - 2, px / 2, 5))
+    painter.drawRect(QtCore.QRectF(x, y - 2 * s, px / 2, 5 * s))
     painter.setBrush(QtGui.QColor("#ffffff"))
-    painter.drawRect(QtCore.QRectF(x + px / 2, y - 2, px / 2, 5))
-    painter.drawText(QtCore.QPointF(x, y - 7), "0")
-    painter.drawText(QtCore.QPointF(x + px + 4, y + 4), label)
+    painter.drawRect(QtCore.QRectF(x + px / 2, y - 2 * s, px / 2, 5 * s))
+    painter.drawText(QtCore.QPointF(x, y - 6 * s), "0")
+    painter.drawText(QtCore.QPointF(x + px + 4 * s, y + 4 * s), label)
     painter.restore()

@@ -1,0 +1,93 @@
+"""Report exports, shared by ``carecircle export`` and the app's File > Export menu.
+
+PDF/PNG maps and the atlas are drawn by the screen's renderer (gui.print_layout); the workbook, the
+GeoPackage and the interactive HTML come from Qt-free modules in ``projects``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from projects.workspace import Workspace
+from spatial.analysis import AnalysisResult
+
+from .i18n import tr
+from .print_layout import MapSheet, Page, atlas_sheets, write_pdf, write_png
+from .render import MapRenderer
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    pdf: Path | None = None
+    png: Path | None = None
+    atlas: Path | None = None
+    html: Path | None = None
+    xlsx: Path | None = None
+    gpkg: Path | None = None
+    csv: Path | None = None
+    page: Page = Page()
+    display_type: str = "day_care"
+
+    def any(self) -> bool:
+        return any(getattr(self, k) is not None for k in ("pdf", "png", "atlas", "html", "xlsx", "gpkg", "csv"))
+
+
+def export_all(request: ExportRequest, *, workspace: Workspace, result: AnalysisResult, facilities, title: str,
+               scenario: str | None, sources: dict[str, str] | None = None) -> dict[str, Path]:
+    """Write every requested output; returns the written paths by kind."""
+    out: dict[str, Path] = {}
+    subtitle = _subtitle(result, scenario, request.display_type)
+    renderer = MapRenderer()
+    renderer.display_type = request.display_type
+    minutes = tuple(result.params.minutes)
+    if request.pdf is not None:
+        out["pdf"] = write_pdf(request.pdf, workspace, [MapSheet(title=title, subtitle=subtitle)], page=request.page, renderer=renderer, minutes=minutes)
+    if request.png is not None:
+        out["png"] = write_png(request.png, workspace, MapSheet(title=title, subtitle=subtitle), page=request.page, renderer=renderer, minutes=minutes)
+    if request.atlas is not None:
+        out["atlas"] = write_pdf(request.atlas, workspace, atlas_sheets(workspace, title=title, subtitle=subtitle), page=request.page,
+                                 renderer=renderer, minutes=minutes)
+    if request.xlsx is not None:
+        from projects.report_tables import write_xlsx
+
+        out["xlsx"] = write_xlsx(request.xlsx, result=result, facilities=facilities, title=title, sources=sources, scenario=scenario)
+    if request.gpkg is not None:
+        from projects.report_tables import write_report_gpkg
+
+        out["gpkg"] = write_report_gpkg(request.gpkg, result=result, facilities=facilities)
+    if request.csv is not None:
+        from projects.outputs import write_csv_bom
+
+        out["csv"] = write_csv_bom(result.coverage_frame(), Path(request.csv))
+    if request.html is not None:
+        from projects.web_map import WebLayers, write_html
+
+        coverage = workspace.layer("coverage")
+        layers = WebLayers(
+            townships=coverage.frame if coverage is not None else workspace.layer("townships").frame,
+            circles=result.facility_circles if result.facility_circles is not None else result.isochrones,
+            gaps=result.gaps, facilities=facilities,
+            compare=workspace.layer("compare").frame if workspace.layer("compare") is not None else None,
+        )
+        basemap = workspace.layer("basemap")
+        out["html"] = write_html(request.html, layers=layers, title=title, basemap=_basemap_wgs84(basemap, workspace) if basemap else None)
+    return out
+
+
+def _subtitle(result: AnalysisResult, scenario: str | None, display_type: str) -> str:
+    p = result.params
+    bands = "/".join(f"{m:g}" for m in p.minutes)
+    parts = [f"{tr('type.' + display_type)} {bands} 分钟步行服务圈", f"步行速度 {p.speed_kmh:g} km/h", f"规划标准 {p.profile.name}"]
+    if scenario:
+        parts.insert(0, f"方案: {scenario}")
+    return "  ·  ".join(parts)
+
+
+def _basemap_wgs84(layer, workspace: Workspace):
+    """The basemap image with its bounds in EPSG:4326 (an approximation: corners reprojected)."""
+    from pyproj import Transformer
+
+    minx, miny, maxx, maxy = layer.raster.bounds
+    tr_ = Transformer.from_crs(workspace.crs, "EPSG:4326", always_xy=True)
+    (x0, x1), (y0, y1) = tr_.transform([minx, maxx], [miny, maxy])
+    return layer.raster.pixels, (x0, y0, x1, y1)
