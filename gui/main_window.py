@@ -26,13 +26,16 @@ from spatial.network import build_network
 
 from . import i18n
 from .canvas import MapCanvas
+from .exports import ExportRequest, export_all
 from .i18n import tr
+from .print_layout import Page
 from .panels import AnalysisPanel, LayerPanel
 from .plan_editing import PlanEditing
 from .tables import AttributeTable, IdentifyPanel, ResultsTable
 from .worker import Task
 
 IDENTIFY_TOLERANCE_PX = 8
+EXPORT_KINDS = {"pdf": ".pdf", "png": ".png", "atlas": ".pdf", "html": ".html", "xlsx": ".xlsx", "gpkg": ".gpkg", "csv": ".csv"}
 
 
 class MainWindow(PlanEditing, QtWidgets.QMainWindow):
@@ -42,6 +45,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
     planChanged = QtCore.Signal()
     gapsRefreshed = QtCore.Signal()
     comparisonFinished = QtCore.Signal(object)
+    exportFinished = QtCore.Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -111,6 +115,8 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         act("action.edit_facility", self.edit_selected)
         act("action.new_scenario", lambda: self.new_scenario())
         act("action.compare", self.compare_with_baseline)
+        for kind in EXPORT_KINDS:
+            act(f"export.{kind}", lambda _=False, k=kind: self._ask_export(k))
         for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
             act(f"action.add_{kind}", lambda _=False, k=kind: self._ask_layer_file(k))
         act("action.quit", self.close, "Ctrl+Q")
@@ -135,6 +141,10 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         m.addSeparator()
         for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
             m.addAction(self.actions_[f"action.add_{kind}"])
+        m.addSeparator()
+        self.export_menu = m.addMenu("")
+        for kind in EXPORT_KINDS:
+            self.export_menu.addAction(self.actions_[f"export.{kind}"])
         m.addSeparator()
         m.addAction(self.actions_["action.quit"])
         for k in ("action.undo", "action.redo", None, "action.tool_identify", "action.tool_add", "action.tool_move", "action.tool_select",
@@ -183,6 +193,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             if key not in ("action.undo", "action.redo"):  # QUndoStack names these after the next step
                 a.setText(tr(key))
         self.scenario_label.setText(tr("scenario.label") + " ")
+        self.export_menu.setTitle(tr("menu.export"))
         for key, menu in self.menus.items():
             menu.setTitle(tr(key))
         for key, dock in self.docks.items():
@@ -403,6 +414,30 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             self.canvas.set_highlight(geom)
             self.canvas.zoom_to_bounds(tuple(geom.buffer(300).bounds))
 
+    # -- exports ----------------------------------------------------------------------------------
+    def _ask_export(self, kind: str) -> None:
+        suffix = EXPORT_KINDS[kind]
+        default = f"{self.workspace.title or 'carecircle'}{'-atlas' if kind == 'atlas' else ''}{suffix}"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr(f"export.{kind}"), default, f"*{suffix}")
+        if path:
+            self.export_file(kind, Path(path))
+
+    def export_file(self, kind: str, path: Path, *, page: Page | None = None) -> Task | None:
+        """Write one report output for the current analysis (in a worker thread)."""
+        result = self.workspace.result
+        if result is None:
+            self.show_error(tr("export.need_result"), title_key="error.analysis")
+            return None
+        request = ExportRequest(**{kind: Path(path)}, page=page or Page(), display_type=self.canvas.renderer.display_type)
+        scenario = self.plan.active if self.plan is not None else None
+        sources = self.project.sources if self.project is not None else None
+        return self._start(_export_job, request, self.workspace, result, self.workspace.layer("facilities").frame, self.workspace.title or "CareCircle",
+                           scenario, sources, on_success=self._exported, busy_text=tr("analysis.running"))
+
+    def _exported(self, paths: dict) -> None:
+        self.statusBar().showMessage(" · ".join(str(p) for p in paths.values()), 10000)
+        self.exportFinished.emit(paths)
+
     def show_about(self) -> None:
         QtWidgets.QMessageBox.about(self, tr("action.about"), tr("about.text") + tr("sample.note"))
 
@@ -427,6 +462,11 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
 
 def _load_all(feedback, sources: DataSources):
     return load_inputs(sources, feedback=feedback)
+
+
+def _export_job(feedback, request, workspace, result, facilities, title, scenario, sources):
+    feedback.progress(0.1, "export")
+    return export_all(request, workspace=workspace, result=result, facilities=facilities, title=title, scenario=scenario, sources=sources)
 
 
 def _run(feedback, inputs, params):

@@ -306,14 +306,15 @@ class MapRenderer:
                 continue
             text = str(name)
             w = metrics.horizontalAdvance(text)
+            origin = QtCore.QPointF(float(x) - w / 2, float(y) + metrics.ascent() / 2)
             path = QtGui.QPainterPath()
-            path.addText(QtCore.QPointF(float(x) - w / 2, float(y) + metrics.ascent() / 2), font, text)
+            path.addText(origin, font, text)
             painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 3.0 * self.px))
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-            painter.drawPath(path)
-            painter.setPen(QtCore.Qt.PenStyle.NoPen)
-            painter.setBrush(QtGui.QColor("#202020"))
-            painter.drawPath(path)
+            painter.drawPath(path)  # the halo
+            painter.setFont(font)
+            painter.setPen(QtGui.QColor("#202020"))
+            painter.drawText(origin, text)  # real text: searchable in PDFs
 
 
 @dataclass(frozen=True)

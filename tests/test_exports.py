@@ -1,0 +1,108 @@
+"""Print exports (PDF/PNG/atlas) from the command line and the window: pages, CJK fonts, sizes, pixels."""
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6 import QtGui  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+from gui.cli import main as cli_main  # noqa: E402
+
+TOWNSHIPS = 14
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, qapp):
+    out = tmp_path_factory.mktemp("export")
+    code = cli_main(["export", "--sample", "--pdf", str(out / "map.pdf"), "--png", str(out / "map.png"),
+                     "--atlas", str(out / "atlas.pdf"), "--csv", str(out / "coverage.csv"), "--dpi", "100", "--quiet"])
+    assert code == 0
+    return out
+
+
+def cjk_fonts(reader: PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            for desc in font.get("/DescendantFonts", []):
+                d = desc.get_object()
+                fd = d["/FontDescriptor"].get_object()
+                if any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):  # embedded, not just named
+                    names.add(str(font["/BaseFont"]))
+    return names
+
+
+def not_blank(img: QtGui.QImage) -> int:
+    return len({img.pixel(x, y) for x in range(0, img.width(), 13) for y in range(0, img.height(), 13)})
+
+
+def test_pdf_map_has_one_page_and_embeds_a_cjk_font(exported):
+    reader = PdfReader(exported / "map.pdf")
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) > float(box.height)  # A4 landscape
+    assert abs(float(box.width) - 842) < 2 and abs(float(box.height) - 595) < 2
+    fonts = cjk_fonts(reader)
+    assert any("CJK" in f or "Hei" in f or "Song" in f for f in fonts), fonts
+    # NFKC: Qt maps some glyphs to Kangxi radicals (⽩ for 白) in the PDF's ToUnicode table
+    text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
+    assert "如皋市" in text and "白蒲镇" in text and "城南街道" in text  # title and township labels are real text
+
+
+def test_atlas_has_a_page_per_township_with_its_table(exported):
+    reader = PdfReader(exported / "atlas.pdf")
+    assert len(reader.pages) == TOWNSHIPS
+    third = unicodedata.normalize("NFKC", reader.pages[2].extract_text())
+    assert "城南街道" in third and "覆盖率" in third
+
+
+def test_png_has_the_requested_size_and_is_not_blank(exported):
+    img = QtGui.QImage(str(exported / "map.png"))
+    assert (img.width(), img.height()) == (1169, 827)  # A4 landscape at 100 dpi
+    assert not_blank(img) > 40
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed")
+def test_pdf_page_renders_with_poppler(exported, tmp_path):
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(exported / "map.pdf"), str(tmp_path / "p")], check=True)
+    img = QtGui.QImage(str(next(tmp_path.glob("p*.png"))))
+    assert img.width() > 400 and not_blank(img) > 40
+
+
+def test_a3_portrait_png(tmp_path, qapp):
+    assert cli_main(["export", "--sample", "--png", str(tmp_path / "a3.png"), "--page", "A3", "--portrait", "--dpi", "60", "--quiet"]) == 0
+    img = QtGui.QImage(str(tmp_path / "a3.png"))
+    assert (img.width(), img.height()) == (702, 992)  # 297 x 420 mm at 60 dpi
+
+
+def test_export_needs_an_output(capsys):
+    assert cli_main(["export", "--sample"]) == 2
+    assert "--pdf" in capsys.readouterr().err
+
+
+def test_window_export_menu_writes_the_same_pdf(qtbot, tmp_path):
+    from gui.main_window import MainWindow
+    from PySide6 import QtWidgets
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.ask_save_changes = lambda: QtWidgets.QMessageBox.StandardButton.Discard
+    win.ask_restore = lambda when: False
+    with qtbot.waitSignal(win.inputsLoaded, timeout=120_000):
+        win.open_sample()
+    with qtbot.waitSignal(win.errorShown, timeout=5000):
+        win.export_file("pdf", tmp_path / "x.pdf")  # nothing analysed yet
+    win.last_error_dialog.accept()
+    with qtbot.waitSignal(win.analysisFinished, timeout=120_000):
+        win.run_analysis()
+    with qtbot.waitSignal(win.exportFinished, timeout=120_000) as sig:
+        win.export_file("atlas", tmp_path / "atlas.pdf")
+    assert Path(sig.args[0]["atlas"]).is_file()
+    assert len(PdfReader(tmp_path / "atlas.pdf").pages) == TOWNSHIPS
+    win.wait_idle()
