@@ -42,6 +42,11 @@ def _rows(ws, *, header_row=1):
     return [dict(zip(header, r)) for r in ws.iter_rows(min_row=header_row + 1, values_only=True) if any(v is not None for v in r)]
 
 
+def _red(cell):
+    color = cell.font.color
+    return color is not None and color.type == "rgb" and str(color.rgb).endswith("C00000")
+
+
 def test_labels_match_the_gui_catalogue():
     from gui.i18n import CATALOGUE
 
@@ -92,12 +97,15 @@ def test_summary_task_table(report, sample):
     assert row["差距"] == pytest.approx(0.25 - 0.1667, abs=1e-4)
     assert ws.cell(row=i, column=4).number_format == "0.0%"
     for c in range(1, 7):
-        assert ws.cell(row=i, column=c).font.color.rgb.endswith("C00000")
+        assert _red(ws.cell(row=i, column=c))
     i, row = rows[("如城街道", "护理型床位占比")]
     assert row["是否达标"] == "达标" and row["差距"] == 0
-    assert ws.cell(row=i, column=1).font.color is None or not ws.cell(row=i, column=1).font.color.rgb.endswith("C00000")
+    assert not _red(ws.cell(row=i, column=1))
     i, row = rows[("石庄镇", "每千名老人床位数")]
     assert row["目标"] == 28.5 and row["是否达标"] == "未达标" and ws.cell(row=i, column=4).number_format == "0.0"
+    # red exactly on the rows that miss their target
+    for i, r in rows.values():
+        assert _red(ws.cell(row=i, column=2)) == (r["是否达标"] == "未达标")
     # every flagged row agrees with coverage.csv (numbers and flags)
     csv = pd.read_csv(paths["coverage"], encoding="utf-8-sig", keep_default_na=False, na_values=[""]).fillna({"flags": ""})
     for rec in csv.to_dict("records"):
@@ -135,13 +143,13 @@ def test_indicator_rows_optional_checks():
     table = rt.indicator_rows(figs, profile)
     assert list(table.columns) == rt.INDICATOR_COLUMNS
     got = {(r[0], r[1]): r[2:] for r in table.itertuples(index=False)}
-    assert set(k[1] for k in got) == {"日间照料中心覆盖率", "日间照料中心数量", "助餐点未覆盖城市社区数", "养老机构覆盖率", "助餐点覆盖率"}
+    assert {k[1] for k in got} == {"日间照料中心覆盖率", "日间照料中心数量", "助餐点未覆盖城市社区数", "养老机构覆盖率", "助餐点覆盖率"}
     assert got[("甲镇", "日间照料中心覆盖率")] == (0.8, 0.9, 0.0, "达标")
     assert got[("甲镇", "日间照料中心数量")] == (1.0, 0.0, 1.0, "未达标")
     assert got[("甲镇", "助餐点未覆盖城市社区数")] == (0.0, 2.0, 2.0, "未达标")
     assert got[("甲镇", "养老机构覆盖率")] == (0.8, 0.5, pytest.approx(0.3), "未达标")
     assert got[("乙镇", "日间照料中心数量")] == (1.0, 1.0, 0.0, "达标")
-    target, actual, gap, met = got[("乙镇", "日间照料中心覆盖率")]  # no elderly: not applicable
+    _target, actual, gap, met = got[("乙镇", "日间照料中心覆盖率")]  # no elderly: not applicable
     assert math.isnan(actual) and math.isnan(gap) and met == "—"
 
 
@@ -196,7 +204,7 @@ def test_report_gpkg(sample, tmp_path):
 
 
 def test_interrupted_write_keeps_previous_file(sample, tmp_path, monkeypatch):
-    project, result, facilities = sample
+    _, result, facilities = sample
     target = tmp_path / "report.xlsx"
     target.write_bytes(b"previous report")
 
