@@ -333,14 +333,20 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         except ValueError as exc:
             raise InputError(str(exc)) from None
 
-    def run_analysis(self) -> Task | None:
+    def analysis_request(self):
+        """``(inputs, params)`` for an analysis from the current layers and panel, or None after telling
+        the user what is missing."""
         try:
-            inputs = self.workspace.analysis_inputs()
-            params = self.analysis_params()
+            return self.workspace.analysis_inputs(), self.analysis_params()
         except InputError as exc:
             self.show_error(str(exc), title_key="error.analysis")
             return None
-        return self._start(_run, inputs, params, on_success=self._analysis_done, busy_text=tr("analysis.running"))
+
+    def run_analysis(self) -> Task | None:
+        request = self.analysis_request()
+        if request is None:
+            return None
+        return self._start(_run, *request, on_success=self._analysis_done, busy_text=tr("analysis.running"))
 
     def _analysis_done(self, result) -> None:
         self.workspace.set_result(result)

@@ -341,14 +341,10 @@ class PlanEditing:
         combo.blockSignals(False)
 
     def compare_with_baseline(self):
-        if self.plan is None:
+        request = self.analysis_request() if self.plan is not None else None
+        if request is None:
             return None
-        try:
-            inputs = self.workspace.analysis_inputs()
-            params = self.analysis_params()
-        except InputError as exc:
-            self.show_error(str(exc), title_key="error.analysis")
-            return None
+        inputs, params = request
         frames = {name: self.plan.frame(name) for name in (self.plan.baseline, self.plan.active)}  # a snapshot for the worker
         return self._start(_compare, inputs, frames, params, self.plan.baseline, self.plan.active,
                            on_success=self._comparison_done, busy_text=tr("analysis.running"))

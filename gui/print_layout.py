@@ -7,8 +7,6 @@ subset Qt uses (CID TrueType), so Chinese text survives on any machine.
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import numpy as np
 import pandas as pd
 from PySide6 import QtCore, QtGui
 
+from projects.outputs import atomic_write
 from projects.workspace import Workspace
 
 from .i18n import tr
@@ -215,20 +214,11 @@ def _table(painter, rect, frame: pd.DataFrame, s, base_font) -> None:
 # ----------------------------------------------------------------------------------------- writers
 
 
-def _atomic(path: Path, suffix: str):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 def write_pdf(path: Path, workspace: Workspace, sheets: list[MapSheet], *, page: Page, renderer: MapRenderer,
               minutes: tuple[float, ...]) -> Path:
     """One PDF page per sheet."""
-    path = Path(path)
-    tmp = _atomic(path, ".pdf")
-    try:
+
+    def write(tmp: Path) -> None:
         writer = QtGui.QPdfWriter(str(tmp))
         writer.setPageSize(page.qpage())
         writer.setPageOrientation(QtGui.QPageLayout.Orientation.Landscape if page.landscape else QtGui.QPageLayout.Orientation.Portrait)
@@ -246,11 +236,8 @@ def write_pdf(path: Path, workspace: Workspace, sheets: list[MapSheet], *, page:
                 paint_sheet(painter, rect, workspace, sheet, renderer=renderer, dpi=page.dpi, minutes=minutes)
         finally:
             painter.end()
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+
+    return atomic_write(path, write)
 
 
 def render_png(workspace: Workspace, sheet: MapSheet, *, page: Page, renderer: MapRenderer, minutes: tuple[float, ...]) -> QtGui.QImage:
@@ -270,17 +257,13 @@ def render_png(workspace: Workspace, sheet: MapSheet, *, page: Page, renderer: M
 
 
 def write_png(path: Path, workspace: Workspace, sheet: MapSheet, *, page: Page, renderer: MapRenderer, minutes: tuple[float, ...]) -> Path:
-    path = Path(path)
     img = render_png(workspace, sheet, page=page, renderer=renderer, minutes=minutes)
-    tmp = _atomic(path, ".png")
-    try:
+
+    def write(tmp: Path) -> None:
         if not img.save(str(tmp), "PNG"):
             raise OSError(f"cannot write {path}")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+
+    return atomic_write(path, write)
 
 
 def township_table(coverage: pd.DataFrame, township: str) -> pd.DataFrame:

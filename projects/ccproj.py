@@ -19,7 +19,6 @@ import json
 import os
 import warnings
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -34,6 +33,7 @@ from spatial.analysis import AnalysisInputs, AnalysisParams
 from spatial.indicators import StandardProfile
 from spatial.network import build_network
 
+from .outputs import atomic_write
 from .plan import BASELINE, PlanModel
 from .profiles import load_profile, profile_from_dict, profile_to_dict
 
@@ -99,20 +99,7 @@ def save_project(project: Project, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() != SUFFIX:
         path = path.with_suffix(SUFFIX)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-saving-", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
-        _write(project, tmp, base=path.parent)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return atomic_write(path, lambda tmp: _write(project, tmp, base=path.parent), suffix=".gpkg")
 
 
 def _write(project: Project, tmp: Path, *, base: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import geopandas as gpd
 import pandas as pd
@@ -14,7 +15,7 @@ from spatial.indicators import FACILITY_TYPES
 
 def write_csv_bom(frame: pd.DataFrame, path: Path) -> Path:
     """CSV in UTF-8 with a BOM (so Excel opens Chinese text correctly), written atomically."""
-    _atomic(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"))
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"))
     return path
 
 
@@ -26,23 +27,29 @@ def write_gpkg_layers(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
             frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", promote_to_multi=True,
                           geometry_type="MultiPolygon" if frame.empty else None)
 
-    _atomic(path, write)
+    atomic_write(path, write)
     return path
 
 
-def _atomic(path: Path, write) -> None:
+def atomic_write(path: str | Path, write: Callable[[Path], None], *, suffix: str | None = None) -> Path:
+    """Run ``write(tmp)`` on a temporary path beside ``path``, flush it to disk, then rename it over
+    ``path``: readers see the old file or the new one, never half of one. ``suffix`` names the temporary
+    file's ending (default: the target's; GDAL wants .gpkg for a GeoPackage)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix or path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    tmp.unlink()  # writers (GDAL) want to create the file themselves
+    tmp.unlink()  # writers (GDAL, openpyxl, Qt) create the file themselves
     try:
         write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+    return path
 
 
 def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
@@ -64,6 +71,6 @@ def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
     paths["gaps"] = write_gpkg_layers({"gaps": result.gaps}, out_dir / "gaps.gpkg")
     if result.warnings:
         notes = out_dir / "warnings.txt"
-        _atomic(notes, lambda tmp: tmp.write_text("\n".join(result.warnings) + "\n", encoding="utf-8"))
+        atomic_write(notes, lambda tmp: tmp.write_text("\n".join(result.warnings) + "\n", encoding="utf-8"))
         paths["warnings"] = notes
     return paths

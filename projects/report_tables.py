@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import os
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +23,7 @@ import pyogrio
 
 from layers.crs import WGS84
 from spatial.analysis import AnalysisResult, coverage_frame
+from projects.outputs import atomic_write
 from spatial.indicators import (
     BEDS_PER_1000_LOW,
     DAY_CARE_COVERAGE_LOW,
@@ -207,7 +206,7 @@ def write_xlsx(
     _facility_sheet(wb.create_sheet(SHEET_FACILITIES), facilities)
     _gap_sheet(wb.create_sheet(SHEET_GAPS), result.gaps)
     _params_sheet(wb.create_sheet(SHEET_PARAMS), result, title=title, sources=sources, scenario=scenario, day=day)
-    _atomic_write(path, wb.save)
+    atomic_write(path, wb.save)
     return path
 
 
@@ -414,28 +413,13 @@ def write_report_gpkg(path: str | Path, *, result: AnalysisResult, facilities: g
                 geometry_type=("Point" if points else "MultiPolygon") if frame.empty else None,
             )
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
     return path
 
 
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Run ``write(tmp)`` on a temporary path beside ``path``, flush it, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # the writers (openpyxl, GDAL) create the file themselves
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _isnan(v: object) -> bool:
