@@ -259,10 +259,16 @@ def band_polygons(
         transform = Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
         for k in range(n_bands):
             mask = grid <= k
-            if mask.any():
-                # windows are disjoint and 4-connected regions never overlap: no union needed
-                shapes = rio_features.shapes(mask.view(np.uint8), mask=mask, transform=transform)
-                parts[k].extend(_polygons_from_shapes(g for g, _ in shapes))
+            rows = np.nonzero(mask.any(axis=1))[0]
+            if rows.size == 0:
+                continue
+            cols = np.nonzero(mask.any(axis=0))[0]
+            # polygonise only the cells' bounding box (inner bands cover far less of the window)
+            r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            sub = np.ascontiguousarray(mask[r0:r1, c0:c1])
+            # windows are disjoint and 4-connected regions never overlap: no union needed
+            shapes = rio_features.shapes(sub.view(np.uint8), mask=sub, transform=transform @ Affine.translation(c0, r0))
+            parts[k].extend(_polygons_from_shapes(g for g, _ in shapes))
     out = []
     for k in range(n_bands):
         geom = shapely.multipolygons(parts[k]) if parts[k] else shapely.MultiPolygon()
@@ -337,14 +343,18 @@ def merge_windows(boxes: NDArray[np.float64]) -> list[tuple[float, float, float,
 
 
 def reach_windows(net: WalkNetwork, reaches: Sequence[Reach], *, pad_m: float) -> list[tuple[float, float, float, float]]:
-    """Disjoint raster windows covering the given reaches."""
+    """Disjoint raster windows covering the given reaches: per reach, the box of its reached nodes, their
+    neighbours (partially reached edges end between the two) and its source edge, padded."""
     boxes = []
+    csr = net.csr
     for r in reaches:
-        if r.nodes.size == 0 and r.edge < 0:
+        if r.edge < 0:
             continue
-        sx, sy = net.edge_point(r.edge, r.offset_m)
-        rad = max(r.max_m - r.access_m, 0.0) + pad_m
-        boxes.append((float(sx) - rad, float(sy) - rad, float(sx) + rad, float(sy) + rad))
+        ends = np.array([net.u[r.edge], net.v[r.edge]])
+        neighbours = csr[r.nodes].indices if r.nodes.size else ends
+        pts = np.concatenate([r.nodes, neighbours, ends])
+        xs, ys = net.x[pts], net.y[pts]
+        boxes.append((float(xs.min()) - pad_m, float(ys.min()) - pad_m, float(xs.max()) + pad_m, float(ys.max()) + pad_m))
     return merge_windows(np.asarray(boxes)) if boxes else []
 
 
