@@ -28,6 +28,22 @@ def cjk_font_family() -> str | None:
     return None
 
 
+#: fonts for Latin letters and digits in printed reports (Qt maps their glyphs back to text correctly,
+#: so numbers copied out of a PDF stay numbers); Chinese falls through to the CJK family
+LATIN_FAMILIES = ("Segoe UI", "Arial", "Helvetica", "DejaVu Sans", "Noto Sans", "Liberation Sans")
+
+
+def report_font(point_size: float = 10.0) -> QtGui.QFont:
+    """A font for printed maps: a Latin family first, then the CJK one."""
+    families = set(QtGui.QFontDatabase.families())
+    chosen = [f for f in LATIN_FAMILIES if f in families][:1]
+    cjk = cjk_font_family()
+    font = QtGui.QFont()
+    font.setFamilies(chosen + ([cjk] if cjk else []))
+    font.setPointSizeF(point_size)
+    return font
+
+
 def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
     app.setApplicationName("CareCircle")

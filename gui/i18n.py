@@ -161,6 +161,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "legend.lost": ("失去覆盖", "newly uncovered"),
     "status.live": ("已更新覆盖（{ms:.0f} 毫秒）", "Coverage updated ({ms:.0f} ms)"),
     "menu.export": ("导出", "Export"),
+    "history.empty": ("（打开时的状态）", "(as opened)"),
     "export.pdf": ("打印地图 PDF…", "Print map as PDF…"),
     "export.png": ("打印地图 PNG…", "Print map as PNG…"),
     "export.atlas": ("分乡镇图集 PDF…", "Township atlas (PDF)…"),

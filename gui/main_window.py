@@ -97,9 +97,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         act("action.open_project", self._ask_open_project, "Ctrl+O")
         act("action.save", self.save, "Ctrl+S")
         act("action.save_as", self.save_as, "Ctrl+Shift+S")
-        undo = self.undo_stack.createUndoAction(self)
+        undo = self.undo_stack.createUndoAction(self, tr("action.undo"))
         undo.setShortcut(QtGui.QKeySequence.StandardKey.Undo)
-        redo = self.undo_stack.createRedoAction(self)
+        redo = self.undo_stack.createRedoAction(self, tr("action.redo"))
         redo.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
         self.actions_["action.undo"], self.actions_["action.redo"] = undo, redo
         self.tool_actions: dict[str, QtGui.QAction] = {}
@@ -194,6 +194,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
                 a.setText(tr(key))
         self.scenario_label.setText(tr("scenario.label") + " ")
         self.export_menu.setTitle(tr("menu.export"))
+        self.undo_view.setEmptyLabel(tr("history.empty"))
         for key, menu in self.menus.items():
             menu.setTitle(tr(key))
         for key, dock in self.docks.items():

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui
 from projects.outputs import atomic_write
 from projects.workspace import Workspace
 
+from .app import report_font
 from .i18n import tr
 from .render import MapRenderer, View, draw_scale_bar, draw_swatch, legend_entries
 
@@ -228,7 +229,7 @@ def write_pdf(path: Path, workspace: Workspace, sheets: list[MapSheet], *, page:
         writer.setCreator("CareCircle")
         painter = QtGui.QPainter(writer)
         try:
-            painter.setFont(QtGui.QGuiApplication.font())
+            painter.setFont(report_font())
             for i, sheet in enumerate(sheets):
                 if i:
                     writer.newPage()
@@ -249,7 +250,7 @@ def render_png(workspace: Workspace, sheet: MapSheet, *, page: Page, renderer: M
     img.fill(QtGui.QColor("#ffffff"))
     painter = QtGui.QPainter(img)
     try:
-        painter.setFont(QtGui.QGuiApplication.font())
+        painter.setFont(report_font())
         paint_sheet(painter, QtCore.QRectF(0, 0, w, h), workspace, sheet, renderer=renderer, dpi=page.dpi, minutes=minutes)
     finally:
         painter.end()

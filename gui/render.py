@@ -141,6 +141,7 @@ class MapRenderer:
         #: device pixels per screen pixel: 1 on screen, dpi / 96 when printing
         self.px = 1.0
         self._geom_paths: dict[int, tuple[shapely.Geometry, QtGui.QPainterPath]] = {}
+        self._base = QtGui.QTransform()
 
     def _paths_union(self, geoms) -> QtGui.QPainterPath:
         """One path of many polygons, reusing the path of every geometry object seen before (so after an
@@ -171,6 +172,8 @@ class MapRenderer:
     # -- entry point ------------------------------------------------------------------------------
     def render(self, painter: QtGui.QPainter, view: View, workspace: Workspace, *, highlight: shapely.Geometry | None = None) -> None:
         painter.save()
+        #: map drawing composes with whatever transform the caller set (a page's map frame, say)
+        self._base = painter.transform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         for layer in workspace.layers:
             if not layer.visible or layer.opacity <= 0:
@@ -196,12 +199,12 @@ class MapRenderer:
         painter.setOpacity(1.0)
 
     def _draw_polygons(self, painter, view, layer, styles_paths) -> None:
-        painter.setTransform(view.transform())
+        painter.setTransform(view.transform() * self._base)
         for style, path in styles_paths:
             painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
             painter.setBrush(brush_for(style, opacity=layer.opacity))
             painter.drawPath(path)
-        painter.resetTransform()
+        painter.setTransform(self._base)
 
     def _draw_townships(self, painter, view, layer) -> None:
         path = self._cached(layer, "all", lambda: _union_path(layer.frame.geometry.to_numpy()))
@@ -255,7 +258,7 @@ class MapRenderer:
         rs = DEFAULT_STYLES.roads
         lod = next(i for i, (limit, _) in enumerate(ROAD_LODS) if view.m_per_px <= limit)
         classes = self._cached(layer, "classes", lambda: np.array([rs.road_class(h) for h in layer.frame["highway"]]))
-        painter.setTransform(view.transform())
+        painter.setTransform(view.transform() * self._base)
         painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, view.m_per_px < 20)
         for cls, style in ((2, rs.minor_style), (1, rs.middle_style), (0, rs.major_style)):
@@ -264,7 +267,7 @@ class MapRenderer:
             path = self._cached(layer, ("lod", lod, cls), lambda cls=cls: _road_path(layer.frame.geometry.to_numpy()[classes == cls], ROAD_LODS[lod][1]))
             painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
             painter.drawPath(path)
-        painter.resetTransform()
+        painter.setTransform(self._base)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
 
     def _draw_points(self, painter, view, layer, xs, ys, styles) -> None:
@@ -391,7 +394,7 @@ def draw_highlight(painter: QtGui.QPainter, view: View, geom: shapely.Geometry, 
             sx, sy = view.to_screen(p.x, p.y)
             painter.drawEllipse(QtCore.QPointF(float(sx), float(sy)), 11 * scale, 11 * scale)
     else:
-        painter.setTransform(view.transform())
+        painter.setTransform(view.transform() * painter.transform())
         painter.drawPath(polygon_path(geom) if kind in (3, 6) else lines_path(shapely.get_parts(geom)))
     painter.restore()
 
@@ -400,7 +403,7 @@ def draw_preview(painter: QtGui.QPainter, view: View, geoms: list[shapely.Geomet
     """A facility's circle bands while it is dragged (dashed outlines, light fill)."""
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-    painter.setTransform(view.transform())
+    painter.setTransform(view.transform() * painter.transform())
     for g in geoms:
         pen = QtGui.QPen(QtGui.QColor("#005a9c"), 1.5, QtCore.Qt.PenStyle.DashLine)
         pen.setCosmetic(True)

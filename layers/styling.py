@@ -94,7 +94,7 @@ class LayerStyles:
     communities_urban: Style = Style(stroke="#225522", fill="#66bb66", fill_opacity=1.0, symbol="diamond", size_px=6.0)
     communities_village: Style = Style(stroke="#556655", fill="#cfe8cf", fill_opacity=1.0, symbol="circle", size_px=4.0)
     population: Style = Style(stroke="#555555", fill="#999999", fill_opacity=0.8, symbol="circle", size_px=4.0)
-    gaps: Style = Style(stroke=GAP_COLOUR, stroke_width_px=1.0, fill=GAP_COLOUR, fill_opacity=0.35)
+    gaps: Style = Style(stroke=GAP_COLOUR, stroke_width_px=1.2, fill=GAP_COLOUR, fill_opacity=0.55)
     highlight: Style = Style(stroke="#00e5ff", stroke_width_px=3.0, fill=None)
     roads: RoadStyle = field(default_factory=RoadStyle)
 

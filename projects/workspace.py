@@ -24,7 +24,7 @@ from spatial.indicators import FACILITY_TYPES
 from spatial.network import WalkNetwork
 
 #: layer kinds from bottom to top, the default drawing order
-LAYER_KINDS = ("basemap", "coverage", "townships", "circles", "compare", "gaps", "roads", "population", "communities", "facilities")
+LAYER_KINDS = ("basemap", "coverage", "townships", "circles", "compare", "roads", "gaps", "population", "communities", "facilities")
 INPUT_KINDS = ("townships", "facilities", "population", "communities")
 RESULT_KINDS = ("circles", "gaps", "coverage", "compare")
 

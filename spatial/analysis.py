@@ -47,6 +47,8 @@ class AnalysisParams:
     buffer_m: float = 50.0
     cell_m: float = 10.0
     gap_cell_m: float = 25.0
+    #: how far around an uncovered home (street position or village point) a gap area extends
+    gap_buffer_m: float = 100.0
 
     def __post_init__(self) -> None:
         if not self.minutes or any(m <= 0 for m in self.minutes):
@@ -55,7 +57,7 @@ class AnalysisParams:
             object.__setattr__(self, "minutes", tuple(sorted(set(float(m) for m in self.minutes))))
         if not 0.1 <= self.speed_kmh <= 10.0:
             raise ValueError("speed_kmh must be a walking speed (0.1–10 km/h)")
-        if self.buffer_m < 0 or self.cell_m <= 0 or self.gap_cell_m <= 0:
+        if self.buffer_m < 0 or self.gap_buffer_m < 0 or self.cell_m <= 0 or self.gap_cell_m <= 0:
             raise ValueError("buffer_m must be >= 0, cell sizes > 0")
 
     @property
@@ -378,7 +380,7 @@ class CoverageModel:
             return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
         x, y, w, t = (np.concatenate(a) for a in (xs, ys, ws, ts))
         samples = Samples(x, y, np.zeros(x.size, np.uint8))
-        (area,) = band_polygons(samples, n_bands=1, buffer_m=max(self.params.buffer_m, self.params.gap_cell_m),
+        (area,) = band_polygons(samples, n_bands=1, buffer_m=max(self.params.gap_buffer_m, self.params.gap_cell_m),
                                 cell_m=self.params.gap_cell_m)
         rows = []
         for ti, poly in enumerate(self.township_polys):
