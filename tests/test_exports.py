@@ -19,7 +19,8 @@ TOWNSHIPS = 14
 def exported(tmp_path_factory, qapp):
     out = tmp_path_factory.mktemp("export")
     code = cli_main(["export", "--sample", "--pdf", str(out / "map.pdf"), "--png", str(out / "map.png"),
-                     "--atlas", str(out / "atlas.pdf"), "--csv", str(out / "coverage.csv"), "--dpi", "100", "--quiet"])
+                     "--atlas", str(out / "atlas.pdf"), "--csv", str(out / "coverage.csv"), "--xlsx", str(out / "report.xlsx"),
+                     "--html", str(out / "map.html"), "--gpkg", str(out / "layers.gpkg"), "--dpi", "100", "--quiet"])
     assert code == 0
     return out
 
@@ -108,3 +109,26 @@ def test_window_export_menu_writes_the_same_pdf(qtbot, tmp_path):
     assert Path(sig.args[0]["atlas"]).is_file()
     assert len(PdfReader(tmp_path / "atlas.pdf").pages) == TOWNSHIPS
     win.wait_idle()
+
+
+def test_cli_workbook_matches_csv_and_html_is_offline(exported):
+    import re
+
+    import openpyxl
+    import pandas as pd
+    import pyogrio
+
+    cov = pd.read_csv(exported / "coverage.csv", encoding="utf-8-sig")
+    wb = openpyxl.load_workbook(exported / "report.xlsx")
+    assert wb.sheetnames[:4] == ["指标汇总", "日间照料中心", "养老机构", "助餐点"]
+    ws = wb["养老机构"]
+    header = [c.value for c in ws[1]] if ws[1][0].value == "乡镇/街道" else [c.value for c in ws[2]]
+    rows = [r for r in ws.iter_rows(values_only=True) if r and r[0] in set(cov["township"])]
+    got = {r[0]: r[header.index("床位数")] for r in rows}
+    want = cov[cov["type"] == "nursing_home"].set_index("township")["beds"].to_dict()
+    assert got == want
+    html = (exported / "map.html").read_text(encoding="utf-8")
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", html)
+    assert "如城街道" in html
+    layers = {name for name, _ in pyogrio.list_layers(exported / "layers.gpkg")}
+    assert {"facilities", "gaps", "circles_day_care"} <= layers

@@ -1,0 +1,220 @@
+"""The offline web map: one HTML file with Leaflet inlined, no network references, Chinese popups, renders in Chromium."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from projects.web_map import (
+    LEAFLET_VERSION,
+    VENDOR,
+    WebLayers,
+    _web_frame,
+    render_html,
+    share_color,
+    write_html,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: a script, stylesheet or image fetched from the network, or a tile layer pointed at a server
+REMOTE_REF = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", re.I)
+REMOTE_TILES = re.compile(r"L\.tileLayer\(\s*[\"'`]\s*(?:https?:)?//", re.I)
+REMOTE_CSS_URL = re.compile(r"url\(\s*[\"']?\s*(?:https?:)?//", re.I)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from projects.ccproj import load_project
+    from projects.workspace import Workspace
+    from spatial.analysis import run_analysis
+
+    project = load_project(ROOT / "projects" / "sample.ccproj")
+    result = run_analysis(project.inputs(), project.settings.params())
+    ws = Workspace()
+    ws.set_inputs(project.inputs())
+    ws.set_result(result)
+    return WebLayers(
+        townships=ws.layer("coverage").frame,
+        circles=result.facility_circles,
+        gaps=result.gaps,
+        facilities=project.plan.frame(),
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_html(sample, tmp_path_factory):
+    path = write_html(tmp_path_factory.mktemp("web") / "map.html", layers=sample, title="如皋市养老服务圈")
+    return path
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_vendored_leaflet_is_complete():
+    for name in ("leaflet.js", "leaflet.css", "LICENSE", "README.md", "images/layers.png", "images/layers-2x.png",
+                 "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png"):
+        assert (VENDOR / name).is_file(), name
+    assert "BSD 2-Clause" in (VENDOR / "LICENSE").read_text(encoding="utf-8")
+    assert f'"{LEAFLET_VERSION}"' in (VENDOR / "leaflet.js").read_text(encoding="utf-8")
+
+
+def test_no_network_references(sample_html):
+    text = _text(sample_html)
+    assert not REMOTE_REF.findall(text)
+    assert not REMOTE_TILES.findall(text)
+    assert not REMOTE_CSS_URL.findall(text)
+    assert "L.tileLayer(" not in text  # no tile layer at all without a basemap
+    for cdn in ("cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "bootstrapcdn", "fontawesome"):
+        assert cdn not in text
+    assert "<script src" not in text.replace(" ", "").replace("\n", "") and not re.search(r"<script[^>]*\bsrc=", text)
+    assert not re.search(r"<link[^>]*stylesheet", text)
+
+
+def test_leaflet_is_inlined(sample_html):
+    text = _text(sample_html)
+    assert LEAFLET_VERSION in text
+    assert ".leaflet-container" in text  # the CSS
+    assert "L.map(" in text
+    assert "url(images/" not in text and "data:image/png;base64," in text  # control/marker images as data: URIs
+    assert text.index("leaflet-container") < text.index("L.map(")  # Leaflet comes before the map script
+
+
+def test_page_head_title_and_size(sample_html):
+    text = _text(sample_html)
+    assert '<meta charset="utf-8">' in text
+    assert "<title>如皋市养老服务圈</title>" in text
+    assert sample_html.stat().st_size < 8_000_000
+
+
+def test_chinese_popups_and_layers(sample_html):
+    text = _text(sample_html)
+    for s in ("日间照料中心", "养老机构", "助餐点", "如城街道", "乡镇/街道", "日间照料覆盖率", "养老机构覆盖率",
+              "助餐点覆盖率", "未达标项", "日照覆盖率不足", "千人床位不足", "名称", "类型", "状态", "现状",
+              "床位数", "护理型床位数", "老年人口", "面积 公顷", "服务圈", "服务缺口"):
+        assert s in text, s
+    assert "day_care_coverage_low" not in text  # flags are shown by their Chinese names
+    assert re.search(r"\d+\.\d%", text)  # shares as percentages
+    assert "L.control.layers(" in text
+    assert 'class="cc-legend"' in text
+    assert "fitBounds(" in text
+
+
+def test_written_atomically(tmp_path, sample):
+    layers = WebLayers(townships=sample.townships)
+    out = write_html(tmp_path / "sub" / "m.html", layers=layers, title="t")
+    assert out == tmp_path / "sub" / "m.html"
+    assert [p.name for p in out.parent.iterdir()] == ["m.html"]
+    write_html(out, layers=layers, title="t2")  # overwrite in place
+    assert "<title>t2</title>" in _text(out)
+    assert [p.name for p in out.parent.iterdir()] == ["m.html"]
+
+
+def test_web_frame_simplifies_reprojects_and_rounds(sample):
+    web = _web_frame(sample.townships)
+    assert web.crs.to_epsg() == 4326
+    assert len(web) == len(sample.townships)
+    coords = np.concatenate([np.asarray(g.exterior.coords) for g in web.geometry if g.geom_type == "Polygon"])
+    assert np.allclose(coords, np.round(coords, 6))
+    before = sum(len(g.exterior.coords) for g in sample.townships.geometry if g.geom_type == "Polygon")
+    after = sum(len(g.exterior.coords) for g in web.geometry if g.geom_type == "Polygon")
+    assert after <= before
+    assert _web_frame(None) is None
+    assert _web_frame(sample.townships.iloc[0:0]) is None
+
+
+def test_share_colours_red_to_green():
+    assert share_color(0.1) == "#d7191c"
+    assert share_color(0.3) == "#fdae61"
+    assert share_color(0.6) == "#ffffbf"
+    assert share_color(0.8) == "#a6d96a"
+    assert share_color(0.9) == share_color(1.0) == "#1a9641"
+    assert share_color(float("nan")) == share_color(None) == "#bdbdbd"
+
+
+def _tiny_layers():
+    crs = "EPSG:4528"
+    x0, y0 = 40550000.0, 3560000.0
+    townships = gpd.GeoDataFrame(
+        {"name": ["甲镇", "乙镇"], "share_day_care": [0.95, float("nan")], "share_nursing_home": [0.5, 0.1],
+         "share_meal_point": [0.2, 0.0], "flags": ["", "no_day_care;meal_point_gap"]},
+        geometry=[box(x0, y0, x0 + 2000, y0 + 2000), box(x0 + 2000, y0, x0 + 4000, y0 + 2000)], crs=crs)
+    facilities = gpd.GeoDataFrame(
+        {"fid": ["A", "B"], "name": ["甲镇日照", "乙镇助餐"], "type": ["day_care", "meal_point"], "beds": [10, 0],
+         "nursing_beds": [0, 0], "status": ["planned", "to_close"]},
+        geometry=[Point(x0 + 500, y0 + 500), Point(x0 + 2500, y0 + 500)], crs=crs)
+    compare = gpd.GeoDataFrame(
+        {"type": ["day_care", "day_care"], "change": ["gained", "lost"], "area_ha": [12.5, 3.0]},
+        geometry=[box(x0, y0, x0 + 300, y0 + 300), box(x0 + 2500, y0, x0 + 2800, y0 + 300)], crs=crs)
+    return WebLayers(townships=townships, facilities=facilities, compare=compare)
+
+
+def test_compare_basemap_and_statuses():
+    image = np.zeros((40, 60, 4), np.uint8)
+    image[..., 1] = 200
+    image[..., 3] = 255
+    text = render_html(layers=_tiny_layers(), title="对比", basemap=(image, (120.4, 32.1, 120.6, 32.2)))
+    assert "L.imageOverlay(" in text and '"data:image/png;base64,' in text
+    assert "L.tileLayer(" not in text and not REMOTE_REF.findall(text)
+    for s in ("方案对比", "新增覆盖", "失去覆盖", "规划", "拟关闭", "无日间照料中心", "社区助餐缺口", "底图", "无数据"):
+        assert s in text, s
+
+
+def test_frames_may_be_missing():
+    text = render_html(layers=WebLayers(), title="空")
+    assert "L.map(" in text and "<title>空</title>" in text
+    assert not REMOTE_REF.findall(text)
+
+
+# --- a real browser, with no network ---------------------------------------------------------------------------------
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    exe = shutil.which("chromium")
+    if exe is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
+    cmd = [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+           f"--user-data-dir={tmp_path / 'chromium-profile'}", "--proxy-server=127.0.0.1:9",
+           "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=MAP * ~NOTFOUND",
+           "--virtual-time-budget=5000", "--hide-scrollbars", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_renders_offline_in_chromium(sample_html, tmp_path):
+    out = _chromium(tmp_path, "--dump-dom", sample_html.as_uri())
+    assert out.returncode == 0, out.stderr[-2000:]
+    dom = out.stdout
+    assert "leaflet-container" in dom
+    assert dom.count("leaflet-interactive") > 100  # township polygons, circles, gaps, facilities drawn as SVG
+    assert "leaflet-control-layers" in dom
+    for name in ("乡镇日间照料覆盖率", "服务圈 · 日间照料中心", "服务缺口 · 日间照料中心", "设施 · 养老机构"):
+        assert name in dom, name
+    assert "cc-legend" in dom
+
+
+def _distinct_colours(png: Path) -> int:
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    assert not image.isNull()
+    assert image.width() >= 1000 and image.height() >= 800
+    colours = set()
+    for y in range(0, image.height(), 4):
+        for x in range(0, image.width(), 4):
+            colours.add(image.pixel(x, y))
+    return len(colours)
+
+
+def test_screenshot_offline_is_not_blank(sample_html, tmp_path):
+    png = tmp_path / "map.png"
+    out = _chromium(tmp_path, f"--screenshot={png}", "--window-size=1200,900", sample_html.as_uri())
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert png.is_file()
+    assert _distinct_colours(png) > 50
