@@ -109,20 +109,11 @@ def render_html(*, layers: WebLayers, title: str,
     bounds = _bounds(townships, layers)
     if basemap is not None:
         _add_basemap(m, *basemap)
-    if townships is not None:
-        _add_townships(m, townships)
-    circles = _web_frame(layers.circles)
-    if circles is not None:
-        _add_circles(m, circles)
-    gaps = _web_frame(layers.gaps)
-    if gaps is not None:
-        _add_gaps(m, gaps)
-    compare = _web_frame(layers.compare)
-    if compare is not None:
-        _add_compare(m, compare)
-    facilities = _web_frame(layers.facilities)
-    if facilities is not None:
-        _add_facilities(m, facilities)
+    # drawing order: townships under circles under gaps under changes under facilities
+    for frame, add in ((townships, _add_townships), (_web_frame(layers.circles), _add_circles), (_web_frame(layers.gaps), _add_gaps),
+                       (_web_frame(layers.compare), _add_compare), (_web_frame(layers.facilities), _add_facilities)):
+        if frame is not None:
+            add(m, frame)
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
