@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 from PySide6 import QtCore, QtWidgets
 
@@ -160,7 +159,6 @@ class CompareDialog(QtWidgets.QDialog):
                    "base_share": tr("compare.base_share"), "other_share": tr("compare.other_share"),
                    "delta_share": tr("compare.delta") + " (%)", "delta_covered": tr("compare.delta") + " (人)",
                    "base_flags": tr("compare.base_flags"), "other_flags": tr("compare.other_flags")}
-        frame = frame.rename(columns={"delta_share": "delta_share"})
         self.model = DataFrameModel(frame, headers=headers)
         self.proxy = FrameSortProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -171,7 +169,3 @@ class CompareDialog(QtWidgets.QDialog):
         lay = QtWidgets.QVBoxLayout(self)
         lay.addWidget(self.view)
         self.resize(1100, 600)
-
-    def changed_rows(self) -> pd.DataFrame:
-        f = self.model.frame()
-        return f[np.abs(f["delta_share"].to_numpy(float)) > 0]

@@ -26,9 +26,6 @@ class Timings:
 
     steps: dict[str, float] = field(default_factory=dict)
 
-    def total(self) -> float:
-        return sum(self.steps.values())
-
 
 class LiveAnalysis:
     def __init__(self, model: CoverageModel, plan: PlanModel, *, circles: gpd.GeoDataFrame | None = None) -> None:

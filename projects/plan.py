@@ -169,10 +169,6 @@ class PlanModel:
         self._emit("scenarios_changed", name)
         return removed
 
-    def restore_scenario(self, name: str, facilities: dict[str, Facility]) -> None:
-        self.scenarios[name] = dict(facilities)
-        self._emit("scenarios_changed", name)
-
     def set_active(self, name: str) -> str:
         """Switch the scenario that is shown and edited; returns the previous one."""
         if name not in self.scenarios:

@@ -90,10 +90,6 @@ class Workspace:
         if not quiet:
             self._emit("layers_changed")
 
-    def remove_layer(self, layer_id: str) -> None:
-        self.layers = [lyr for lyr in self.layers if lyr.id != layer_id]
-        self._emit("layers_changed")
-
     def move_layer(self, layer_id: str, new_index: int) -> None:
         lyr = self.layer(layer_id)
         if lyr is None:

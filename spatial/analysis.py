@@ -309,6 +309,8 @@ class CoverageModel:
         n_town = len(self.township_names)
         out: list[TownshipTypeFigures] = []
         per_type = {}
+        none = np.zeros(n_town, np.int64)
+        urban_total = np.bincount(self.urban_township[self.urban_township >= 0], minlength=n_town)
         for t in FACILITY_TYPES:
             fld = self.circles.field(t)
             covered = covered_by_township(self.net, self.demand, fld, limit_m=lim)
@@ -320,13 +322,13 @@ class CoverageModel:
                     count[f.township] += 1
                     beds[f.township] += f.beds
                     nbeds[f.township] += f.nursing_beds
-            urban_total = np.bincount(self.urban_township[self.urban_township >= 0], minlength=n_town)
-            unreached = np.zeros(n_town, np.int64)
+            unreached = none
             if t == "meal_point" and self.urban_snaps is not None and len(self.urban_snaps):
                 ok = points_covered(self.net, fld, self.urban_snaps, limit_m=lim)
                 m = (self.urban_township >= 0) & ~ok
                 unreached = np.bincount(self.urban_township[m], minlength=n_town)
-            per_type[t] = (covered, count, beds, nbeds, urban_total, unreached)
+            # urban communities count only for meal points (the plans' "meal point for every community")
+            per_type[t] = (covered, count, beds, nbeds, urban_total if t == "meal_point" else none, unreached)
         for i, name in enumerate(self.township_names):
             for t in FACILITY_TYPES:
                 covered, count, beds, nbeds, urban_total, unreached = per_type[t]
@@ -334,8 +336,7 @@ class CoverageModel:
                     township=name, type=t, elderly=float(self.demand.township_total[i]),
                     elderly_covered=float(min(covered[i], self.demand.township_total[i])),
                     facilities=int(count[i]), beds=int(beds[i]), nursing_beds=int(nbeds[i]),
-                    urban_communities=int(urban_total[i]) if t == "meal_point" else 0,
-                    urban_communities_unreached=int(unreached[i]) if t == "meal_point" else 0,
+                    urban_communities=int(urban_total[i]), urban_communities_unreached=int(unreached[i]),
                 )
                 out.append(replace(fig, flags=flags_for(fig, self.params.profile)))
         return out

@@ -23,7 +23,7 @@ from rasterio.transform import Affine
 from scipy import ndimage
 from scipy.sparse import csgraph
 
-from .network import Snap, WalkNetwork
+from .network import WalkNetwork
 
 
 def minutes_to_m(minutes: float | Sequence[float], *, speed_kmh: float) -> NDArray[np.float64]:
@@ -82,14 +82,6 @@ def reach_from(net: WalkNetwork, *, edge: int, offset_m: float, access_m: float,
     total = np.min(dist + offsets[:, None], axis=0)
     keep = total <= budget
     return Reach(cand[keep], total[keep] + access_m, int(edge), float(offset_m), float(access_m), float(max_m))
-
-
-def reach_many(net: WalkNetwork, snaps: Snap, *, max_m: float) -> list[Reach]:
-    """:func:`reach_from` for every snapped source."""
-    return [
-        reach_from(net, edge=int(e), offset_m=float(o), access_m=float(a), max_m=max_m)
-        for e, o, a in zip(snaps.edge, snaps.offset_m, snaps.access_m)
-    ]
 
 
 @dataclass(frozen=True)

@@ -200,34 +200,6 @@ def _column(gdf: gpd.GeoDataFrame, col: str) -> NDArray[np.object_]:
     return np.where(pd.isna(values), None, values).astype(object)
 
 
-def network_from_graph(graph: nx.Graph, *, crs: pyproj.CRS | str) -> WalkNetwork:
-    """Build a :class:`WalkNetwork` from a networkx graph whose nodes have ``x``, ``y`` (metres) and
-    whose edges have ``length_m`` (must be >= the straight-line distance between the nodes)."""
-    crs_ = pyproj.CRS.from_user_input(crs)
-    nodes = list(graph.nodes)
-    index = {n: i for i, n in enumerate(nodes)}
-    try:
-        x = np.array([graph.nodes[n]["x"] for n in nodes], dtype=float)
-        y = np.array([graph.nodes[n]["y"] for n in nodes], dtype=float)
-        edges = [(index[a], index[b], float(d["length_m"]), d.get("highway"), d.get("name")) for a, b, d in graph.edges(data=True)]
-    except KeyError as exc:
-        raise ValueError(f"graph is missing the attribute {exc.args[0]!r}") from None
-    arr = np.array([(min(a, b), max(a, b), L) for a, b, L, _, _ in edges], dtype=float).reshape(-1, 3)
-    straight = np.hypot(x[arr[:, 1].astype(int)] - x[arr[:, 0].astype(int)], y[arr[:, 1].astype(int)] - y[arr[:, 0].astype(int)])
-    if np.any(arr[:, 2] + 1e-6 < straight):
-        raise ValueError("an edge's length_m is shorter than the straight line between its nodes")
-    return WalkNetwork(
-        crs=crs_,
-        x=x,
-        y=y,
-        u=arr[:, 0].astype(np.int64),
-        v=arr[:, 1].astype(np.int64),
-        length_m=arr[:, 2],
-        highway=np.array([e[3] for e in edges], dtype=object),
-        name=np.array([e[4] for e in edges], dtype=object),
-    )
-
-
 @dataclass(frozen=True)
 class Snap:
     """Locations on the network: ``edge`` index, ``offset_m`` from the edge's ``u`` node and the straight
