@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.errors import InputError
-from projects.inputs import SampleInfo, sample_info
+from projects.inputs import sample_info
 
 from . import i18n
 
@@ -70,19 +70,9 @@ def open_target(win, project: str | None) -> None:
     elif p.is_dir():
         win.open_sources(sample_info(p))
     elif p.suffix.lower() == ".toml" and p.is_file():
-        win.open_sources(sample_info(p.parent) if p.name == "sample.toml" else _manifest(p))
+        win.open_sources(sample_info(p))
     else:
         raise InputError("cannot open this; give a .ccproj project, or a folder with sample.toml", path=p)
-
-
-def _manifest(path: Path) -> SampleInfo:
-    import shutil
-    import tempfile
-
-    tmp = Path(tempfile.mkdtemp())
-    shutil.copy(path, tmp / "sample.toml")
-    info = sample_info(tmp)
-    return SampleInfo(info.title, info.profile, type(info.sources)(**{**info.sources.__dict__, "base_dir": path.parent}))
 
 
 def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang: str = "zh", zoom_to: str | None = None) -> int:

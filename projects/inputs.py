@@ -52,12 +52,22 @@ class SampleInfo:
     sources: DataSources
 
 
-def sample_info(sample_dir: Path = SAMPLE_DIR) -> SampleInfo:
-    """The bundled sample county (its ``sample.toml`` manifest)."""
-    manifest = sample_dir / "sample.toml"
+def sample_info(location: Path = SAMPLE_DIR) -> SampleInfo:
+    """A data-set manifest: a folder's ``sample.toml`` (default: the bundled sample county) or a ``.toml``
+    file of the same keys; paths inside are relative to its folder."""
+    location = Path(location)
+    manifest = location if location.suffix.lower() == ".toml" else location / "sample.toml"
+    sample_dir = manifest.parent
     if not manifest.is_file():
-        raise InputError("the bundled sample is missing; run tools/make_sample.py", path=manifest)
-    data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        hint = "the bundled sample is missing; run tools/make_sample.py" if sample_dir == SAMPLE_DIR else "manifest not found"
+        raise InputError(hint, path=manifest)
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read the manifest: {exc}", path=manifest) from None
+    missing = [k for k in ("roads", "townships", "facilities") if not data.get(k)]
+    if missing:
+        raise InputError(f"the manifest names no {', '.join(missing)} file", path=manifest)
     src = DataSources(
         roads=Path(data["roads"]),
         townships=Path(data["townships"]),

@@ -92,3 +92,16 @@ def test_unknown_profile_exits_2(ninghua_files, capsys):
                  "--facilities", str(ninghua_files / "fac.csv"), "--profile", "shanghai-2030", "--out", str(ninghua_files / "o")])
     assert code == 2
     assert "nantong-2014" in capsys.readouterr().err  # lists the bundled profiles
+
+
+def test_manifest_file_of_layer_files(tmp_path):
+    from projects.inputs import SAMPLE_DIR, sample_info
+
+    from layers.errors import InputError
+
+    info = sample_info(SAMPLE_DIR / "sample.toml")
+    assert info.sources.base_dir == SAMPLE_DIR and info.profile == "nantong-2014"
+    bad = tmp_path / "mine.toml"
+    bad.write_text('title = "x"\nroads = "r.osm"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="townships, facilities"):
+        sample_info(bad)
