@@ -207,7 +207,7 @@ class MapRenderer:
         painter.setTransform(self._base)
 
     def _draw_townships(self, painter, view, layer) -> None:
-        path = self._cached(layer, "all", lambda: _union_path(layer.frame.geometry.to_numpy()))
+        path = self._cached(layer, "all", lambda: self._paths_union(layer.frame.geometry.to_numpy()))
         self._draw_polygons(painter, view, layer, [(DEFAULT_STYLES.townships, path)])
 
     def _draw_coverage(self, painter, view, layer) -> None:
@@ -239,7 +239,7 @@ class MapRenderer:
 
     def _draw_gaps(self, painter, view, layer) -> None:
         # gap areas of the displayed facility type only
-        path = self._cached(layer, ("type", self.display_type), lambda: _union_path(layer.frame[layer.frame["type"] == self.display_type].geometry.to_numpy()))
+        path = self._cached(layer, ("type", self.display_type), lambda: self._paths_union(layer.frame[layer.frame["type"] == self.display_type].geometry.to_numpy()))
         self._draw_polygons(painter, view, layer, [(DEFAULT_STYLES.gaps, path)])
 
     def _draw_compare(self, painter, view, layer) -> None:
@@ -249,7 +249,7 @@ class MapRenderer:
             for change, colour in (("gained", "#1a9641"), ("lost", "#d7191c")):
                 part = sel[sel["change"] == change]
                 if len(part):
-                    out.append((Style(stroke=colour, stroke_width_px=1.2, fill=colour, fill_opacity=0.45), _union_path(part.geometry.to_numpy())))
+                    out.append((Style(stroke=colour, stroke_width_px=1.2, fill=colour, fill_opacity=0.45), self._paths_union(part.geometry.to_numpy())))
             return out
 
         self._draw_polygons(painter, view, layer, self._cached(layer, ("type", self.display_type), build))
@@ -411,15 +411,6 @@ def draw_preview(painter: QtGui.QPainter, view: View, geoms: list[shapely.Geomet
         painter.setBrush(QtGui.QColor(0, 90, 156, 40))
         painter.drawPath(polygon_path(g))
     painter.restore()
-
-
-def _union_path(geoms: np.ndarray) -> QtGui.QPainterPath:
-    path = QtGui.QPainterPath()
-    path.setFillRule(QtCore.Qt.FillRule.WindingFill)
-    for g in geoms:
-        if g is not None and not g.is_empty:
-            path.addPath(polygon_path(g))
-    return path
 
 
 def _road_path(geoms: np.ndarray, tolerance_m: float) -> QtGui.QPainterPath:
