@@ -29,8 +29,18 @@ def _minutes(text: str) -> tuple[float, ...]:
     return values
 
 
+def _statuses(text: str) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not values or any(v not in ("existing", "planned") for v in values):
+        raise argparse.ArgumentTypeError(f"statuses are existing and/or planned, e.g. existing,planned (got {text!r})")
+    return values
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carecircle", description="CareCircle 养老服务圈规划 — elderly-care service circles")
+    parser.add_argument("--classes", type=Path, default=None, metavar="FILE",
+                        help="a facility class registry of your own (TOML, the keys of projects/facility_classes.toml); "
+                             "also $CARECIRCLE_CLASSES")
     sub = parser.add_subparsers(dest="command")
     a = sub.add_parser("analyze", help="compute walking service circles, coverage and gap flags")
     a.add_argument("project", nargs="?", type=Path, default=None, help="a CareCircle project (.ccproj) to analyse")
@@ -43,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--population", type=Path, help="elderly population: points (vector/table), a GeoTIFF, or a township table")
     a.add_argument("--population-share", type=float, default=None, help="share of elderly when the raster holds total population")
     a.add_argument("--communities", type=Path, help="communities/villages (points or polygons) with a kind 社区/村")
-    a.add_argument("--profile", default=None, help="standard profile name (nantong-2014, changzhou-2014, changzhou-2025, national-2025) or a .toml/.json file")
+    a.add_argument("--profile", default=None, help="standard profile name (rugao-2022, nantong-2014, changzhou-2014, changzhou-2025, xinhui-2015, national-2025) or a .toml/.json file")
+    a.add_argument("--statuses", type=_statuses, default=None,
+                   help="facility statuses to count: existing (the baseline 现状, default) or existing,planned (a plan); with a project, its scenario decides")
+    a.add_argument("--elderly-basis", choices=["resident", "registered"], default=None,
+                   help="the elderly the population data count: resident 常住 (census, default) or registered 户籍")
     a.add_argument("--minutes", type=_minutes, default=None, help="minutes bands, e.g. 5,10,15 (default 5,10,15 or the project's)")
     a.add_argument("--speed-kmh", type=float, default=None, help="elderly walking speed in km/h (default 3.6 = 1.0 m/s, or the project's)")
     a.add_argument("--buffer-m", type=float, default=None, help="street-side depth of the circles in metres (default 50, or the project's)")
@@ -61,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--page", choices=["A4", "A3"], default="A4", help="paper size (default A4)")
     e.add_argument("--portrait", action="store_true", help="portrait pages (default landscape)")
     e.add_argument("--dpi", type=int, default=200, help="resolution of PNG and PDF drawing (default 200)")
-    e.add_argument("--type", dest="display_type", choices=["day_care", "nursing_home", "meal_point"], default="day_care",
+    e.add_argument("--type", dest="display_type", default="day_care",
                    help="facility type whose circles, gaps and coverage the maps show (default day_care)")
     e.add_argument("--title", default=None, help="map title (default: the project's title)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -111,13 +125,18 @@ def _analyze(args: argparse.Namespace) -> int:
         raise InputError(f"give one of a project file, --sample or --roads/--townships/--facilities (got {' and '.join(chosen)})")
     if args.scenario and args.project is None:
         raise InputError("--scenario goes with a project file (.ccproj)")
-    defaults = {"minutes": (5.0, 10.0, 15.0), "speed_kmh": 3.6, "buffer_m": 50.0}
+    defaults = {"minutes": (5.0, 10.0, 15.0), "speed_kmh": 3.6, "buffer_m": 50.0, "elderly_basis": "resident",
+                "statuses": ("existing",), "area_name": ""}
     if args.project is not None:
         from projects.ccproj import load_project
 
         project = load_project(args.project)
+        if args.statuses is not None:
+            raise InputError("with a project, its scenario decides what counts: --scenario NAME (the baseline counts existing facilities)")
         profile = load_profile(args.profile) if args.profile else project.settings.profile
-        defaults = {"minutes": project.settings.minutes, "speed_kmh": project.settings.speed_kmh, "buffer_m": project.settings.buffer_m}
+        pp = project.params(scenario=args.scenario)
+        defaults = {"minutes": pp.minutes, "speed_kmh": pp.speed_kmh, "buffer_m": pp.buffer_m,
+                    "elderly_basis": pp.elderly_basis, "statuses": pp.statuses, "area_name": pp.area_name}
         fb.progress(0.0, "building the walking network")
         inputs = project.inputs(scenario=args.scenario)
     else:
@@ -125,6 +144,7 @@ def _analyze(args: argparse.Namespace) -> int:
             info = sample_info()
             sources = info.sources
             profile_name = args.profile or info.profile
+            defaults.update(elderly_basis=info.elderly_basis, area_name=info.title)
             if args.population or args.facilities_crs:
                 raise InputError("--sample brings its own layers; give --roads/--townships/--facilities instead to use your own")
         else:
@@ -145,6 +165,9 @@ def _analyze(args: argparse.Namespace) -> int:
             minutes=args.minutes if args.minutes is not None else defaults["minutes"],
             speed_kmh=args.speed_kmh if args.speed_kmh is not None else defaults["speed_kmh"],
             buffer_m=args.buffer_m if args.buffer_m is not None else defaults["buffer_m"],
+            elderly_basis=args.elderly_basis or defaults["elderly_basis"],
+            statuses=args.statuses or defaults["statuses"],
+            area_name=defaults["area_name"],
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
@@ -152,10 +175,12 @@ def _analyze(args: argparse.Namespace) -> int:
         inputs = load_inputs(sources, feedback=fb)
     result = run_analysis(inputs, params, feedback=fb, facility_circles=not args.no_facility_circles)
     paths = write_analysis(result, args.out)
-    cov = result.coverage_frame()
-    flagged = cov[cov["flags"] != ""]
-    print(f"{len(cov['township'].unique())} townships x {len(cov['type'].unique())} facility types; "
-          f"{len(flagged)} rows with flags; profile {profile.name}; {params.speed_kmh:g} km/h, bands {','.join(f'{m:g}' for m in params.minutes)} min")
+    tg = result.targets_frame()
+    county = tg[tg["level"] == "county"]
+    print(f"{len(result.model.township_names)} townships x {len(params.classes.ids)} facility classes; profile {profile.name}: "
+          f"{int(county['met'].sum())} of {len(county)} county rows met; {params.speed_kmh:g} km/h, "
+          f"bands {','.join(f'{m:g}' for m in params.minutes)} min")
+    print(params.counted_text())
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for name, p in paths.items():
@@ -184,6 +209,10 @@ def _export(args: argparse.Namespace) -> int:
     from .plan_editing import SAMPLE_PROJECT
     from .print_layout import Page
 
+    from layers.classes import registry
+
+    if args.display_type not in registry():
+        raise InputError(f"--type must be a facility class id: {', '.join(registry().ids)}")
     fb = StderrProgress(quiet=args.quiet)
     project = load_project(SAMPLE_PROJECT if args.sample else args.project)
     try:
@@ -192,7 +221,7 @@ def _export(args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
     fb.progress(0.0, "building the walking network")
     inputs = project.inputs(scenario=args.scenario)
-    result = run_analysis(inputs, project.settings.params(), feedback=fb)
+    result = run_analysis(inputs, project.params(scenario=args.scenario), feedback=fb)
     make_app()
     ws = Workspace(title=project.title)
     ws.set_inputs(inputs, sources={k: Path(v) for k, v in project.sources.items()})
@@ -214,10 +243,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "gui":
         from .app import run_gui  # Qt is imported only here
 
+        if args.classes is not None:
+            from layers.classes import use_registry
+            from layers.errors import InputError
+
+            try:
+                use_registry(args.classes)
+            except InputError as exc:
+                print(f"carecircle: error: {exc}", file=sys.stderr)
+                return EXIT_BAD_INPUT
         return run_gui(args.project, screenshot=args.screenshot, lang=args.lang, zoom_to=args.zoom_to)
     from layers.errors import AnalysisCancelled, InputError
 
     try:
+        if args.classes is not None:
+            from layers.classes import use_registry
+
+            use_registry(args.classes)
         if args.command == "analyze":
             return _analyze(args)
         if args.command == "export":

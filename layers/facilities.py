@@ -1,16 +1,20 @@
-"""Elderly-care facilities (日间照料中心, 养老机构, 助餐点) from CSV/XLSX lists, and writing them back."""
+"""Elderly-care facilities from CSV/XLSX lists, and writing them back.
+
+The type cell names a class of the facility class registry (:mod:`layers.classes`): 日间照料中心, 养老机构,
+助餐点, 居家养老服务中心, 居家养老服务站, 综合养老服务中心, 农村幸福院, 长者驿站 and their synonyms."""
 from __future__ import annotations
 
 import csv
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import geopandas as gpd
 import pandas as pd
 import pyproj
 import shapely
 
+from .classes import registry
 from .crs import require_crs
 from .errors import InputError
 from .tables import (
@@ -26,30 +30,13 @@ from .tables import (
     table_points_wgs84,
 )
 
-FACILITY_TYPES = ("day_care", "nursing_home", "meal_point")
-TYPE_LABELS_ZH = {"day_care": "日间照料中心", "nursing_home": "养老机构", "meal_point": "助餐点"}
-STATUSES = ("existing", "planned")
-STATUS_LABELS_ZH = {"existing": "现状", "planned": "规划"}
-
 ID_ALIASES = ("id", "编号", "序号", "设施编号")
 NAME_ALIASES = ("name", "名称", "机构名称", "设施名称")
-TYPE_ALIASES = ("type", "类型", "设施类型", "机构类型")
+TYPE_ALIASES = ("type", "类型", "设施类型", "机构类型", "类别", "设施类别")
 BEDS_ALIASES = ("beds", "床位数", "床位", "总床位数")
 NURSING_BEDS_ALIASES = ("nursing_beds", "护理型床位数", "护理床位", "护理型床位", "护理床位数")
 STATUS_ALIASES = ("status", "状态", "建设状态")
 
-_TYPE_VALUES = {
-    **{normalize_header(v): "day_care" for v in ("day_care", "日间照料中心", "日照中心", "日间照料", "日间照料站")},
-    **{
-        normalize_header(v): "nursing_home"
-        for v in ("nursing_home", "养老机构", "养老院", "敬老院", "护理院", "福利院", "社会福利院")
-    },
-    **{normalize_header(v): "meal_point" for v in ("meal_point", "助餐点", "长者食堂", "老年食堂", "助餐")},
-}
-_STATUS_VALUES = {
-    **{normalize_header(v): "existing" for v in ("existing", "现状", "已建", "现有", "建成")},
-    **{normalize_header(v): "planned" for v in ("planned", "规划", "新建", "拟建", "在建")},
-}
 _OUTPUT_COLUMNS = ["fid", "name", "type", "beds", "nursing_beds", "status", "geometry"]
 _HEADERS_ZH = ["编号", "名称", "类型", "经度", "纬度", "床位数", "护理型床位数", "状态"]
 _HEADERS_EN = ["id", "name", "type", "lon", "lat", "beds", "nursing_beds", "status"]
@@ -61,7 +48,8 @@ def read_facilities(
     """Read a facility list (CSV in UTF-8/GB18030, or XLSX) into an EPSG:4326 GeoDataFrame.
 
     Columns out: ``fid`` (from the id column, else ``F`` + 4-digit spreadsheet row), ``name``, ``type``
-    (one of :data:`FACILITY_TYPES`), ``beds``, ``nursing_beds``, ``status`` ('existing' | 'planned'),
+    (a class id of :func:`layers.classes.registry`), ``beds``, ``nursing_beds``, ``status``
+    ('existing' | 'planned' | 'to_close'; empty cells 'existing'),
     ``geometry``. ``crs`` gives the table's coordinates: EPSG:4326 lon/lat (default), ``"gcj02"`` for
     Amap/Tencent coordinates, or a projected CRS with x/y columns. ``sheet``: XLSX sheet name or 0-based index.
     """
@@ -79,6 +67,7 @@ def read_facilities(
     def cells(column: str | None) -> list[Any]:
         return [v for _, v in table.column(column)] if column else [None] * len(table.rows)
 
+    reg = registry()
     records: list[dict[str, Any]] = []
     first_row_of_id: dict[str, int] = {}
     for (row, _), raw_id, raw_name, raw_type, raw_beds, raw_nursing, raw_status in zip(
@@ -87,7 +76,8 @@ def read_facilities(
         name = cell_text(raw_name)
         if name is None:
             raise InputError("facility name is empty", path=p, row=row, column=name_col)
-        facility_type = _coded(raw_type, _TYPE_VALUES, path=p, row=row, column=type_col, what="facility type")
+        facility_type = _coded(raw_type, reg.lookup, path=p, row=row, column=type_col, what="facility type",
+                               accepted=reg.accepted_names())
         beds = parse_count(raw_beds, path=p, row=row, column=beds_col, what="beds", default=0)
         nursing = parse_count(raw_nursing, path=p, row=row, column=nursing_col, what="nursing beds", default=0)
         if nursing > beds:
@@ -95,7 +85,8 @@ def read_facilities(
                 f"nursing beds ({nursing}) exceed total beds ({beds})", path=p, row=row, column=nursing_col
             )
         status = (
-            _coded(raw_status, _STATUS_VALUES, path=p, row=row, column=status_col, what="status")
+            _coded(raw_status, reg.lookup_status, path=p, row=row, column=status_col, what="status",
+                   accepted=reg.accepted_statuses())
             if cell_text(raw_status) is not None
             else "existing"
         )
@@ -131,6 +122,7 @@ def write_facilities_csv(
     Coordinates are written as EPSG:4326 lon/lat; with ``chinese_headers`` types and status use Chinese labels.
     """
     crs = require_crs(gdf, what="facility layer")
+    reg = registry()
     points = gdf.geometry if crs.equals(pyproj.CRS.from_epsg(4326)) else gdf.geometry.to_crs(4326)
     headers = _HEADERS_ZH if chinese_headers else _HEADERS_EN
     with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
@@ -143,37 +135,28 @@ def write_facilities_csv(
                 [
                     record["fid"],
                     record["name"],
-                    TYPE_LABELS_ZH.get(facility_type, facility_type) if chinese_headers else facility_type,
+                    reg.label(facility_type) if chinese_headers else facility_type,
                     f"{point.x:.7f}",
                     f"{point.y:.7f}",
                     int(record.get("beds", 0) or 0),
                     int(record.get("nursing_beds", 0) or 0),
-                    STATUS_LABELS_ZH.get(status, status) if chinese_headers else status,
+                    reg.status_label(status) if chinese_headers else status,
                 ]
             )
 
 
-def _coded(
-    value: Any, mapping: dict[str, str], *, path: Path, row: int, column: str | None, what: str
-) -> str:
+def _coded(value: Any, lookup: Callable[[object], str | None], *, path: Path, row: int, column: str | None,
+           what: str, accepted: str) -> str:
     text = cell_text(value)
     if text is None:
         raise InputError(f"{what} is empty", path=path, row=row, column=column)
-    code = mapping.get(normalize_header(text))
+    code = lookup(text)
     if code is None:
-        if mapping is _TYPE_VALUES:
-            accepted = "日间照料中心/day_care, 养老机构/养老院/敬老院/nursing_home, 助餐点/长者食堂/meal_point"
-        else:
-            accepted = "现状/已建/existing, 规划/新建/拟建/planned"
         raise InputError(f"unknown {what} '{text}'; accepted: {accepted}", path=path, row=row, column=column)
     return code
 
 
 __all__ = [
-    "FACILITY_TYPES",
-    "STATUSES",
-    "STATUS_LABELS_ZH",
-    "TYPE_LABELS_ZH",
     "read_facilities",
     "write_facilities_csv",
 ]

@@ -172,3 +172,17 @@ def _polygonal(geometry: Any, *, path: Path, row: int) -> Any:
 
 
 __all__ = ["CODE_ALIASES", "NAME_ALIASES", "apply_elderly_table", "read_townships"]
+
+
+def is_street(name: object, code: object = None) -> bool:
+    """True for a street (街道, the urban kind of township), False for a town or township (镇/乡).
+
+    A 9- or 12-digit township code decides where it is given (GB/T 10114: the 7th–9th digits 001–099 are
+    streets, 100–199 towns, 200–399 townships); otherwise the name (…街道, …街道办事处)."""
+    digits = "".join(ch for ch in str(code or "") if ch.isdigit())
+    if len(digits) in (9, 12):
+        part = int(digits[6:9])
+        if part >= 1:
+            return part < 100
+    text = unicodedata.normalize("NFKC", str(name or "")).strip()
+    return text.endswith(("街道", "街道办事处", "街道办"))

@@ -30,14 +30,15 @@ import pyproj
 
 from layers.errors import InputError
 from spatial.analysis import AnalysisInputs, AnalysisParams
+from layers.classes import BASELINE_STATUSES
 from spatial.indicators import StandardProfile
 from spatial.network import build_network
 
 from .outputs import atomic_write
 from .plan import BASELINE, PlanModel
-from .profiles import load_profile, profile_from_dict, profile_to_dict
+from .profiles import available_profiles, load_profile, profile_from_dict, profile_to_dict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SUFFIX = ".ccproj"
 META_TABLE = "carecircle_meta"
 INPUT_LAYERS = ("roads", "townships", "population", "communities")
@@ -46,23 +47,70 @@ INPUT_LAYERS = ("roads", "townships", "population", "communities")
 MIGRATIONS: dict[int, Callable[[dict, dict[str, gpd.GeoDataFrame]], None]] = {}
 
 
+def _migrate_1_to_2(meta: dict, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Version 1 kept a profile as one set of flags. Version 2 keeps targets with a level and a source: a
+    bundled profile is replaced by its current text; a custom one is converted flag by flag (the invented
+    90 % covered-share target is dropped: no plan sets one). The elderly basis becomes a setting (census:
+    resident)."""
+    settings = meta.setdefault("settings", {})
+    old = dict(settings.get("profile", {}))
+    name = str(old.get("name", "custom"))
+    if name in available_profiles():
+        new = profile_to_dict(load_profile(name))
+    else:
+        targets = []
+        note = "从旧版项目文件迁移（原为乡镇逐一检查）"
+        if old.get("beds_per_1000_min") is not None:
+            targets.append({"id": "beds-per-1000", "indicator": "beds_per_1000", "level": "county",
+                            "figure": float(old["beds_per_1000_min"]), "note": note})
+        if old.get("nursing_share_min") is not None:
+            targets.append({"id": "nursing-share", "indicator": "nursing_share", "level": "county", "beds": "institutional",
+                            "figure": float(old["nursing_share_min"]), "note": note})
+        if old.get("day_care_every_township"):
+            targets.append({"id": "day-care-every-township", "indicator": "present_in_every", "level": "township",
+                            "classes": ["day_care"], "figure": 1.0, "note": note})
+        if old.get("meal_point_every_urban_community"):
+            targets.append({"id": "meal-point-every-urban-community", "indicator": "reachable_from_every",
+                            "level": "urban_community", "classes": ["meal_point"], "figure": 1.0, "note": note})
+        new = {"name": name, "title": str(old.get("title", "")), "document": str(old.get("source", "")),
+               "coverage_minutes": float(old.get("coverage_minutes", 15.0)), "target": targets}
+    settings["profile"] = new
+    settings.setdefault("elderly_basis", "resident")
+
+
+MIGRATIONS[1] = _migrate_1_to_2
+
+
 @dataclass
 class Settings:
     profile: StandardProfile
     minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
     speed_kmh: float = 3.6
     buffer_m: float = 50.0
+    #: the elderly the population layers count: resident (常住, the census) or registered (户籍)
+    elderly_basis: str = "resident"
 
-    def params(self) -> AnalysisParams:
-        return AnalysisParams(profile=self.profile, minutes=self.minutes, speed_kmh=self.speed_kmh, buffer_m=self.buffer_m)
+    def params(self, *, statuses: tuple[str, ...] = BASELINE_STATUSES, area_name: str = "") -> AnalysisParams:
+        try:
+            return AnalysisParams(profile=self.profile, minutes=self.minutes, speed_kmh=self.speed_kmh, buffer_m=self.buffer_m,
+                                  elderly_basis=self.elderly_basis, statuses=statuses, area_name=area_name)
+        except ValueError as exc:
+            raise InputError(f"invalid project settings: {exc}") from None
 
     def to_dict(self) -> dict:
-        return {"profile": profile_to_dict(self.profile), "minutes": list(self.minutes), "speed_kmh": self.speed_kmh, "buffer_m": self.buffer_m}
+        return {"profile": profile_to_dict(self.profile), "minutes": list(self.minutes), "speed_kmh": self.speed_kmh,
+                "buffer_m": self.buffer_m, "elderly_basis": self.elderly_basis}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Settings":
-        return cls(profile=profile_from_dict(dict(d["profile"])), minutes=tuple(float(m) for m in d["minutes"]),
-                   speed_kmh=float(d["speed_kmh"]), buffer_m=float(d.get("buffer_m", 50.0)))
+        try:
+            return cls(profile=profile_from_dict(dict(d["profile"])), minutes=tuple(float(m) for m in d["minutes"]),
+                       speed_kmh=float(d["speed_kmh"]), buffer_m=float(d.get("buffer_m", 50.0)),
+                       elderly_basis=str(d.get("elderly_basis", "resident")))
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"the project's settings are incomplete or damaged ({exc})") from None
 
 
 @dataclass
@@ -79,6 +127,14 @@ class Project:
     communities: gpd.GeoDataFrame | None = None
     basemap: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
+
+    def params(self, *, scenario: str | None = None) -> AnalysisParams:
+        """Analysis parameters for a scenario (default: the active one): the baseline counts existing
+        facilities, a plan scenario existing and planned ones."""
+        from .live import statuses_for
+
+        name = scenario or self.plan.active
+        return self.settings.params(statuses=statuses_for(name, baseline=self.plan.baseline), area_name=self.title)
 
     def inputs(self, *, scenario: str | None = None, network=None) -> AnalysisInputs:
         """Analysis inputs for a scenario (default: the active one). Pass ``network`` to reuse a built one."""

@@ -21,6 +21,8 @@ from spatial.analysis import AnalysisInputs
 from spatial.feedback import Feedback
 from spatial.network import build_network
 
+from .profiles import DEFAULT_PROFILE
+
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 RASTER_SUFFIXES = frozenset({".tif", ".tiff"})
 
@@ -50,6 +52,7 @@ class SampleInfo:
     title: str
     profile: str
     sources: DataSources
+    elderly_basis: str = "resident"
 
 
 def sample_info(location: Path = SAMPLE_DIR) -> SampleInfo:
@@ -77,7 +80,11 @@ def sample_info(location: Path = SAMPLE_DIR) -> SampleInfo:
         facilities_crs=data.get("facilities_crs", "EPSG:4326"),
         base_dir=sample_dir,
     )
-    return SampleInfo(title=data.get("title", "sample"), profile=data.get("profile", "nantong-2014"), sources=src)
+    basis = str(data.get("elderly_basis", "resident"))
+    if basis not in ("resident", "registered"):
+        raise InputError(f"elderly_basis must be resident (常住) or registered (户籍), not {basis!r}", path=manifest)
+    return SampleInfo(title=data.get("title", "sample"), profile=data.get("profile", DEFAULT_PROFILE), sources=src,
+                      elderly_basis=basis)
 
 
 def load_inputs(sources: DataSources, *, feedback: Feedback | None = None) -> AnalysisInputs:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import shapely
 
-from spatial.analysis import ACTIVE_STATUS, CoverageModel
+from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES
+from spatial.analysis import CoverageModel
 from spatial.indicators import TownshipTypeFigures
+from spatial.targets import TargetRow
 from spatial.isochrones import circle_polygons, reach_from
 from spatial.network import snap_points
 
@@ -50,8 +52,10 @@ class LiveAnalysis:
         return self.model.params
 
     def reload(self) -> None:
-        """Make the model hold exactly the active scenario's facilities."""
+        """Make the model hold exactly the active scenario's facilities, counting what that scenario counts:
+        the baseline (现状) its existing facilities, a plan scenario existing and planned ones."""
         circles = self.model.circles
+        circles.set_statuses(statuses_for(self.plan.active, baseline=self.plan.baseline))
         facs = self.plan.facilities
         for fid in [f for f in circles.facilities if f not in facs]:
             circles.remove_facility(fid)
@@ -84,10 +88,14 @@ class LiveAnalysis:
         self.timings = Timings({"reach": (time.perf_counter() - t0) * 1000})
 
     def figures(self) -> list[TownshipTypeFigures]:
+        return self.figures_and_targets()[0]
+
+    def figures_and_targets(self) -> tuple[list[TownshipTypeFigures], list[TargetRow]]:
         t0 = time.perf_counter()
-        out = self.model.figures()
+        targets = self.model.targets()
+        out = self.model.figures(targets)
         self.timings.steps["figures"] = (time.perf_counter() - t0) * 1000
-        return out
+        return out, targets
 
     def facility_circle(self, fid: str) -> list[shapely.Geometry]:
         if fid not in self._circles:
@@ -99,7 +107,7 @@ class LiveAnalysis:
         t0 = time.perf_counter()
         rows = []
         for fid, st in self.model.circles.facilities.items():
-            if st.status not in ACTIVE_STATUS:
+            if not self.model.circles.counts(st.status):
                 continue
             for minutes, poly in zip(self.params.minutes, self.facility_circle(fid)):
                 if not poly.is_empty:
@@ -122,6 +130,11 @@ class LiveAnalysis:
                            max_m=self.model.circles.max_m)
         p = self.params
         return circle_polygons(net, [reach], limits_m=p.limits_m, buffer_m=p.buffer_m, cell_m=p.cell_m)
+
+
+def statuses_for(scenario: str, *, baseline: str) -> tuple[str, ...]:
+    """What a scenario counts: the baseline (现状) what exists; a plan scenario what exists and what is planned."""
+    return BASELINE_STATUSES if scenario == baseline else SCENARIO_STATUSES
 
 
 def _differs(state, fac) -> bool:

@@ -10,7 +10,6 @@ import geopandas as gpd
 import pandas as pd
 
 from spatial.analysis import AnalysisResult
-from spatial.indicators import FACILITY_TYPES
 
 
 def write_csv_bom(frame: pd.DataFrame, path: Path) -> Path:
@@ -58,19 +57,37 @@ def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "coverage": write_csv_bom(result.coverage_frame(), out_dir / "coverage.csv"),
+        "targets": write_csv_bom(result.targets_frame(), out_dir / "targets.csv"),
         "indicators": write_csv_bom(result.indicators_frame(), out_dir / "indicators.csv"),
         "islands": write_csv_bom(result.islands, out_dir / "islands.csv"),
     }
     iso_layers = {}
-    for t in FACILITY_TYPES:
+    for t in result.params.classes.ids:
         frame = result.isochrones[result.isochrones["type"] == t].reset_index(drop=True)
         iso_layers[t] = gpd.GeoDataFrame(frame, geometry="geometry", crs=result.isochrones.crs)
     if result.facility_circles is not None:
         iso_layers["facility_circles"] = result.facility_circles
     paths["isochrones"] = write_gpkg_layers(iso_layers, out_dir / "isochrones.gpkg")
     paths["gaps"] = write_gpkg_layers({"gaps": result.gaps}, out_dir / "gaps.gpkg")
+    notes = out_dir / "warnings.txt"
     if result.warnings:
-        notes = out_dir / "warnings.txt"
         atomic_write(notes, lambda tmp: tmp.write_text("\n".join(result.warnings) + "\n", encoding="utf-8"))
         paths["warnings"] = notes
+    elif notes.exists():
+        notes.unlink()  # a clean run leaves no stale warnings behind
+    paths["notes"] = atomic_write(out_dir / "notes.txt", lambda tmp: tmp.write_text(run_notes(result), encoding="utf-8"))
     return paths
+
+
+def run_notes(result: AnalysisResult) -> str:
+    """What a run counted, in the words every export prints: profile, statuses, elderly basis, circle."""
+    p = result.params
+    prof = p.profile
+    lines = [
+        f"规划标准：{prof.title or prof.name}（{prof.name}）",
+        p.counted_text(),
+        f"服务圈：步行 {', '.join(f'{m:g}' for m in p.minutes)} 分钟，步速 {p.speed_kmh:g} km/h；覆盖按 {prof.coverage_minutes:g} 分钟计",
+    ]
+    for t in prof.targets:
+        lines.append(f"目标 {t.id}：{t.source}")
+    return "\n".join(lines) + "\n"

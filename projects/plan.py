@@ -20,9 +20,9 @@ import pyproj
 import shapely
 
 from layers.errors import InputError
-from spatial.indicators import FACILITY_TYPES
+from layers.classes import STATUS_IDS, registry
 
-STATUSES = ("existing", "planned", "to_close")
+STATUSES = STATUS_IDS
 BASELINE = "现状"
 EDITABLE = ("name", "type", "beds", "nursing_beds", "status")
 
@@ -39,8 +39,9 @@ class Facility:
     y: float
 
     def __post_init__(self) -> None:
-        if self.type not in FACILITY_TYPES:
-            raise InputError(f"unknown facility type {self.type!r}; use one of {', '.join(FACILITY_TYPES)}")
+        reg = registry()
+        if self.type not in reg:
+            raise InputError(f"unknown facility class {self.type!r}; use one of {', '.join(reg.ids)}")
         if self.status not in STATUSES:
             raise InputError(f"unknown status {self.status!r}; use one of {', '.join(STATUSES)}")
         if int(self.beds) < 0 or int(self.nursing_beds) < 0:

@@ -14,13 +14,25 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
+from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry
 from layers.crs import WGS84, require_crs
 from layers.errors import InputError
 
 from .coverage import Demand, PolygonLocator, build_demand, covered_by_township, locate_in_polygons, points_covered
 from .feedback import Feedback
-from .indicators import FACILITY_TYPES, StandardProfile, TownshipTypeFigures, flags_for
+from .indicators import Flag, StandardProfile, TownshipTypeFigures
+from .targets import (
+    BASIS_LABELS,
+    ELDERLY_BASES,
+    TARGET_COLUMNS,
+    TargetRow,
+    UnitFacts,
+    county_label,
+    evaluate_targets,
+    target_label,
+)
 from .isochrones import (
     DistanceField,
     Reach,
@@ -32,9 +44,11 @@ from .isochrones import (
     Samples,
 )
 from .network import WalkNetwork, islands, snap_points
+from layers.townships import is_street
 
-#: facility statuses that take part in the analysis ("to_close" ones are left out)
-ACTIVE_STATUS = ("existing", "planned")
+#: facility statuses that can take part in an analysis ("to_close" ones never do); which of them a run
+#: counts is :attr:`AnalysisParams.statuses`: the baseline (现状) what exists, a plan scenario both
+ACTIVE_STATUS = SCENARIO_STATUSES
 
 
 @dataclass(frozen=True)
@@ -49,9 +63,26 @@ class AnalysisParams:
     gap_cell_m: float = 25.0
     #: how far around an uncovered home (street position or village point) a gap area extends
     gap_buffer_m: float = 100.0
+    #: the facility statuses this run counts: ("existing",) for the baseline 现状, ("existing", "planned") for a plan
+    statuses: tuple[str, ...] = BASELINE_STATUSES
+    #: the elderly head count the data hold: "resident" (常住, as the census counts) or "registered" (户籍)
+    elderly_basis: str = "resident"
+    #: the county's or city's name (如皋市): county totals are labelled 全市 / 全县 / 全区 after it
+    area_name: str = ""
+    #: the facility classes (names, levels, which beds count)
+    classes: ClassRegistry = field(default_factory=registry, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.minutes or any(m <= 0 for m in self.minutes):
+        statuses = tuple(dict.fromkeys(self.statuses))
+        if not statuses or any(s not in SCENARIO_STATUSES for s in statuses):
+            raise ValueError(f"statuses must be taken from {', '.join(SCENARIO_STATUSES)} (to_close ones never count)")
+        object.__setattr__(self, "statuses", statuses)
+        if self.elderly_basis not in ELDERLY_BASES:
+            raise ValueError(f"elderly_basis must be one of {', '.join(ELDERLY_BASES)}")
+        missing = sorted({c for t in self.profile.targets for c in t.classes} - set(self.classes.ids))
+        if missing:
+            raise ValueError(f"the profile names facility classes the registry lacks: {', '.join(missing)}")
+        if not self.minutes or any(not (math.isfinite(m) and m > 0) for m in self.minutes):
             raise ValueError("minutes bands must be positive numbers")
         if list(self.minutes) != sorted(set(self.minutes)):
             object.__setattr__(self, "minutes", tuple(sorted(set(float(m) for m in self.minutes))))
@@ -70,7 +101,17 @@ class AnalysisParams:
 
     @property
     def max_m(self) -> float:
-        return float(max(self.limits_m.max(), self.coverage_m))
+        reach = [float(minutes_to_m(m, speed_kmh=self.speed_kmh)) for m in self.profile.reach_minutes]
+        return float(max(self.limits_m.max(), self.coverage_m, *reach))
+
+    @property
+    def county_label(self) -> str:
+        return county_label(self.area_name)
+
+    def counted_text(self) -> str:
+        """Which statuses the run counts, and the elderly basis, in one line for notes and exports."""
+        names = "、".join(self.classes.status_label(s) for s in self.statuses)
+        return f"计入设施状态：{names}；老年人口口径：{BASIS_LABELS[self.elderly_basis]}"
 
 
 @dataclass(frozen=True)
@@ -106,8 +147,11 @@ class ServiceCircles:
     merged field of its type is rebuilt from the cached reaches (cheap array minimums).
     """
 
-    def __init__(self, net: WalkNetwork, *, max_m: float, township_polygons: NDArray[np.object_]) -> None:
+    def __init__(self, net: WalkNetwork, *, max_m: float, township_polygons: NDArray[np.object_],
+                 classes: ClassRegistry | None = None, statuses: Sequence[str] = BASELINE_STATUSES) -> None:
         self.net = net
+        self.classes = classes if classes is not None else registry()
+        self.statuses = tuple(statuses)
         self.max_m = float(max_m)
         self._towns = PolygonLocator(township_polygons)
         self.facilities: dict[str, FacilityState] = {}
@@ -145,9 +189,9 @@ class ServiceCircles:
         feedback: Feedback | None = None,
     ) -> list[FacilityState]:
         """Add or replace several facilities (snapped and located in one batch)."""
-        bad = sorted({t for t in type if t not in FACILITY_TYPES})
+        bad = sorted({t for t in type if t not in self.classes})
         if bad:
-            raise ValueError(f"unknown facility type {bad[0]!r}")
+            raise ValueError(f"unknown facility class {bad[0]!r}; the registry has {', '.join(self.classes.ids)}")
         xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         snap = snap_points(self.net, x=xs, y=ys)
         towns = self._towns.locate(xs, ys)
@@ -185,15 +229,35 @@ class ServiceCircles:
 
     def _invalidate(self, type_: str) -> None:
         self._fields.pop(type_, None)
+        for key in [k for k in self._fields if isinstance(k, tuple) and type_ in k]:
+            del self._fields[key]
+
+    def set_statuses(self, statuses: Sequence[str]) -> None:
+        """Count these statuses from now on (the baseline counts existing ones; a plan scenario both)."""
+        statuses = tuple(statuses)
+        if statuses != self.statuses:
+            self.statuses = statuses
+            self._fields.clear()
 
     # -- queries ---------------------------------------------------------------------------------
-    def active(self, type_: str) -> list[FacilityState]:
-        return [f for f in self.facilities.values() if f.type == type_ and f.status in ACTIVE_STATUS]
+    def counts(self, status: str) -> bool:
+        return status in self.statuses
 
-    def field(self, type_: str) -> DistanceField:
-        """Walking distance to the nearest active facility of ``type_`` (merged circle)."""
+    def active(self, type_: str) -> list[FacilityState]:
+        return [f for f in self.facilities.values() if f.type == type_ and f.status in self.statuses]
+
+    def counted(self) -> list[FacilityState]:
+        """Every facility the run counts, of any class."""
+        return [f for f in self.facilities.values() if f.status in self.statuses]
+
+    def field(self, type_: str | tuple[str, ...]) -> DistanceField:
+        """Walking distance to the nearest counted facility of ``type_`` (a class, or any of several)."""
+        if isinstance(type_, tuple) and len(type_) == 1:
+            type_ = type_[0]
         if type_ not in self._fields:
-            self._fields[type_] = DistanceField.from_reaches(self.net, (f.reach for f in self.active(type_)))
+            types = (type_,) if isinstance(type_, str) else type_
+            reaches = (f.reach for f in self.facilities.values() if f.type in types and f.status in self.statuses)
+            self._fields[type_] = DistanceField.from_reaches(self.net, reaches)
         return self._fields[type_]
 
 
@@ -208,59 +272,78 @@ class AnalysisResult:
     islands: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     facility_circles: gpd.GeoDataFrame | None = None
+    #: every target of the profile in every unit (county rows first)
+    targets: list[TargetRow] = field(default_factory=list)
     #: the analysis state, kept so that edits can be applied incrementally (see projects.live)
     model: "CoverageModel | None" = field(default=None, repr=False)
 
     def coverage_frame(self) -> pd.DataFrame:
-        return coverage_frame(self.figures)
+        return coverage_frame(self.figures, total_label=TOTAL_ROW)
 
     def indicators_frame(self) -> pd.DataFrame:
-        return indicators_frame(self.figures)
+        return indicators_frame(self.targets)
+
+    def targets_frame(self) -> pd.DataFrame:
+        return targets_frame(self.targets)
 
 
 COVERAGE_COLUMNS = [
     "township", "type", "elderly", "elderly_covered", "covered_share", "facilities", "beds", "nursing_beds",
     "beds_per_1000", "nursing_share", "flags",
 ]
+#: the township cell of coverage.csv's total row per class
+TOTAL_ROW = "合计"
 
 
-def coverage_frame(figures: Sequence[TownshipTypeFigures]) -> pd.DataFrame:
-    """One row per township x facility type, the columns of ``coverage.csv``."""
-    rows = [
-        {
-            "township": f.township,
-            "type": f.type,
-            "elderly": round(f.elderly, 1),
-            "elderly_covered": round(f.elderly_covered, 1),
-            "covered_share": _round(f.covered_share, 4),
-            "facilities": f.facilities,
-            "beds": f.beds,
-            "nursing_beds": f.nursing_beds,
-            "beds_per_1000": _round(f.beds_per_1000, 2),
-            "nursing_share": _round(f.nursing_share, 4),
-            "flags": ";".join(fl.name for fl in f.flags),
-        }
-        for f in figures
-    ]
+def coverage_frame(figures: Sequence[TownshipTypeFigures], *, total_label: str | None = None) -> pd.DataFrame:
+    """One row per township x facility class, the columns of ``coverage.csv``; with ``total_label`` one
+    total row per class after the townships (elderly and covered summed; NaN elderly leave the total NaN)."""
+    rows = [_coverage_row(f) for f in figures]
+    if total_label is not None:
+        by_type: dict[str, list[TownshipTypeFigures]] = {}
+        for f in figures:
+            by_type.setdefault(f.type, []).append(f)
+        for t, figs in by_type.items():
+            total = TownshipTypeFigures(
+                township=total_label, type=t, elderly=float(sum(f.elderly for f in figs)),
+                elderly_covered=float(sum(f.elderly_covered for f in figs)),
+                facilities=sum(f.facilities for f in figs), beds=sum(f.beds for f in figs),
+                nursing_beds=sum(f.nursing_beds for f in figs),
+            )
+            rows.append(_coverage_row(total))
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
 
 
-def indicators_frame(figures: Sequence[TownshipTypeFigures]) -> pd.DataFrame:
-    """The numbers behind each flag: township, type, flag, indicator, target, actual, gap."""
-    rows = [
-        {
-            "township": f.township,
-            "type": f.type,
-            "flag": fl.name,
-            "indicator": fl.indicator,
-            "target": _round(fl.target, 4),
-            "actual": _round(fl.actual, 4),
-            "gap": _round(fl.gap, 4),
-        }
-        for f in figures
-        for fl in f.flags
-    ]
-    return pd.DataFrame(rows, columns=["township", "type", "flag", "indicator", "target", "actual", "gap"])
+def _coverage_row(f: TownshipTypeFigures) -> dict:
+    return {
+        "township": f.township,
+        "type": f.type,
+        "elderly": round(f.elderly, 1),
+        "elderly_covered": round(f.elderly_covered, 1),
+        "covered_share": _round(f.covered_share, 4),
+        "facilities": f.facilities,
+        "beds": f.beds,
+        "nursing_beds": f.nursing_beds,
+        "beds_per_1000": _round(f.beds_per_1000, 2),
+        "nursing_share": _round(f.nursing_share, 4),
+        "flags": ";".join(fl.name for fl in f.flags),
+    }
+
+
+def targets_frame(rows: Sequence[TargetRow]) -> pd.DataFrame:
+    """The rows of ``targets.csv``: ``target_id, level, unit, indicator, target, actual, met, gap, source``;
+    ``gap`` is positive for a shortfall, 0 when met, empty when the actual figure is unknown."""
+    return pd.DataFrame(
+        [{"target_id": r.target_id, "level": r.level, "unit": r.unit, "indicator": r.indicator,
+          "target": _round(r.target, 4), "actual": _round(r.actual, 4), "met": bool(r.met),
+          "gap": _round(r.gap, 4), "source": r.source} for r in rows],
+        columns=TARGET_COLUMNS,
+    )
+
+
+def indicators_frame(rows: Sequence[TargetRow]) -> pd.DataFrame:
+    """The targets that are not met (the rows of ``targets.csv`` with ``met`` false)."""
+    return targets_frame([r for r in rows if not r.met])
 
 
 def _round(v: float, nd: int) -> float:
@@ -276,21 +359,32 @@ class CoverageModel:
             raise InputError("the township layer needs a name (名称) column")
         self.inputs = inputs
         self.params = params
+        self.classes = params.classes
         net = inputs.network
         self.net = net
         self.township_names = [str(n) for n in inputs.townships["name"]]
+        codes = inputs.townships["code"] if "code" in inputs.townships.columns else [None] * len(self.township_names)
+        self.township_urban = np.array([is_street(n, c) for n, c in zip(self.township_names, codes)], bool)
         self.township_polys = inputs.townships.geometry.to_crs(net.crs).to_numpy()
         self.demand: Demand = build_demand(net, inputs.townships, population=inputs.population)
-        self.circles = ServiceCircles(net, max_m=params.max_m, township_polygons=self.township_polys)
-        self.urban_snaps = None
-        self.urban_township = np.zeros(0, np.int64)
+        self.circles = ServiceCircles(net, max_m=params.max_m, township_polygons=self.township_polys,
+                                      classes=params.classes, statuses=params.statuses)
+        self.unit_names: list[str] = []
+        self.unit_kind = np.zeros(0, dtype=object)
+        self.unit_township = np.zeros(0, np.int64)
+        self.unit_xy = np.zeros((0, 2))
+        self.unit_snaps = None
         if inputs.communities is not None and len(inputs.communities):
             com = inputs.communities
             require_crs(com, what="community layer")
-            urban = com[com["kind"] == "urban"] if "kind" in com.columns else com.iloc[0:0]
-            pts = urban.geometry.to_crs(net.crs)
-            self.urban_snaps = snap_points(net, x=pts.x.to_numpy(), y=pts.y.to_numpy())
-            self.urban_township = locate_in_polygons(pts.x.to_numpy(), pts.y.to_numpy(), self.township_polys)
+            pts = com.geometry.to_crs(net.crs)
+            x, y = pts.x.to_numpy(), pts.y.to_numpy()
+            self.unit_names = [str(n) for n in com["name"]] if "name" in com.columns else [f"#{i + 1}" for i in range(len(com))]
+            self.unit_kind = (com["kind"].astype(str).to_numpy(dtype=object) if "kind" in com.columns
+                              else np.full(len(com), "village", dtype=object))
+            self.unit_xy = np.column_stack([x, y])
+            self.unit_snaps = snap_points(net, x=x, y=y)
+            self.unit_township = locate_in_polygons(x, y, self.township_polys)
 
     # -- facilities ------------------------------------------------------------------------------
     def load_facilities(self, facilities: gpd.GeoDataFrame, *, feedback: Feedback | None = None) -> None:
@@ -303,15 +397,65 @@ class CoverageModel:
         )
 
     # -- results ---------------------------------------------------------------------------------
-    def figures(self) -> list[TownshipTypeFigures]:
-        """Per township and type: elderly, covered within the profile's minutes, facilities, beds, flags."""
+    def facts(self) -> UnitFacts:
+        """The counted facilities, townships and communities, as the targets are evaluated on them."""
+        facs = self.circles.counted()
+        xy = np.array([(f.x, f.y) for f in facs], float).reshape(-1, 2)
+        fac_town = np.array([f.township for f in facs], np.int64)
+        return UnitFacts(
+            town_names=self.township_names, town_urban=self.township_urban,
+            town_elderly=np.asarray(self.demand.township_total, float),
+            fac_class=np.array([f.type for f in facs], dtype=object), fac_town=fac_town,
+            fac_beds=np.array([f.beds for f in facs], np.int64),
+            fac_nursing=np.array([f.nursing_beds for f in facs], np.int64),
+            fac_unit=self._units_of(xy, fac_town),
+            unit_names=self.unit_names, unit_kind=self.unit_kind, unit_town=self.unit_township,
+            reached=self._reached, covered=self._covered,
+            bed_classes={k: self.classes.with_beds(k) for k in ("all", "institutional")},
+            county_label=self.params.county_label,
+        )
+
+    def _units_of(self, xy: NDArray[np.float64], town: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The community or village each facility stands in: the nearest community point of its own
+        township (communities are points; their territories are taken as the nearest-point areas)."""
+        out = np.full(len(xy), -1, np.int64)
+        if not len(self.unit_names) or not len(xy):
+            return out
+        for ti in np.unique(town):
+            fac = np.nonzero(town == ti)[0]
+            cand = np.nonzero(self.unit_township == ti)[0] if ti >= 0 else np.arange(len(self.unit_names))
+            if cand.size:
+                _, k = cKDTree(self.unit_xy[cand]).query(xy[fac])
+                out[fac] = cand[np.asarray(k, np.int64)]
+        return out
+
+    def _reached(self, classes: tuple[str, ...], minutes: float) -> NDArray[np.bool_]:
+        if self.unit_snaps is None:
+            return np.zeros(0, bool)
+        lim = float(minutes_to_m(minutes, speed_kmh=self.params.speed_kmh))
+        return points_covered(self.net, self.circles.field(tuple(classes)), self.unit_snaps, limit_m=lim)
+
+    def _covered(self, classes: tuple[str, ...], minutes: float) -> NDArray[np.float64]:
+        lim = float(minutes_to_m(minutes, speed_kmh=self.params.speed_kmh))
+        cov = covered_by_township(self.net, self.demand, self.circles.field(tuple(classes)), limit_m=lim)
+        return np.minimum(cov, self.demand.township_total)
+
+    def targets(self) -> list[TargetRow]:
+        """Every target of the profile in every unit, county rows first."""
+        return evaluate_targets(self.params.profile, self.facts())
+
+    def figures(self, targets: Sequence[TargetRow] | None = None) -> list[TownshipTypeFigures]:
+        """Per township and class: elderly, covered within the profile's minutes, facilities, beds, and the
+        flags of the targets set for every township (or every community/village, summed per township).
+        County-level targets raise no township flag: a township's beds are a balance view."""
+        if targets is None:
+            targets = self.targets()
         lim = self.params.coverage_m
         n_town = len(self.township_names)
+        flags = self._township_flags(targets)
         out: list[TownshipTypeFigures] = []
         per_type = {}
-        none = np.zeros(n_town, np.int64)
-        urban_total = np.bincount(self.urban_township[self.urban_township >= 0], minlength=n_town)
-        for t in FACILITY_TYPES:
+        for t in self.classes.ids:
             fld = self.circles.field(t)
             covered = covered_by_township(self.net, self.demand, fld, limit_m=lim)
             count = np.zeros(n_town, np.int64)
@@ -322,23 +466,46 @@ class CoverageModel:
                     count[f.township] += 1
                     beds[f.township] += f.beds
                     nbeds[f.township] += f.nursing_beds
-            unreached = none
-            if t == "meal_point" and self.urban_snaps is not None and len(self.urban_snaps):
-                ok = points_covered(self.net, fld, self.urban_snaps, limit_m=lim)
-                m = (self.urban_township >= 0) & ~ok
-                unreached = np.bincount(self.urban_township[m], minlength=n_town)
-            # urban communities count only for meal points (the plans' "meal point for every community")
-            per_type[t] = (covered, count, beds, nbeds, urban_total if t == "meal_point" else none, unreached)
+            per_type[t] = (covered, count, beds, nbeds)
         for i, name in enumerate(self.township_names):
-            for t in FACILITY_TYPES:
-                covered, count, beds, nbeds, urban_total, unreached = per_type[t]
-                fig = TownshipTypeFigures(
+            for t in self.classes.ids:
+                covered, count, beds, nbeds = per_type[t]
+                out.append(TownshipTypeFigures(
                     township=name, type=t, elderly=float(self.demand.township_total[i]),
                     elderly_covered=float(min(covered[i], self.demand.township_total[i])),
                     facilities=int(count[i]), beds=int(beds[i]), nursing_beds=int(nbeds[i]),
-                    urban_communities=int(urban_total[i]), urban_communities_unreached=int(unreached[i]),
-                )
-                out.append(replace(fig, flags=flags_for(fig, self.params.profile)))
+                    flags=tuple(flags.get((name, t), ())),
+                ))
+        return out
+
+    def _township_flags(self, targets: Sequence[TargetRow]) -> dict[tuple[str, str], list[Flag]]:
+        """Missed per-unit targets as flags on the township row of the target's first class."""
+        profile = self.params.profile
+        unit_town = dict(zip(self.unit_names, self.unit_township))
+        per: dict[tuple[str, str, str], list[TargetRow]] = {}
+        for r in targets:
+            if r.summary or r.level == "county" or not r.classes:
+                continue
+            if r.level in ("township", "urban_street"):
+                town = r.unit
+            else:
+                ti = int(unit_town.get(r.unit, -1))
+                if ti < 0:
+                    continue
+                town = self.township_names[ti]
+            per.setdefault((town, r.classes[0], r.target_id), []).append(r)
+        out: dict[tuple[str, str], list[Flag]] = {}
+        for (town, cls, tid), rows in per.items():
+            missed = [r for r in rows if not r.met]
+            if not missed:
+                continue
+            t = profile.target(tid)
+            label = target_label(t, class_label=self.classes.label, minutes=profile.minutes_of(t))
+            if rows[0].level in ("township", "urban_street"):  # a township-level target: its own numbers
+                fl = Flag(tid, rows[0].indicator, rows[0].target, rows[0].actual, label)
+            else:  # communities/villages of the township: how many of them meet it
+                fl = Flag(tid, "units_met", float(len(rows)), float(len(rows) - len(missed)), label)
+            out.setdefault((town, cls), []).append(fl)
         return out
 
     def type_circles(self, type_: str) -> list[shapely.Geometry]:
@@ -410,11 +577,13 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     fb.progress(0.05, "walking circles")
     model.load_facilities(inputs.facilities, feedback=_Scaled(fb, 0.05, 0.45))
     fb.progress(0.45, "coverage")
-    figures = model.figures()
+    targets = model.targets()
+    figures = model.figures(targets)
     fb.progress(0.5, "circle polygons")
     iso_rows = []
-    for i, t in enumerate(FACILITY_TYPES):
-        fb.progress(0.5 + 0.1 * i, f"circle polygons: {t}")
+    types = model.classes.ids
+    for i, t in enumerate(types):
+        fb.progress(0.5 + 0.3 * i / len(types), f"circle polygons: {t}")
         for minutes, poly in zip(params.minutes, model.type_circles(t)):
             if not poly.is_empty:
                 iso_rows.append({"type": t, "minutes": float(minutes), "geometry": poly})
@@ -422,15 +591,16 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     fac_iso = None
     if facility_circles:
         rows = []
-        for i, (fid, st) in enumerate(model.circles.facilities.items()):
+        shown = [(fid, st) for fid, st in model.circles.facilities.items() if st.status != "to_close"]
+        for i, (fid, st) in enumerate(shown):
             if i % 5 == 0:
-                fb.progress(0.8 + 0.1 * i / max(len(model.circles.facilities), 1), "facility circles")
+                fb.progress(0.8 + 0.1 * i / max(len(shown), 1), "facility circles")
             for minutes, poly in zip(params.minutes, model.facility_circle(fid)):
                 if not poly.is_empty:
                     rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
         fac_iso = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs).to_crs(WGS84)
     fb.progress(0.9, "gap areas")
-    gaps = pd.concat([model.gap_areas(t) for t in FACILITY_TYPES], ignore_index=True)
+    gaps = pd.concat([model.gap_areas(t) for t in types], ignore_index=True)
     gaps = gpd.GeoDataFrame(gaps, geometry="geometry", crs=model.net.crs)
     warnings = _warnings(model)
     for w in warnings:
@@ -438,13 +608,31 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     fb.progress(1.0, "done")
     return AnalysisResult(
         params=params, figures=figures, isochrones=iso.to_crs(WGS84), gaps=gaps.to_crs(WGS84),
-        islands=islands(model.net), warnings=warnings, facility_circles=fac_iso, model=model,
+        islands=islands(model.net), warnings=warnings, facility_circles=fac_iso, targets=targets, model=model,
     )
 
 
 def _warnings(model: CoverageModel) -> list[str]:
     out = []
     net = model.net
+    params = model.params
+    left = [f for f in model.circles.facilities.values() if f.status not in params.statuses]
+    if left:
+        kinds = sorted({f.status for f in left})
+        out.append(f"counted statuses: {', '.join(params.statuses)}; left out {len(left)} facilities "
+                   f"({', '.join(f'{sum(f.status == k for f in left)} {k}' for k in kinds)}, "
+                   f"{sum(f.beds for f in left):,} beds)")
+    for t in params.profile.targets:
+        if t.elderly_basis is not None and t.elderly_basis != params.elderly_basis:
+            out.append(f"target {t.id} counts per {t.elderly_basis} elderly, the data hold {params.elderly_basis} "
+                       f"elderly: its figure is not strictly comparable")
+        if (t.scope == "urban" or t.level == "urban_street"):
+            streets = [n for n, u in zip(model.township_names, model.township_urban) if u]
+            out.append(f"target {t.id} counts urban units only; taken as the streets (街道) by name or code: "
+                       f"{', '.join(streets) if streets else 'none'}")
+    if model.params.profile.targets and any(t.level in ("urban_community", "village") for t in params.profile.targets) \
+            and not len(model.unit_names):
+        out.append("the profile has community/village targets but no community layer is loaded; they cannot be met")
     isl = islands(net)
     if len(isl):
         out.append(f"the road network has {len(isl)} islands (fragments not joined to the main network, "
