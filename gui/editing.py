@@ -11,7 +11,7 @@ import pandas as pd
 from PySide6 import QtCore, QtWidgets
 
 from projects.plan import STATUSES
-from spatial.indicators import FACILITY_TYPES
+from layers.classes import registry
 
 from .i18n import tr
 from .tables import DataFrameModel, FrameSortProxy
@@ -117,9 +117,10 @@ class FacilityDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.type = QtWidgets.QComboBox()
-        for t in FACILITY_TYPES:
+        ids = registry().ids
+        for t in ids:
             self.type.addItem(tr(f"type.{t}"), t)
-        self.type.setCurrentIndex(FACILITY_TYPES.index(type_) if type_ in FACILITY_TYPES else 0)
+        self.type.setCurrentIndex(ids.index(type_) if type_ in ids else 0)
         self.name = QtWidgets.QLineEdit(name or tr("form.default_name", type=tr(f"type.{self.type.currentData()}")))
         self.beds = QtWidgets.QSpinBox(maximum=100_000, value=int(beds))
         self.nursing = QtWidgets.QSpinBox(maximum=100_000, value=int(nursing_beds))

@@ -49,13 +49,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "layer.population": ("老年人口", "Elderly population"),
     "layer.communities": ("社区/村", "Communities/villages"),
     "layer.facilities": ("养老设施", "Facilities"),
-    # facility types and statuses
-    "type.day_care": ("日间照料中心", "Day-care centre"),
-    "type.nursing_home": ("养老机构", "Nursing home"),
-    "type.meal_point": ("助餐点", "Meal point"),
-    "status.existing": ("现状", "existing"),
-    "status.planned": ("规划", "planned"),
-    "status.to_close": ("拟关闭", "to close"),
+    # facility classes and statuses: type.<id> and status.<id> come from the class registry (layers.classes)
     "kind.urban": ("社区", "urban community"),
     "kind.village": ("村", "village"),
     # analysis panel
@@ -193,7 +187,17 @@ def language() -> str:
 
 
 def tr(key: str, **fmt: object) -> str:
-    """The text of ``key`` in the current language (the key itself when missing)."""
+    """The text of ``key`` in the current language (the key itself when missing). ``type.<class id>`` and
+    ``status.<status id>`` are the names the facility class registry gives."""
+    if key.startswith(("type.", "status.")) and key not in CATALOGUE:
+        from layers.classes import STATUS_IDS, registry
+
+        kind, _, ident = key.partition(".")
+        reg = registry()
+        if kind == "type" and ident in reg:
+            return reg.label(ident, _LANG)
+        if kind == "status" and ident in STATUS_IDS:
+            return reg.status_label(ident, _LANG)
     entry = CATALOGUE.get(key)
     if entry is None:
         return key

@@ -329,8 +329,15 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
     def analysis_params(self) -> AnalysisParams:
         p = self.analysis_panel
         profile = load_profile(p.profile.currentText())
+        from layers.classes import BASELINE_STATUSES
+        from projects.live import statuses_for
+
+        plan, project = getattr(self, "plan", None), getattr(self, "project", None)
+        statuses = statuses_for(plan.active, baseline=plan.baseline) if plan is not None else BASELINE_STATUSES
         try:
-            return AnalysisParams(profile=profile, minutes=p.minutes_values(), speed_kmh=p.speed.value())
+            return AnalysisParams(profile=profile, minutes=p.minutes_values(), speed_kmh=p.speed.value(), statuses=statuses,
+                                  elderly_basis=project.settings.elderly_basis if project is not None else "resident",
+                                  area_name=project.title if project is not None else str(getattr(self.workspace, "title", "")))
         except ValueError as exc:
             raise InputError(str(exc)) from None
 
@@ -354,7 +361,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self._start_live(result)
         self.layer_panel.minutes = result.params.minutes
         self.layer_panel.rebuild()
-        self.results.set_results(result.coverage_frame(), result.indicators_frame())
+        self.results.set_results(result.coverage_frame(), result.flags_frame())
         self.analysis_panel.status.setText(tr("analysis.done"))
         self.canvas.refresh()
         self.analysisFinished.emit()

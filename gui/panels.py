@@ -6,7 +6,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from projects.profiles import available_profiles
 from projects.workspace import Workspace
-from spatial.indicators import FACILITY_TYPES
+from layers.classes import registry
 
 from .i18n import tr
 from .render import Swatch, draw_swatch, legend_entries
@@ -204,9 +204,10 @@ class AnalysisPanel(QtWidgets.QWidget):
         current_t = self.display_type.currentData() or "day_care"
         self.display_type.blockSignals(True)
         self.display_type.clear()
-        for t in FACILITY_TYPES:
+        ids = registry().ids
+        for t in ids:
             self.display_type.addItem(tr(f"type.{t}"), t)
-        self.display_type.setCurrentIndex(FACILITY_TYPES.index(current_t))
+        self.display_type.setCurrentIndex(ids.index(current_t) if current_t in ids else 0)
         self.display_type.blockSignals(False)
         idx = self.speed_preset.currentIndex()
         self.speed_preset.blockSignals(True)

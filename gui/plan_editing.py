@@ -366,10 +366,10 @@ class PlanEditing:
                 self.live.reload()
             elif event.startswith("facility_"):
                 self.live.apply(str(payload))
-            figures = self.live.figures()
-            self.workspace.update_live(figures, self.live.circles_frame())
+            figures, targets = self.live.figures_and_targets()
+            self.workspace.update_live(figures, self.live.circles_frame(), targets=targets, params=self.live.params)
             cov = self.workspace.coverage_table()
-            ind = self.workspace.result.indicators_frame()
+            ind = self.workspace.result.flags_frame()
             self.results.set_results(cov, ind)
             self._gaps_timer.start()
         self._show_selection()
@@ -402,4 +402,4 @@ def _load_project(feedback, path: Path):
 
 
 def _compare(feedback, inputs, frames, params, base, other):
-    return compare_scenarios(inputs, frames, params, base=base, other=other, feedback=feedback)
+    return compare_scenarios(inputs, frames, params, base=base, other=other, baseline=base, feedback=feedback)

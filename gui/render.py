@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui
 
 from layers.styling import DEFAULT_STYLES, Style, band_style, facility_style, share_colour
 from projects.workspace import MapLayer, Workspace
-from spatial.indicators import FACILITY_TYPES
+from layers.classes import registry
 
 #: above this many metres per pixel, minor roads (footways, tracks, service) are not drawn
 MINOR_ROADS_MAX_M_PER_PX = 12.0
@@ -125,6 +125,17 @@ def symbol_path(symbol: str, size_px: float) -> QtGui.QPainterPath:
         p.addPolygon(QtGui.QPolygonF([QtCore.QPointF(0, -r * 1.15), QtCore.QPointF(r, r * 0.8), QtCore.QPointF(-r, r * 0.8), QtCore.QPointF(0, -r * 1.15)]))
     elif symbol == "diamond":
         p.addPolygon(QtGui.QPolygonF([QtCore.QPointF(0, -r), QtCore.QPointF(r, 0), QtCore.QPointF(0, r), QtCore.QPointF(-r, 0), QtCore.QPointF(0, -r)]))
+    elif symbol in ("pentagon", "hexagon", "star"):
+        n = {"pentagon": 5, "hexagon": 6, "star": 10}[symbol]
+        radii = [r * 1.1, r * 0.45] if symbol == "star" else [r * 1.05]
+        pts = [QtCore.QPointF(radii[i % len(radii)] * math.sin(2 * math.pi * i / n), -radii[i % len(radii)] * math.cos(2 * math.pi * i / n))
+               for i in range(n)]
+        p.addPolygon(QtGui.QPolygonF([*pts, pts[0]]))
+    elif symbol == "cross":
+        w = r * 0.38
+        p.addRect(QtCore.QRectF(-r, -w, 2 * r, 2 * w))
+        p.addRect(QtCore.QRectF(-w, -r, 2 * w, 2 * r))
+        p = p.simplified()
     else:
         p.addEllipse(QtCore.QPointF(0, 0), r, r)
     return p
@@ -227,7 +238,7 @@ class MapRenderer:
             out = []
             minutes = sorted(frame["minutes"].unique(), reverse=True) if len(frame) else []
             n = len(minutes)
-            for t in FACILITY_TYPES:
+            for t in registry().ids:
                 for m in minutes:  # largest band first, inner bands on top
                     sel = frame[(frame["type"] == t) & (frame["minutes"] == m)]
                     if len(sel):
@@ -336,7 +347,7 @@ def legend_entries(kind: str, *, display_type: str, minutes: tuple[float, ...]) 
     from .i18n import tr
 
     if kind == "facilities":
-        out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), Swatch("symbol", facility_style(t, "existing"))) for t in FACILITY_TYPES]
+        out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), Swatch("symbol", facility_style(t, "existing"))) for t in registry().ids]
         out.append((tr("legend.planned"), Swatch("symbol", facility_style("day_care", "planned"))))
         return out
     if kind == "circles":

@@ -24,11 +24,13 @@ FLAG_COLOR = "#c0392b"
 _PLAIN_INT_SUFFIXES = ("id", "code", "year", "_no", "编码", "代码", "年份")
 
 #: flag indicators whose target/actual are shares (shown as percent)
-_SHARE_INDICATORS = ("covered_share", "nursing_share")
-#: flag indicators that are counts; the flag shows the actual count only
-_COUNT_INDICATORS = ("urban_communities_unreached",)
+_SHARE_INDICATORS = ("covered_share", "nursing_share", "share_of_units_with")
+#: flag indicators that count the units of a township that meet a target: shown as met/all
+_UNIT_INDICATORS = ("units_met",)
 #: flag indicators whose numbers add nothing to the flag's name
-_BARE_INDICATORS = ("day_care_facilities",)
+_BARE_INDICATORS = ("present_in_every",)
+#: labels of the flags (target ids) shown last, from the flags frame
+_FLAG_LABELS: dict[str, str] = {}
 
 
 # -- values and formatting --------------------------------------------------------------------------
@@ -92,8 +94,8 @@ def _tr_or(key: str, fallback: str) -> str:
 
 
 def flag_label(flag: str) -> str:
-    """The flag's name in the current language (the raw name when the catalogue lacks it)."""
-    return _tr_or(f"flag.{flag}", flag)
+    """The flag's name: the label of the target it stands for (the raw name when unknown)."""
+    return _FLAG_LABELS.get(flag) or _tr_or(f"flag.{flag}", flag)
 
 
 def format_flag(flag: str, indicator: str | None = None, target: float | None = None,
@@ -103,8 +105,8 @@ def format_flag(flag: str, indicator: str | None = None, target: float | None = 
     label = flag_label(flag)
     if indicator is None or indicator in _BARE_INDICATORS or actual is None or is_missing(actual):
         return label
-    if indicator in _COUNT_INDICATORS:
-        return f"{label} ({int(round(float(actual))):,})"
+    if indicator in _UNIT_INDICATORS and target is not None and not is_missing(target):
+        return f"{label} ({int(round(float(actual))):,}/{int(round(float(target))):,})"
     if target is None or is_missing(target):
         return label
     if indicator in _SHARE_INDICATORS or indicator.endswith("share"):
@@ -345,6 +347,8 @@ class CoverageTableModel(DataFrameModel):
                 indicators["target"], indicators["actual"], gap,
             ):
                 numbers_[(str(town), str(typ), str(flag))] = (str(ind), _py(target), _py(actual), _py(g))
+            if "label" in indicators.columns:
+                _FLAG_LABELS.update({str(f): str(lb) for f, lb in zip(indicators["flag"], indicators["label"]) if lb})
         self._flag_numbers = numbers_
         self.set_frame(coverage)
 

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: facility symbols by type; existing facilities are filled, planned ones hollow
-FACILITY_SYMBOLS = {"day_care": "circle", "nursing_home": "square", "meal_point": "triangle"}
-FACILITY_COLOURS = {"day_care": "#1f78b4", "nursing_home": "#e31a1c", "meal_point": "#ff7f00"}
-#: circle band fills by type (the 5-minute band darkest)
-BAND_COLOURS = {"day_care": "#1f78b4", "nursing_home": "#e31a1c", "meal_point": "#ff7f00"}
+from .classes import registry
+
 GAP_COLOUR = "#6a3d9a"
 #: covered-share classes (upper bounds) and their colours, red (poor) to green (good)
 SHARE_CLASSES: tuple[tuple[float, str], ...] = (
@@ -66,14 +63,23 @@ def share_colour(share: float) -> str:
     return SHARE_CLASSES[-1][1]
 
 
+def class_colour(type_: str) -> str:
+    """A facility class's colour (from the class registry; grey for an unknown class)."""
+    reg = registry()
+    return reg[type_].colour if type_ in reg else "#444444"
+
+
 def facility_style(type_: str, status: str) -> Style:
+    """Existing facilities filled, planned ones hollow, ones to close dashed; symbol and colour of the class."""
+    reg = registry()
+    colour = class_colour(type_)
     return Style(
-        stroke="#000000" if status != "planned" else FACILITY_COLOURS.get(type_, "#444444"),
+        stroke="#000000" if status != "planned" else colour,
         stroke_width_px=1.0 if status != "planned" else 2.0,
-        fill=FACILITY_COLOURS.get(type_, "#444444"),
+        fill=colour,
         fill_opacity=1.0,
-        symbol=FACILITY_SYMBOLS.get(type_, "diamond"),
-        size_px=10.0 if type_ == "nursing_home" else 9.0,
+        symbol=reg[type_].symbol if type_ in reg else "circle",
+        size_px=10.0 if type_ in reg and reg[type_].level == "county" else 9.0,
         hollow=status == "planned",
         dash=status == "to_close",
     )
@@ -82,7 +88,7 @@ def facility_style(type_: str, status: str) -> Style:
 def band_style(type_: str, band_index: int, n_bands: int) -> Style:
     """Fill of a circle band: inner bands more opaque."""
     opacity = 0.15 + 0.25 * (n_bands - 1 - band_index) / max(n_bands - 1, 1)
-    return Style(stroke=BAND_COLOURS.get(type_, "#555555"), stroke_width_px=0.6, fill=BAND_COLOURS.get(type_, "#555555"),
+    return Style(stroke=class_colour(type_), stroke_width_px=0.6, fill=class_colour(type_),
                  fill_opacity=opacity)
 
 

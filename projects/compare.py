@@ -2,7 +2,7 @@
 scenario newly covers or newly leaves uncovered (Qt-free)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -10,7 +10,7 @@ import shapely
 
 from spatial.analysis import AnalysisInputs, AnalysisParams, CoverageModel, coverage_frame
 from spatial.feedback import Feedback
-from spatial.indicators import FACILITY_TYPES
+from layers.classes import registry
 from spatial.isochrones import circle_polygons
 
 
@@ -24,21 +24,25 @@ class Comparison:
 
 
 def compare_scenarios(inputs: AnalysisInputs, facilities: dict[str, gpd.GeoDataFrame], params: AnalysisParams, *, base: str,
-                      other: str, feedback: Feedback | None = None) -> Comparison:
+                      other: str, baseline: str | None = None, feedback: Feedback | None = None) -> Comparison:
     """Analyse the facility frames of scenarios ``base`` and ``other`` (e.g. ``PlanModel.frame(name)``)
-    on the same network and demand, and set them side by side."""
+    on the same network and demand, and set them side by side. Each counts what its kind counts: the
+    plan's ``baseline`` (default: ``base``) its existing facilities, a plan scenario existing and planned."""
+    from .live import statuses_for
+
     fb = feedback or Feedback()
     covs, circles = {}, {}
     for i, name in enumerate((base, other)):
         fb.progress(0.5 * i, f"scenario {name}")
+        p = replace(params, statuses=statuses_for(name, baseline=base if baseline is None else baseline))
         model = CoverageModel(AnalysisInputs(network=inputs.network, townships=inputs.townships, facilities=facilities[name],
-                                             population=inputs.population, communities=inputs.communities), params)
+                                             population=inputs.population, communities=inputs.communities), p)
         model.load_facilities(facilities[name])
         covs[name] = coverage_frame(model.figures())
         circles[name] = {
             t: circle_polygons(model.net, [f.reach for f in model.circles.active(t)], limits_m=[params.coverage_m],
                                buffer_m=params.buffer_m, cell_m=params.cell_m)[0]
-            for t in FACILITY_TYPES
+            for t in registry().ids
         }
     keys = ["township", "type"]
     a = covs[base].set_index(keys)
@@ -52,7 +56,7 @@ def compare_scenarios(inputs: AnalysisInputs, facilities: dict[str, gpd.GeoDataF
         "base_flags": a["flags"], "other_flags": b["flags"],
     }).reset_index()
     rows = []
-    for t in FACILITY_TYPES:
+    for t in registry().ids:
         before, after = circles[base][t], circles[other][t]
         for change, geom in (("gained", shapely.difference(after, before)), ("lost", shapely.difference(before, after))):
             if not geom.is_empty and geom.area > 1.0:

@@ -7,7 +7,7 @@ township figures (cheap sums over cached reaches). Scenario switches reload ever
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import shapely
@@ -55,7 +55,10 @@ class LiveAnalysis:
         """Make the model hold exactly the active scenario's facilities, counting what that scenario counts:
         the baseline (现状) its existing facilities, a plan scenario existing and planned ones."""
         circles = self.model.circles
-        circles.set_statuses(statuses_for(self.plan.active, baseline=self.plan.baseline))
+        statuses = statuses_for(self.plan.active, baseline=self.plan.baseline)
+        circles.set_statuses(statuses)
+        if self.model.params.statuses != statuses:
+            self.model.params = replace(self.model.params, statuses=statuses)
         facs = self.plan.facilities
         for fid in [f for f in circles.facilities if f not in facs]:
             circles.remove_facility(fid)

@@ -31,10 +31,18 @@ from shapely.geometry import shape
 from layers.gcj02 import gcj02_to_wgs84
 
 __all__ = [
+    "BEDS_PER_1000",
     "CRS_METRIC",
     "ELDERLY_60PLUS_2020",
+    "HOME_CARE_STATION_SHARE",
+    "INTEGRATED_CENTRE_STREETS",
     "LOW_NURSING_SHARE_TOWNSHIPS",
     "NO_DAY_CARE_TOWNSHIPS",
+    "NO_ELDER_STATION_TOWNSHIPS",
+    "NO_HOME_CARE_CENTRE_TOWNSHIPS",
+    "NURSING_SHARE",
+    "PLANNED_ELDER_STATION_TOWNSHIP",
+    "RURAL_MUTUAL_AID_VILLAGES",
     "TOWNSHIP_NAMES",
     "WALK_EXCLUDED_HIGHWAYS",
     "generate_county",
@@ -87,6 +95,26 @@ _SUBDISTRICTS = ("如城街道", "城北街道", "城南街道")  # the three �
 NO_DAY_CARE_TOWNSHIPS: tuple[str, ...] = ("下原镇", "吴窑镇", "江安镇")
 #: Townships whose 敬老院 has fewer than 25 % nursing-type beds (fires the nursing-share flag).
 LOW_NURSING_SHARE_TOWNSHIPS: tuple[str, ...] = ("搬经镇", "石庄镇", "东陈镇", "丁堰镇")
+#: Townships given no 居家养老服务中心 (every other township has one).
+NO_HOME_CARE_CENTRE_TOWNSHIPS: tuple[str, ...] = ("吴窑镇", "磨头镇")
+#: The 街道 given a 综合养老服务中心 / 区域性养老服务中心 (城北街道 has none).
+INTEGRATED_CENTRE_STREETS: tuple[str, ...] = ("如城街道", "城南街道")
+#: Townships with no existing 长者驿站 (the other nine have one or two).
+NO_ELDER_STATION_TOWNSHIPS: tuple[str, ...] = ("九华镇", "下原镇", "吴窑镇", "东陈镇", "磨头镇")
+#: The one of them where a 长者驿站 is planned (规划).
+PLANNED_ELDER_STATION_TOWNSHIP = "东陈镇"
+#: Share of the villages / communities of each township given a 居家养老服务站.
+HOME_CARE_STATION_SHARE = 0.23
+#: Number of villages (村) given a 农村幸福院 (the last one planned).
+RURAL_MUTUAL_AID_VILLAGES = 20
+#: Existing beds (all classes whose beds count) per 1,000 elderly of the county: the private nursing homes
+#: are scaled to it (generated figures at a plausible level for a Jiangsu county).
+BEDS_PER_1000 = 31.0
+#: Nursing-type beds as a share of the existing institutional beds (养老机构 + 综合养老服务中心).
+NURSING_SHARE = 0.475
+_TOWNSHIP_HOME_BEDS = (180, 480)  # 敬老院 beds (the county welfare home has 300)
+_CITY_PRIVATE_HOMES = 5  # the first private homes are in the city, the others in these towns in turn
+_PRIVATE_HOME_TOWNS = ("长江镇", "白蒲镇", "丁堰镇", "石庄镇", "搬经镇", "九华镇", "磨头镇")
 
 _RUGAO_BBOX_WGS84 = (120.3385, 32.0031, 120.8346, 32.4925)
 
@@ -269,13 +297,15 @@ def generate_county(
     seed: int = 20201101,
     outline_wgs84: shapely.Geometry | None = None,
     target_nodes: int = 90_000,
-    n_facilities: int = 60,
+    n_facilities: int = 70,
     elderly_total: int = ELDERLY_60PLUS_2020,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Generate the sample county: townships, roads, villages and facilities, all in EPSG:4528.
 
     ``target_nodes`` is the approximate number of distinct vertices of the walkable road network (every
     road except ``motorway``/``motorway_link``); roads meet only at identical shared vertices.
+    ``n_facilities`` is the number of nursing homes, day-care centres and meal points; the other classes
+    (居家养老服务中心/站, 综合养老服务中心, 长者驿站, 农村幸福院) are sized from the townships and villages.
     """
     if target_nodes < 2000:
         raise ValueError("target_nodes must be at least 2000")
@@ -1147,6 +1177,11 @@ def _villages(net: _Net, rng: np.random.Generator, grids: list[_Grid], townships
 
 def _facilities(net: _Net, rng: np.random.Generator, grids: list[_Grid], villages: gpd.GeoDataFrame,
                 in_main: np.ndarray, n: int, outline: shapely.Geometry) -> gpd.GeoDataFrame:
+    """The facility list: ``n`` nursing homes, day-care centres and meal points, then the other classes
+    sized from the townships and villages, then statuses and the bed calibration.
+
+    All draws come from ``rng`` after the villages are drawn, so nothing here changes roads or villages.
+    """
     xy = net.xy
     kind = net.kind
     gnodes = np.nonzero(in_main & ((kind == _GRID) | (kind == _GRID_EDGE)))[0]
@@ -1162,6 +1197,13 @@ def _facilities(net: _Net, rng: np.random.Generator, grids: list[_Grid], village
         r = rng.uniform(6.0, 25.0)
         q = base + r * np.array([np.cos(a), np.sin(a)])
         return q if outline.contains(shapely.Point(q)) else base
+
+    def at_village(i: int) -> np.ndarray:
+        v = villages.loc[i]
+        return near_road(np.array(v.geometry.coords[0]), grid_only=v["kind"] == "社区")
+
+    def rec(name: str, type_: str, xy_: np.ndarray, beds: int = 0, nursing: int = 0, **extra) -> dict:
+        return {"name": name, "type": type_, "beds": int(beds), "nursing_beds": int(nursing), "xy": xy_, **extra}
 
     recs: list[dict] = []
     centre_t = [0] + list(range(3, len(_TOWNSHIPS)))
@@ -1179,24 +1221,29 @@ def _facilities(net: _Net, rng: np.random.Generator, grids: list[_Grid], village
         else:
             vt = villages[villages["township"] == name]
             p = np.array(vt.geometry.iloc[int(rng.integers(len(vt)))].coords[0])
-        beds = int(rng.integers(40, 301)) if t != 0 else 300
+        beds = int(rng.integers(_TOWNSHIP_HOME_BEDS[0], _TOWNSHIP_HOME_BEDS[1] + 1)) if t != 0 else 300
         if name in LOW_NURSING_SHARE_TOWNSHIPS:
             share = rng.uniform(0.10, 0.22)
         else:
             share = rng.uniform(0.30, 0.70)
         fname = "如皋市社会福利院" if t == 0 else (f"{name}敬老院" if name.endswith("镇") else f"{name}养老院")
-        recs.append({"name": fname, "type": "nursing_home", "beds": beds,
-                     "nursing_beds": int(round(beds * share)), "xy": near_road(p, grid_only=t in centre_t)})
-    # 2. private nursing homes (护理院 / 养老院) in the city
-    city = grids[0]
-    cids = city.node_ids[city.node_ids >= 0]
-    cids = cids[in_main[cids]]
-    n_private = 3 + max(0, n // 50 - 1)
-    for k in range(min(n_private, len(_PRIVATE_HOMES))):
-        p = xy[cids[rng.integers(len(cids))]]
-        beds = int(rng.integers(80, 201))
-        recs.append({"name": _PRIVATE_HOMES[k], "type": "nursing_home", "beds": beds,
-                     "nursing_beds": int(round(beds * rng.uniform(0.5, 0.7))), "xy": near_road(p)})
+        recs.append(rec(fname, "nursing_home", near_road(p, grid_only=t in centre_t), beds, round(beds * share),
+                        fixed_share=name in LOW_NURSING_SHARE_TOWNSHIPS))
+    # 2. private nursing homes (护理院 / 养老院): the first in the city, the others in the larger towns
+    n_private = min(len(_PRIVATE_HOMES), 3 + max(0, (n - 20) // 5))
+    for k in range(n_private):
+        if k < _CITY_PRIVATE_HOMES:
+            g = grids[0]
+        else:
+            g = grids[centre_t.index(TOWNSHIP_NAMES.index(_PRIVATE_HOME_TOWNS[(k - _CITY_PRIVATE_HOMES)
+                                                                                % len(_PRIVATE_HOME_TOWNS)]))]
+        gids = g.node_ids[g.node_ids >= 0]
+        gids = gids[in_main[gids]]
+        p = xy[gids[rng.integers(len(gids))]]
+        last = k == n_private - 1  # the newest one is still planned (and smaller)
+        beds = int(rng.integers(120, 301)) if last else int(rng.integers(150, 801))
+        recs.append(rec(_PRIVATE_HOMES[k], "nursing_home", near_road(p), beds,
+                        round(beds * rng.uniform(0.5, 0.7)), private=True, planned=last))
     rest = max(0, n - len(recs))
     comm = villages[villages["kind"] == "社区"]
     # 3. meal points at some urban communities; 4. day care in most townships / communities / villages
@@ -1220,17 +1267,91 @@ def _facilities(net: _Net, rng: np.random.Generator, grids: list[_Grid], village
     meal_sites = list(rng.permutation(comm.index.to_numpy().copy())[:n_meal])
     for i in day_sites:
         v = villages.loc[i]
-        p = np.array(v.geometry.coords[0])
-        recs.append({"name": f"{v['township']}{v['name']}日间照料中心", "type": "day_care",
-                     "beds": int(rng.integers(4, 21)), "nursing_beds": 0,
-                     "xy": near_road(p, grid_only=v["kind"] == "社区")})
+        recs.append(rec(f"{v['township']}{v['name']}日间照料中心", "day_care", at_village(i),
+                        int(rng.integers(4, 21)), village=i))
     for k, i in enumerate(meal_sites):
         v = villages.loc[i]
-        p = np.array(v.geometry.coords[0])
         suffix = "长者食堂" if k % 2 == 0 else "助餐点"
-        recs.append({"name": f"{v['name']}{suffix}", "type": "meal_point", "beds": 0, "nursing_beds": 0,
-                     "xy": near_road(p)})
+        p = np.array(v.geometry.coords[0])
+        recs.append(rec(f"{v['name']}{suffix}", "meal_point", near_road(p), village=i))
     recs = recs[:n]
+
+    # 5. the classes sized from the townships and villages
+    used = {r["village"] for r in recs if "village" in r}
+    placed: set[int] = set()
+    vt_of = villages["township"]
+
+    def pick(idx: np.ndarray, k: int) -> list[int]:
+        """k villages of ``idx`` in a random order, preferring those not yet hosting a community-level
+        facility (a village never hosts two facilities placed by this function)."""
+        order = [int(i) for i in rng.permutation(np.asarray(idx, dtype=np.int64)) if int(i) not in placed]
+        chosen = ([i for i in order if i not in used] + [i for i in order if i in used])[:k]
+        used.update(chosen)
+        placed.update(chosen)
+        return chosen
+
+    def communities_or_all(t: str) -> np.ndarray:
+        sub = villages.index[(vt_of == t) & (villages["kind"] == "社区")].to_numpy()
+        return sub if len(sub) else villages.index[vt_of == t].to_numpy()
+
+    # 5a. 居家养老服务中心: one per township except NO_HOME_CARE_CENTRE_TOWNSHIPS, at the town's central
+    #     community (a random community of a 街道)
+    for t, name in enumerate(TOWNSHIP_NAMES):
+        if name in NO_HOME_CARE_CENTRE_TOWNSHIPS or not (vt_of == name).any():
+            continue
+        cand = communities_or_all(name)
+        if t in centre_t and t != 0:
+            g = grids[centre_t.index(t)]
+            d = np.hypot(*(np.array([villages.geometry[i].coords[0] for i in cand]) - g.centre).T)
+            i = int(cand[int(np.argmin(d))])
+        else:
+            i = int(cand[rng.integers(len(cand))])
+        recs.append(rec(f"{name}居家养老服务中心", "home_care_centre", at_village(i), int(rng.integers(10, 31))))
+    # 5b. 综合养老服务中心 in two 街道
+    for k, name in enumerate(INTEGRATED_CENTRE_STREETS):
+        cand = communities_or_all(name)
+        if not len(cand):
+            continue
+        chosen = pick(cand, 1)
+        if not chosen:
+            continue
+        i = chosen[0]
+        beds = int(rng.integers(30, 81))
+        label = "综合养老服务中心" if k % 2 == 0 else "区域性养老服务中心"
+        recs.append(rec(f"{name}{label}", "integrated_centre", at_village(i), beds,
+                        round(beds * rng.uniform(0.4, 0.7))))
+    # 5c. 长者驿站: 1-2 at communities of every township except NO_ELDER_STATION_TOWNSHIPS, plus one planned
+    #     in PLANNED_ELDER_STATION_TOWNSHIP
+    for name in TOWNSHIP_NAMES:
+        if name in NO_ELDER_STATION_TOWNSHIPS and name != PLANNED_ELDER_STATION_TOWNSHIP:
+            continue
+        planned = name in NO_ELDER_STATION_TOWNSHIPS
+        k = 1 if planned else int(rng.integers(1, 3))
+        for i in pick(communities_or_all(name), k):
+            recs.append(rec(f"{villages.loc[i, 'name']}长者驿站", "elder_station", at_village(i),
+                            int(rng.integers(0, 11)), planned=planned))
+    # 5d. 居家养老服务站 in about one in four villages / communities of each township
+    for name in TOWNSHIP_NAMES:
+        idx = villages.index[vt_of == name].to_numpy()
+        for i in pick(idx, int(round(HOME_CARE_STATION_SHARE * len(idx)))):
+            recs.append(rec(f"{villages.loc[i, 'name']}居家养老服务站", "home_care_station", at_village(i)))
+    # 5e. 农村幸福院 in RURAL_MUTUAL_AID_VILLAGES villages (村) of the towns, taken in turn from the towns;
+    #     the last one is planned
+    towns = [t for t in TOWNSHIP_NAMES if t.endswith("镇")]
+    lists = []
+    for j in rng.permutation(len(towns)):
+        idx = villages.index[(vt_of == towns[j]) & (villages["kind"] == "村")].to_numpy()
+        lists.append([int(i) for i in rng.permutation(idx) if int(i) not in used])
+    mutual: list[int] = []
+    while len(mutual) < RURAL_MUTUAL_AID_VILLAGES and any(lists):
+        for lst in lists:
+            if lst and len(mutual) < RURAL_MUTUAL_AID_VILLAGES:
+                mutual.append(lst.pop(0))
+    used.update(mutual)
+    for k, i in enumerate(mutual):
+        recs.append(rec(f"{villages.loc[i, 'name']}幸福院", "rural_mutual_aid", at_village(i),
+                        planned=k == len(mutual) - 1))
+
     seen: dict[str, int] = {}
     for r in recs:
         if r["name"] in seen:
@@ -1238,17 +1359,45 @@ def _facilities(net: _Net, rng: np.random.Generator, grids: list[_Grid], village
             r["name"] = f"{r['name']}（{seen[r['name']]}）"
         else:
             seen[r["name"]] = 1
-    status = np.array(["existing"] * len(recs), dtype=object)
-    if recs:
-        n_pl = max(1, int(round(0.08 * len(recs))))
-        status[rng.choice(len(recs), size=min(n_pl, len(recs)), replace=False)] = "planned"
+    # 6. statuses: a few planned ones (the last private home, a day-care centre in a township that has
+    #    another, two meal points, a 长者驿站 and a 幸福院)
+    status = np.array(["planned" if r.get("planned") else "existing" for r in recs], dtype=object)
+    types = np.array([r["type"] for r in recs], dtype=object)
+    day = [j for j, r in enumerate(recs) if r["type"] == "day_care"]
+    day_t = [villages.loc[recs[j]["village"], "township"] for j in day]
+    day_ok = [j for j, t in zip(day, day_t) if day_t.count(t) >= 2]
+    if day_ok:
+        status[day_ok[int(rng.integers(len(day_ok)))]] = "planned"
+    meal = np.nonzero(types == "meal_point")[0]
+    if len(meal):
+        status[rng.choice(meal, size=min(2, len(meal)), replace=False)] = "planned"
+
+    # 7. beds: the existing beds of the county are set to BEDS_PER_1000 per 1,000 elderly by scaling the
+    #    existing private homes, and their nursing-type beds to NURSING_SHARE of the institutional beds by
+    #    scaling the nursing beds of the homes not meant to be low
+    beds = np.array([r["beds"] for r in recs], dtype=np.int64)
+    nursing = np.array([r["nursing_beds"] for r in recs], dtype=np.int64)
+    existing = status == "existing"
+    target = int(round(int(villages["elderly"].sum()) * BEDS_PER_1000 / 1000.0))
+    scal = np.array([bool(r.get("private")) for r in recs]) & existing
+    residual = target - int(beds[existing & ~scal].sum())
+    if scal.any() and residual >= 100 * int(scal.sum()):
+        share = nursing[scal] / beds[scal]
+        beds[scal] = _hamilton(residual, beds[scal].astype(float))
+        nursing[scal] = np.round(beds[scal] * share).astype(np.int64)
+    inst = existing & np.isin(types, ("nursing_home", "integrated_centre"))
+    free = inst & ~np.array([bool(r.get("fixed_share")) for r in recs])
+    need = int(round(NURSING_SHARE * int(beds[inst].sum()))) - int(nursing[inst & ~free].sum())
+    if free.any() and 0 < need <= 0.85 * int(beds[free].sum()):  # proportional, at most 85 % of a home's beds
+        nursing[free] = np.minimum(_hamilton(need, np.maximum(nursing[free], 1).astype(float)),
+                                   (beds[free] * 0.85).astype(np.int64))
     pts = np.array([r["xy"] for r in recs]).reshape(-1, 2)
     return gpd.GeoDataFrame(
         {
             "name": [r["name"] for r in recs],
-            "type": [r["type"] for r in recs],
-            "beds": np.array([r["beds"] for r in recs], dtype=np.int64),
-            "nursing_beds": np.array([r["nursing_beds"] for r in recs], dtype=np.int64),
+            "type": list(types),
+            "beds": beds,
+            "nursing_beds": nursing,
             "status": list(status),
         },
         geometry=shapely.points(pts) if len(pts) else [], crs=CRS_METRIC)

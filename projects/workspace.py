@@ -20,7 +20,7 @@ from layers.basemap import RasterImage
 from layers.crs import metric_crs_for_frame, require_crs
 from layers.errors import InputError
 from spatial.analysis import AnalysisInputs, AnalysisResult, coverage_frame
-from spatial.indicators import FACILITY_TYPES
+from layers.classes import registry
 from spatial.network import WalkNetwork
 
 #: layer kinds from bottom to top, the default drawing order
@@ -175,11 +175,17 @@ class Workspace:
         self._put_coverage(result.figures)
         self._emit("result_changed")
 
-    def update_live(self, figures, circles: gpd.GeoDataFrame, *, gaps: gpd.GeoDataFrame | None = None, gap_type: str | None = None) -> None:
-        """After an edit: new figures, the circles frame and optionally one type's gap areas."""
+    def update_live(self, figures, circles: gpd.GeoDataFrame, *, gaps: gpd.GeoDataFrame | None = None, gap_type: str | None = None,
+                    targets=None, params=None) -> None:
+        """After an edit: new figures (and targets, and the parameters when a scenario switch changed what
+        counts), the circles frame and optionally one type's gap areas."""
         if self.result is None:
             return
         self.result.figures = figures
+        if targets is not None:
+            self.result.targets = targets
+        if params is not None:
+            self.result.params = params
         self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")), quiet=True)
         if gaps is not None and gap_type is not None:
             old = self.layer("gaps").frame
@@ -195,7 +201,7 @@ class Workspace:
         cov = coverage_frame(figures)
         wide = cov.pivot_table(index="township", columns="type", values="covered_share", aggfunc="first")
         frame = towns.frame[["name", "geometry"]].copy()
-        for t in FACILITY_TYPES:
+        for t in registry().ids:
             frame[f"share_{t}"] = frame["name"].map(wide[t]) if t in wide.columns else np.nan
         flags = cov.groupby("township")["flags"].apply(lambda s: ";".join(f for f in s if f))
         frame["flags"] = frame["name"].map(flags).fillna("")

@@ -286,6 +286,9 @@ class AnalysisResult:
     def targets_frame(self) -> pd.DataFrame:
         return targets_frame(self.targets)
 
+    def flags_frame(self) -> pd.DataFrame:
+        return flags_frame(self.figures)
+
 
 COVERAGE_COLUMNS = [
     "township", "type", "elderly", "elderly_covered", "covered_share", "facilities", "beds", "nursing_beds",
@@ -339,6 +342,19 @@ def targets_frame(rows: Sequence[TargetRow]) -> pd.DataFrame:
           "gap": _round(r.gap, 4), "source": r.source} for r in rows],
         columns=TARGET_COLUMNS,
     )
+
+
+FLAG_COLUMNS = ["township", "type", "flag", "indicator", "target", "actual", "gap", "label"]
+
+
+def flags_frame(figures: Sequence[TownshipTypeFigures]) -> pd.DataFrame:
+    """The numbers behind each township flag: township, type, flag (target id), indicator, target, actual,
+    gap (positive for a shortfall) and the target's label. ``units_met``: target = communities/villages of
+    the township, actual = those that meet it."""
+    rows = [{"township": f.township, "type": f.type, "flag": fl.name, "indicator": fl.indicator,
+             "target": _round(fl.target, 4), "actual": _round(fl.actual, 4), "gap": _round(fl.gap, 4), "label": fl.label}
+            for f in figures for fl in f.flags]
+    return pd.DataFrame(rows, columns=FLAG_COLUMNS)
 
 
 def indicators_frame(rows: Sequence[TargetRow]) -> pd.DataFrame:

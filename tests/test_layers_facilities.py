@@ -10,12 +10,8 @@ import pytest
 from shapely.geometry import Point
 
 from layers.errors import InputError
-from layers.facilities import (
-    FACILITY_TYPES,
-    TYPE_LABELS_ZH,
-    read_facilities,
-    write_facilities_csv,
-)
+from layers.classes import load_registry, registry, use_registry
+from layers.facilities import read_facilities, write_facilities_csv
 from layers.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 
 HEADER_ZH = "编号,机构名称,设施类型,经度,纬度,床位数,护理型床位数,状态"
@@ -32,9 +28,54 @@ def _csv(tmp_path: Path, lines: list[str], *, name: str = "f.csv", encoding: str
     return path
 
 
-def test_constants() -> None:
-    assert FACILITY_TYPES == ("day_care", "nursing_home", "meal_point")
-    assert TYPE_LABELS_ZH == {"day_care": "日间照料中心", "nursing_home": "养老机构", "meal_point": "助餐点"}
+def test_registry_names_the_plans_classes() -> None:
+    reg = registry()
+    assert reg.ids == ("day_care", "nursing_home", "meal_point", "home_care_centre", "home_care_station",
+                       "integrated_centre", "rural_mutual_aid", "elder_station")
+    assert {reg.label(i) for i in reg.ids} == {"日间照料中心", "养老机构", "助餐点", "居家养老服务中心", "居家养老服务站",
+                                              "综合养老服务中心", "农村幸福院", "长者驿站"}
+    for text, cid in (("托老所", "day_care"), ("敬老院", "nursing_home"), ("护理院", "nursing_home"), ("长者食堂", "meal_point"),
+                      ("区域性养老服务中心", "integrated_centre"), ("互助养老点", "rural_mutual_aid"), ("幸福院", "rural_mutual_aid"),
+                      ("社区居家养老服务站", "home_care_station"), ("嵌入式长者驿站", "elder_station")):
+        assert reg.lookup(text) == cid, text
+    assert reg[ "home_care_centre"].level == "township" and reg["home_care_station"].level == "community"
+    assert reg.with_beds("institutional") == ("nursing_home", "integrated_centre")
+    assert "meal_point" not in reg.with_beds("all")
+
+
+def test_every_class_of_the_plans_loads(tmp_path: Path) -> None:
+    rows = ["名称,类型,经度,纬度,床位数,状态",
+            "平园池村居家养老服务站,居家养老服务站,120.57,32.38,,现状",
+            "白蒲镇居家养老服务中心,居家养老服务中心,120.58,32.38,10,现状",
+            "环池村幸福院,农村幸福院,120.59,32.38,,现状",
+            "杨庄互助点,互助养老点,120.60,32.38,,现状",
+            "镇中社区长者驿站,长者驿站,120.61,32.38,6,规划",
+            "城北综合中心,综合养老服务中心,120.62,32.38,60,现状",
+            "丁堰托老所,托老所,120.63,32.38,8,拟关闭"]
+    gdf = read_facilities(_csv(tmp_path, rows))
+    assert gdf["type"].tolist() == ["home_care_station", "home_care_centre", "rural_mutual_aid", "rural_mutual_aid",
+                                    "elder_station", "integrated_centre", "day_care"]
+    assert gdf["status"].tolist()[-3:] == ["planned", "existing", "to_close"]
+
+
+def test_a_bureaus_own_registry_adds_a_class_without_code(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[1] / "projects" / "facility_classes.toml").read_text(encoding="utf-8")
+    own = tmp_path / "classes.toml"
+    own.write_text(text + '\n[[class]]\nid = "canteen_van"\nname = "流动餐车"\nsynonyms = ["送餐车"]\nlevel = "community"\n'
+                   'beds = "none"\nsymbol = "circle"\ncolour = "#123456"\n', encoding="utf-8")
+    try:
+        use_registry(own)
+        gdf = read_facilities(_csv(tmp_path, ["名称,类型,经度,纬度", "一号车,送餐车,120.57,32.38"]))
+        assert gdf["type"].tolist() == ["canteen_van"]
+        assert registry().label("canteen_van") == "流动餐车"
+    finally:
+        use_registry(None)
+    with pytest.raises(InputError, match="unknown facility type '送餐车'"):
+        read_facilities(_csv(tmp_path, ["名称,类型,经度,纬度", "一号车,送餐车,120.57,32.38"]))
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[class]]\nid = "x"\nname = "X"\nlevel = "street"\nbeds = "none"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="level must be one of"):
+        load_registry(bad)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
@@ -141,7 +182,7 @@ BAD_CASES = [
     (["a,卫生院,120.57,32.38"], "row 3, column 类型: unknown facility type '卫生院'; accepted: 日间照料中心/day_care"),
     (["a,,120.57,32.38"], "row 3, column 类型: facility type is empty"),
     ([",福利院,120.57,32.38"], "row 3, column 名称: facility name is empty"),
-    (["a,福利院,120.57,32.38,0,0,停业"], "row 3, column 状态: unknown status '停业'; accepted: 现状/已建/existing"),
+    (["a,福利院,120.57,32.38,0,0,待定"], "row 3, column 状态: unknown status '待定'; accepted: 现状/existing, 规划/planned"),
 ]
 
 

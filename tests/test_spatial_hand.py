@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from spatial.analysis import AnalysisInputs, AnalysisParams, CoverageModel, run_analysis
-from spatial.indicators import StandardProfile
+from spatial.targets import StandardProfile, Target
 from spatial.isochrones import DistanceField, reach_from
 from spatial.network import build_network, snap_points
 
@@ -83,8 +83,9 @@ def test_coverage_by_township_with_island_never_covered(net):
         {"name": ["T1", "T2"], "elderly": [100.0, 300.0]},
         geometry=[box(-50, -50, 120, 50), box(120, -50, 1200, 50)], crs=CRS,
     )
-    params = AnalysisParams(profile=StandardProfile(name="t", coverage_minutes=2.0, covered_share_target=0.9,
-                                                     beds_per_1000_min=150.0, nursing_share_min=0.6),
+    cov = Target(id="cov", indicator="covered_share", level="township", classes=("day_care",), figure=0.9)
+    beds = Target(id="beds", indicator="beds_per_1000", level="county", figure=150.0)
+    params = AnalysisParams(profile=StandardProfile(name="t", coverage_minutes=2.0, targets=(cov, beds)),
                             minutes=(1.0, 2.0), speed_kmh=6.0)
     inputs = AnalysisInputs(network=net, townships=towns, facilities=_facilities([(50, 10)], ["day_care"]))
     model = CoverageModel(inputs, params)
@@ -94,8 +95,10 @@ def test_coverage_by_township_with_island_never_covered(net):
     assert figs["T1", "day_care"].elderly_covered == pytest.approx(100.0)
     assert figs["T2", "day_care"].elderly_covered == pytest.approx(140.0)
     assert figs["T2", "day_care"].covered_share == pytest.approx(140.0 / 300.0)
-    assert [fl.name for fl in figs["T2", "day_care"].flags] == ["day_care_coverage_low"]
-    assert figs["T1", "day_care"].flags == ()
+    assert [(fl.name, fl.actual) for fl in figs["T2", "day_care"].flags] == [("cov", pytest.approx(140.0 / 300.0))]
+    assert figs["T1", "day_care"].flags == ()  # 100 % covered; the county bed target raises no township flag
+    county = [r for r in model.targets() if r.level == "county" and r.target_id == "beds"]
+    assert len(county) == 1 and county[0].actual == pytest.approx(1000.0 * 10 / 400.0) and not county[0].met
     assert figs["T1", "day_care"].facilities == 1 and figs["T1", "day_care"].beds == 10
     assert figs["T1", "nursing_home"].elderly_covered == 0.0
 
@@ -158,15 +161,23 @@ def test_meal_point_gap_counts_unreached_urban_communities(net):
         # 1: 20 + 60 + 50 = 130 m from the meal point -> reached; 2: on the island -> never; 3: 0 + 160 + 90 = 250 > 200
         geometry=[Point(150, 20), Point(1050, 0), Point(290, 0), Point(1060, 0)], crs=CRS,
     )
-    profile = StandardProfile(name="cz", coverage_minutes=2.0, meal_point_every_urban_community=True, day_care_every_township=True)
+    profile = StandardProfile(name="cz", coverage_minutes=2.0, targets=(
+        Target(id="meal", indicator="reachable_from_every", level="urban_community", classes=("meal_point",), figure=1),
+        Target(id="dc", indicator="present_in_every", level="township", classes=("day_care",), figure=1),
+    ))
     inputs = AnalysisInputs(network=net, townships=towns, facilities=_facilities([(50, 10)], ["meal_point"]), communities=communities)
     model = CoverageModel(inputs, AnalysisParams(profile=profile, minutes=(1.0, 2.0), speed_kmh=6.0))
     model.load_facilities(inputs.facilities)
     figs = {(f.township, f.type): f for f in model.figures()}
     t2 = figs["T2", "meal_point"]
-    assert (t2.urban_communities, t2.urban_communities_unreached) == (3, 2)
-    assert [(fl.name, fl.actual) for fl in t2.flags] == [("meal_point_gap", 2.0)]
-    assert [fl.name for fl in figs["T1", "day_care"].flags] == ["no_day_care", "day_care_coverage_low"]
+    # T2's urban communities: 乙 (island) and 丙 (250 m) unreached, 甲 reached -> 1 of 3 meet it
+    assert [(fl.name, fl.indicator, fl.target, fl.actual, fl.gap) for fl in t2.flags] == [("meal", "units_met", 3.0, 1.0, 2.0)]
+    assert [fl.name for fl in figs["T1", "day_care"].flags] == ["dc"]
+    rows = {(r.target_id, r.unit): r for r in model.targets()}
+    assert [rows["meal", n].met for n in ("甲社区", "乙社区", "丙社区")] == [True, False, False]
+    assert ("meal", "丁村") not in rows  # a village is no urban community
+    summary = rows["meal", "全县"]
+    assert (summary.level, summary.target, summary.actual, summary.gap, summary.met) == ("county", 3.0, 1.0, 2.0, False)
 
 
 def test_raster_population_sums_per_township(net, tmp_path):

@@ -20,10 +20,13 @@ import pyogrio  # noqa: E402
 import shapely  # noqa: E402
 from pyproj import Transformer  # noqa: E402
 
+from layers.classes import registry  # noqa: E402
 from layers.gcj02 import wgs84_to_gcj02  # noqa: E402
 from projects.samplegen import (  # noqa: E402
     CRS_METRIC,
     NO_DAY_CARE_TOWNSHIPS,
+    NO_ELDER_STATION_TOWNSHIPS,
+    NO_HOME_CARE_CENTRE_TOWNSHIPS,
     WALK_EXCLUDED_HIGHWAYS,
     generate_county,
     load_rugao_outline_wgs84,
@@ -38,11 +41,9 @@ population = "villages.gpkg"
 communities = "villages.gpkg"
 facilities = "facilities.csv"
 facilities_crs = "gcj02"
-profile = "nantong-2014"
+profile = "rugao-2022"
+elderly_basis = "resident"
 """
-
-TYPE_ZH = {"day_care": "日间照料中心", "nursing_home": "养老机构", "meal_point": "助餐点"}
-STATUS_ZH = {"existing": "现状", "planned": "规划"}
 
 
 def write_outline(path: Path) -> None:
@@ -86,15 +87,16 @@ def main() -> int:
     lon, lat = to_ll.transform(fac.geometry.x.to_numpy(), fac.geometry.y.to_numpy())
     glon, glat = wgs84_to_gcj02(lon, lat)
     width = max(3, len(str(len(fac))))
+    reg = registry()
     table = pd.DataFrame({
         "编号": [f"YL{i + 1:0{width}d}" for i in range(len(fac))],
         "名称": fac["name"].to_numpy(),
-        "类型": [TYPE_ZH[t] for t in fac["type"]],
+        "类型": [reg.label(t) for t in fac["type"]],
         "经度": [f"{x:.6f}" for x in glon],
         "纬度": [f"{y:.6f}" for y in glat],
         "床位数": fac["beds"].to_numpy(),
         "护理型床位数": fac["nursing_beds"].to_numpy(),
-        "状态": [STATUS_ZH[s] for s in fac["status"]],
+        "状态": [reg.status_label(s) for s in fac["status"]],
     })
     table.to_csv(OUT / "facilities.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
     tw = data["townships"]
@@ -109,8 +111,19 @@ def main() -> int:
     n_seg = len(coords) - len(walk)
     print(f"townships {len(tw)}, elderly {int(tw['elderly'].sum())}")
     print(f"roads {len(roads)} lines; walkable {len(walk)} lines, {n_nodes} distinct vertices, {n_seg} segments")
-    print(f"villages {len(data['villages'])}, facilities {len(fac)} ({fac['type'].value_counts().to_dict()})")
-    print(f"townships without day care: {', '.join(NO_DAY_CARE_TOWNSHIPS)}")
+    print(f"villages {len(data['villages'])}, facilities {len(fac)}")
+    counts = pd.crosstab(fac["type"], fac["status"]).reindex([c for c in reg.ids if c in set(fac["type"])])
+    for cid, row in counts.iterrows():
+        print(f"  {reg.label(cid)} ({cid}): " + ", ".join(f"{reg.status_label(s)} {int(v)}" for s, v in row.items() if v))
+    existing = fac[fac["status"] == "existing"]
+    beds = int(existing["beds"].sum())
+    inst = existing[existing["type"].isin(reg.with_beds("institutional"))]
+    print(f"existing beds {beds} = {beds / tw['elderly'].sum() * 1000:.1f} per 1,000 elderly; nursing-type "
+          f"{int(existing['nursing_beds'].sum()) / beds:.1%} of all, "
+          f"{int(inst['nursing_beds'].sum()) / int(inst['beds'].sum()):.1%} of institutional beds")
+    print(f"townships without day care: {', '.join(NO_DAY_CARE_TOWNSHIPS)}; without a home-care centre: "
+          f"{', '.join(NO_HOME_CARE_CENTRE_TOWNSHIPS)}; without an existing elder station: "
+          f"{', '.join(NO_ELDER_STATION_TOWNSHIPS)}")
     for p in sorted(OUT.iterdir()):
         print(f"  {p.name:24s} {p.stat().st_size:>10,d} bytes")
     return 0

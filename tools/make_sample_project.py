@@ -3,7 +3,9 @@
 Run after tools/make_sample.py: `.venv/bin/python tools/make_sample_project.py`. The project carries every
 layer (roads as read, townships, villages as population and communities, facilities converted from
 GCJ-02 as the baseline scenario) and the sample's profile, so `carecircle analyze projects/sample.ccproj`
-gives the numbers of `carecircle analyze --sample`.
+gives the numbers of `carecircle analyze --sample`. Besides the baseline (现状: all facilities, of which only
+the existing ones count) it holds the plan scenario PLAN_SCENARIO, a copy of the baseline in which the
+planned (规划) facilities count too; the baseline stays the active scenario.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from projects.ccproj import project_from_inputs, save_project  # noqa: E402
 from projects.inputs import SAMPLE_DIR, load_inputs, sample_info  # noqa: E402
 
 OUT = ROOT / "projects" / "sample.ccproj"
+PLAN_SCENARIO = "2025规划"
 
 
 def main() -> None:
@@ -27,8 +30,10 @@ def main() -> None:
     sources = {k: src.resolve(getattr(src, k)) for k in ("roads", "townships", "facilities", "population", "communities")}
     project = project_from_inputs(info.title, inputs, profile=info.profile, sources=sources, base=OUT.parent,
                                   roads=read_roads(src.resolve(src.roads)))
+    project.plan.add_scenario(PLAN_SCENARIO, copy_of=project.plan.baseline)
     save_project(project, OUT)
-    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e6:.1f} MB) from {SAMPLE_DIR.relative_to(ROOT)}")
+    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e6:.1f} MB) from {SAMPLE_DIR.relative_to(ROOT)}; "
+          f"profile {info.profile}; scenarios {', '.join(project.plan.scenarios)} (active {project.plan.active})")
 
 
 if __name__ == "__main__":
