@@ -7,6 +7,7 @@ import pytest
 from shapely.geometry import box
 
 from gui.cli import main
+from layers.classes import registry
 
 DATA = Path(__file__).parent / "data" / "layers"
 NINGHUA = DATA / "osm_ninghua_fujian.osm"
@@ -43,16 +44,29 @@ def test_analyze_explicit_files(ninghua_files, capsys):
     raw = (out / "coverage.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     cov = pd.read_csv(out / "coverage.csv", encoding="utf-8-sig")
-    cov["flags"] = cov["flags"].fillna("")
+    cov["flags"] = cov["flags"].astype(object).fillna("")
     assert list(cov.columns) == ["township", "type", "elderly", "elderly_covered", "covered_share", "facilities", "beds",
                                  "nursing_beds", "beds_per_1000", "nursing_share", "flags"]
-    assert len(cov) == 6
+    assert len(cov) == 2 * 8 + 8  # two townships x the registry's eight classes, and a 合计 row per class
     east_nh = cov[(cov.township == "翠江镇东") & (cov.type == "nursing_home")].iloc[0]
     assert east_nh.elderly == 800 and east_nh.beds == 120 and east_nh.beds_per_1000 == 150.0
     assert east_nh.nursing_share == pytest.approx(20 / 120, abs=1e-4)
-    assert east_nh["flags"] == "nursing_share_low"  # 16.7% < 30%
-    west_nh = cov[(cov.township == "翠江镇西") & (cov.type == "nursing_home")].iloc[0]
-    assert west_nh["flags"] == "beds_per_1000_low"  # no beds in the west
+    # beds per 1,000 and the nursing share are county targets: a township's figures are a balance view, never a flag
+    assert set(cov["flags"]) == {""}
+    total = cov[(cov.township == "合计") & (cov.type == "nursing_home")].iloc[0]
+    assert total.elderly == 2000 and total.beds == 120
+    assert cov[(cov.township == "合计") & (cov.type == "meal_point")].iloc[0].facilities == 0  # 规划: not in the baseline
+    targets = pd.read_csv(out / "targets.csv", encoding="utf-8-sig")
+    assert list(targets.columns) == ["target_id", "level", "unit", "indicator", "target", "actual", "met", "gap", "source"]
+    beds = targets[targets.target_id == "beds-per-1000"]
+    assert len(beds) == 1 and beds.iloc[0].level == "county" and beds.iloc[0].unit == "全县"
+    assert beds.iloc[0].actual == pytest.approx(1000 * (10 + 120) / 2000) and bool(beds.iloc[0].met)
+    # 常州's 30 % nursing share is for 市区 only: no street here, so the figure is unknown, not 0 and not met
+    urban = targets[targets.target_id == "nursing-share-urban"].iloc[0]
+    assert pd.isna(urban.actual) and not bool(urban.met)
+    assert "市区护理型床位占养老床位总数的30%以上" in urban.source
+    notes = (out / "notes.txt").read_text(encoding="utf-8")
+    assert "计入设施状态：现状" in notes and "常住" in notes
     for _, row in cov.iterrows():
         assert 0 <= row.elderly_covered <= row.elderly
     iso = gpd.read_file(out / "isochrones.gpkg", layer="day_care")
@@ -63,10 +77,55 @@ def test_analyze_explicit_files(ninghua_files, capsys):
     circles = gpd.read_file(out / "isochrones.gpkg", layer="facility_circles")
     assert set(circles["name"]) == {"翠江日间照料中心", "县社会福利中心", "南大街长者食堂"}
     gaps = gpd.read_file(out / "gaps.gpkg", layer="gaps")
-    assert set(gaps["type"]) <= {"day_care", "nursing_home", "meal_point"}
+    assert set(gaps["type"]) <= set(registry().ids)
     indicators = pd.read_csv(out / "indicators.csv", encoding="utf-8-sig")
-    row = indicators[(indicators.township == "翠江镇东") & (indicators.flag == "nursing_share_low")].iloc[0]
-    assert row.target == 0.3 and row.actual == pytest.approx(0.1667, abs=1e-4)
+    assert len(indicators) == int((~targets["met"]).sum()) and not indicators["met"].any()
+
+
+def test_every_class_of_the_plans_reaches_the_outputs(ninghua_files):
+    fac = pd.DataFrame({
+        "名称": ["翠江居家养老服务站", "城郊村幸福院", "南门长者驿站", "翠江镇居家养老服务中心", "县福利院", "规划驿站"],
+        "类型": ["居家养老服务站", "幸福院", "长者驿站", "居家养老服务中心", "福利院", "长者驿站"],
+        "经度": [116.6560, 116.6700, 116.6620, 116.6590, 116.6650, 116.6640],
+        "纬度": [26.2700, 26.2650, 26.2640, 26.2680, 26.2660, 26.2700],
+        "床位数": [0, 0, 6, 20, 200, 8],
+        "护理型床位数": [0, 0, 0, 0, 120, 0],
+        "状态": ["现状", "现状", "现状", "现状", "现状", "规划"],
+    })
+    fac.to_csv(ninghua_files / "plans.csv", index=False, encoding="utf-8-sig")
+    out = ninghua_files / "out2"
+    args = ["analyze", "--roads", str(NINGHUA), "--townships", str(ninghua_files / "towns.geojson"), "--facilities",
+            str(ninghua_files / "plans.csv"), "--profile", "rugao-2022", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    cov = pd.read_csv(out / "coverage.csv", encoding="utf-8-sig")
+    total = cov[cov.township == "合计"].set_index("type")
+    for cls in ("home_care_station", "rural_mutual_aid", "elder_station", "home_care_centre", "nursing_home"):
+        assert total.loc[cls, "facilities"] == 1, cls
+    assert set(gpd.read_file(out / "isochrones.gpkg", layer="facility_circles")["type"]) >= {"home_care_station", "rural_mutual_aid", "elder_station"}
+    targets = pd.read_csv(out / "targets.csv", encoding="utf-8-sig")
+    county = targets[(targets.target_id == "elder-stations-per-township") & (targets.level == "county")].iloc[0]
+    assert (county.target, county.actual) == (2, 1)  # one of the two towns has its 长者驿站 (the planned one does not count)
+    # the same list as a plan: existing and planned facilities count
+    assert main([*args, "--statuses", "existing,planned", "--out", str(ninghua_files / "out3")]) == 0
+    plan = pd.read_csv(ninghua_files / "out3" / "coverage.csv", encoding="utf-8-sig")
+    assert plan[(plan.township == "合计") & (plan.type == "elder_station")].iloc[0].facilities == 2
+
+
+def test_sample_county_bed_row_equals_existing_beds_over_elderly(tmp_path):
+    from layers.classes import registry
+    from projects.inputs import SAMPLE_DIR
+
+    assert main(["analyze", "--sample", "--profile", "nantong-2014", "--no-facility-circles", "--out", str(tmp_path), "--quiet"]) == 0
+    targets = pd.read_csv(tmp_path / "targets.csv", encoding="utf-8-sig")
+    fac = pd.read_csv(SAMPLE_DIR / "facilities.csv", encoding="utf-8-sig")
+    elderly = pd.read_csv(SAMPLE_DIR / "township_elderly.csv", encoding="utf-8-sig")["老年人口"].sum()
+    reg = registry()
+    existing = fac[(fac["状态"] == "现状") & fac["类型"].map(reg.lookup).isin(reg.with_beds("all"))]
+    beds = targets[targets.target_id == "beds-per-1000"]
+    assert len(beds) == 1 and beds.iloc[0].level == "county" and beds.iloc[0].unit == "全市"
+    assert beds.iloc[0].actual == pytest.approx(1000 * existing["床位数"].sum() / elderly, abs=1e-4)
+    assert "covered_share" not in set(targets["indicator"])
+    assert (targets[targets.level == "township"]["indicator"] != "beds_per_1000").all()
 
 
 def test_bad_facility_file_exits_2_with_one_line(ninghua_files, capsys):
@@ -100,7 +159,7 @@ def test_manifest_file_of_layer_files(tmp_path):
     from layers.errors import InputError
 
     info = sample_info(SAMPLE_DIR / "sample.toml")
-    assert info.sources.base_dir == SAMPLE_DIR and info.profile == "nantong-2014"
+    assert info.sources.base_dir == SAMPLE_DIR and info.profile == "rugao-2022" and info.elderly_basis == "resident"
     bad = tmp_path / "mine.toml"
     bad.write_text('title = "x"\nroads = "r.osm"\n', encoding="utf-8")
     with pytest.raises(InputError, match="townships, facilities"):
