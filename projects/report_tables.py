@@ -1,49 +1,38 @@
-"""Report tables for the planning bureau: an Excel workbook (task table, per-type coverage, facility list,
-gaps, parameters) and one GeoPackage with every map layer of a result (Qt-free).
+"""Report tables for the planning bureau: an Excel workbook (targets, per-class coverage, facility list, gaps,
+parameters) and one GeoPackage with every map layer of a result (Qt-free).
 
-The numbers come from :func:`spatial.analysis.coverage_frame`, so the workbook shows exactly what
-``coverage.csv`` holds. Both files are written atomically: a temporary file beside the target, then a
-rename, so an interrupted write leaves the previous file as it was.
+The first sheet is the bureau's task table: every target of the profile in every unit, exactly the rows of
+``targets.csv`` (:meth:`spatial.analysis.AnalysisResult.targets_frame`), county rows first, with the run
+notes (:func:`projects.outputs.run_notes`) under it. The per-class sheets show the numbers of
+``coverage.csv`` (:meth:`~spatial.analysis.AnalysisResult.coverage_frame`), 合计 row included: a
+township's beds there are a balance view, never judged against a county-level target. Class and status names
+come from the facility class registry (:mod:`layers.classes`). Both files are written atomically: a
+temporary file beside the target, then a rename, so an interrupted write leaves the previous file as it was.
 
 Chinese labels: ``projects`` may not import ``gui`` (import-linter contract in ``pyproject.toml``), so the
-few labels needed here are kept in :data:`ZH`; ``tests/test_report_tables.py`` checks that they match
-``gui.i18n.CATALOGUE``.
+few column/layer labels needed here are kept in :data:`ZH`; ``tests/test_report_tables.py`` checks that
+they match ``gui.i18n.CATALOGUE``.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import math
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from layers.classes import ClassRegistry
 from layers.crs import WGS84
-from spatial.analysis import AnalysisResult, coverage_frame
-from projects.outputs import atomic_write
-from spatial.indicators import (
-    BEDS_PER_1000_LOW,
-    DAY_CARE_COVERAGE_LOW,
-    FACILITY_TYPES,
-    MEAL_POINT_GAP,
-    NO_DAY_CARE,
-    NURSING_SHARE_LOW,
-    StandardProfile,
-    TownshipTypeFigures,
-    flags_for,
-)
+from projects.outputs import atomic_write, run_notes
+from spatial.analysis import TOTAL_ROW, AnalysisResult
+from spatial.targets import BASIS_LABELS, LEVEL_LABELS, StandardProfile, Target, TargetRow, target_label
 
 #: Chinese labels, keyed like ``gui.i18n.CATALOGUE`` (zh text only; kept equal to it by a test)
 ZH: dict[str, str] = {
-    "type.day_care": "日间照料中心",
-    "type.nursing_home": "养老机构",
-    "type.meal_point": "助餐点",
-    "status.existing": "现状",
-    "status.planned": "规划",
-    "status.to_close": "拟关闭",
     "col.township": "乡镇/街道",
     "col.type": "设施类型",
     "col.elderly": "老年人口",
@@ -55,11 +44,6 @@ ZH: dict[str, str] = {
     "col.beds_per_1000": "每千老人床位",
     "col.nursing_share": "护理型占比",
     "col.flags": "未达标项",
-    "flag.no_day_care": "无日间照料中心",
-    "flag.day_care_coverage_low": "日照覆盖率不足",
-    "flag.beds_per_1000_low": "千人床位不足",
-    "flag.nursing_share_low": "护理型床位占比不足",
-    "flag.meal_point_gap": "社区助餐缺口",
     "layer.roads": "步行道路网络",
     "layer.townships": "乡镇/街道边界",
     "layer.population": "老年人口",
@@ -68,25 +52,17 @@ ZH: dict[str, str] = {
     "sample.note": "示例数据：县界、乡镇名称和2020年普查老年人口总数为真实数据；乡镇划分、道路、村社区和设施为生成数据。",
 }
 
-# -- the task table ------------------------------------------------------------------------------
+# -- the targets sheet (task table) --------------------------------------------------------------
 
-IND_DAY_CARE_SHARE = "日间照料中心覆盖率"
-IND_DAY_CARE_COUNT = "日间照料中心数量"
-IND_BEDS_PER_1000 = "每千名老人床位数"
-IND_NURSING_SHARE = "护理型床位占比"
-IND_MEAL_UNREACHED = "助餐点未覆盖城市社区数"
-IND_NURSING_HOME_SHARE = "养老机构覆盖率"
-IND_MEAL_SHARE = "助餐点覆盖率"
-
-#: indicators shown for information only (no flag in coverage.csv; the target is the coverage target)
-INFO_INDICATORS: tuple[str, ...] = (IND_NURSING_HOME_SHARE, IND_MEAL_SHARE)
-#: how the sheet formats each indicator's target/actual/gap
-SHARE_INDICATORS = frozenset({IND_DAY_CARE_SHARE, IND_NURSING_SHARE, IND_NURSING_HOME_SHARE, IND_MEAL_SHARE})
-COUNT_INDICATORS = frozenset({IND_DAY_CARE_COUNT, IND_MEAL_UNREACHED})
-
-COL_TOWNSHIP, COL_INDICATOR, COL_TARGET, COL_ACTUAL, COL_GAP, COL_MET = "乡镇/街道", "指标", "目标", "实际", "差距", "是否达标"
-INDICATOR_COLUMNS = [COL_TOWNSHIP, COL_INDICATOR, COL_TARGET, COL_ACTUAL, COL_GAP, COL_MET]
-MET, NOT_MET, NOT_APPLICABLE = "达标", "未达标", "—"
+COL_TARGET, COL_LEVEL, COL_UNIT, COL_INDICATOR = "目标", "层级", "单位", "指标"
+COL_FIGURE, COL_ACTUAL, COL_MET, COL_GAP, COL_SOURCE = "目标值", "实际值", "是否达标", "差距", "依据"
+TARGET_SHEET_COLUMNS = [COL_TARGET, COL_LEVEL, COL_UNIT, COL_INDICATOR, COL_FIGURE, COL_ACTUAL, COL_MET, COL_GAP,
+                        COL_SOURCE]
+MET, NOT_MET = "达标", "未达标"
+#: indicators whose figures are shares (shown as percentages, except on a county summary row, which counts units)
+SHARE_INDICATORS = frozenset({"nursing_share", "share_of_units_with", "covered_share"})
+_NUMBER_FORMATS = {"beds_per_1000": "0.0", "present_in_every": "0", "count_per_unit": "0",
+                   "reachable_from_every": "0"}
 
 SHEET_SUMMARY = "指标汇总"
 SHEET_FACILITIES = "设施清单"
@@ -94,70 +70,105 @@ SHEET_GAPS = "服务缺口"
 SHEET_PARAMS = "参数说明"
 
 
-def sheet_names() -> list[str]:
+def report_classes(result: AnalysisResult, facilities: gpd.GeoDataFrame | None = None) -> tuple[str, ...]:
+    """The classes the report shows, in registry order: those with any facility (in ``facilities``, of any
+    status, or counted by the run) and those a target of the profile names."""
+    reg = result.params.classes
+    present = {c for t in result.params.profile.targets for c in t.classes}
+    present |= {f.type for f in result.figures if f.facilities > 0}
+    if facilities is not None and "type" in facilities.columns:
+        present |= {str(t) for t in facilities["type"].dropna()}
+    return tuple(c for c in reg.ids if c in present)
+
+
+def sheet_names(result: AnalysisResult, facilities: gpd.GeoDataFrame | None = None) -> list[str]:
     """The workbook's sheets, in order."""
-    return [SHEET_SUMMARY, *(ZH[f"type.{t}"] for t in FACILITY_TYPES), SHEET_FACILITIES, SHEET_GAPS, SHEET_PARAMS]
+    reg = result.params.classes
+    return [SHEET_SUMMARY, *(reg.label(c) for c in report_classes(result, facilities)), SHEET_FACILITIES, SHEET_GAPS,
+            SHEET_PARAMS]
 
 
-def indicator_rows(figures: Sequence[TownshipTypeFigures], profile: StandardProfile) -> pd.DataFrame:
-    """The bureau's task table (任务表): one row per township x indicator.
+def level_label(row: TargetRow) -> str:
+    """The level of a target row in Chinese: the county's own name (全市/全县) for county rows."""
+    return row.unit if row.level == "county" else LEVEL_LABELS.get(row.level, row.level)
 
-    Columns :data:`INDICATOR_COLUMNS` (乡镇/街道, 指标, 目标, 实际, 差距, 是否达标). Shares are fractions;
-    ``实际`` carries the rounding of ``coverage.csv``. ``差距`` is the shortfall (0 when the target is met,
-    empty when the indicator does not apply, e.g. a nursing-bed share without beds). ``是否达标`` follows the
-    flags :func:`spatial.indicators.flags_for` raises under ``profile`` (达标/未达标, ``—`` when not
-    applicable); the information rows (:data:`INFO_INDICATORS`) compare the share with the coverage target.
-    """
-    cov = coverage_frame(figures).set_index(["township", "type"])
-    by_key = {(f.township, f.type): f for f in figures}
-    townships = list(dict.fromkeys(f.township for f in figures))
-    rows: list[dict[str, object]] = []
 
-    def add(town: str, indicator: str, target: float, actual: float, *, missed: bool, nd: int, at_most: bool = False) -> None:
-        if _isnan(actual):
-            gap, met = math.nan, NOT_APPLICABLE
-        else:
-            short = (actual - target) if at_most else (target - actual)
-            gap = round(max(short, 0.0), nd) if missed else 0.0
-            met = NOT_MET if missed else MET
-        rows.append({COL_TOWNSHIP: town, COL_INDICATOR: indicator, COL_TARGET: float(target), COL_ACTUAL: actual,
-                     COL_GAP: gap, COL_MET: met})
+def indicator_label(t: Target, row: TargetRow, *, classes: ClassRegistry, minutes: float) -> str:
+    """What the row's numbers measure, in Chinese (a county summary row counts the units that meet it)."""
+    lvl = LEVEL_LABELS.get(t.level, t.level)
+    cls = "或".join(classes.label(c) for c in t.classes)
+    if row.summary:
+        return f"达标{lvl}数"
+    ind = row.indicator
+    if ind == "beds_per_1000":
+        return f"每千名老人{'机构' if t.beds == 'institutional' else '养老'}床位数"
+    if ind == "nursing_share":
+        return f"护理型床位占{'养老机构床位' if t.beds == 'institutional' else '养老床位'}比例"
+    if ind in ("present_in_every", "count_per_unit"):
+        return f"{cls}数量"
+    if ind == "reachable_from_every":
+        return f"{minutes:g}分钟内可达{cls}（1=是）"
+    if ind == "share_of_units_with":
+        return f"设有{cls}的{lvl}占比"
+    if ind == "covered_share":
+        return f"{cls}{minutes:g}分钟覆盖老人比例"
+    return ind
 
-    share_target = profile.covered_share_target
-    for town in townships:
-        dc, nh, mp = (by_key.get((town, t)) for t in FACILITY_TYPES)
-        if dc is not None:
-            flags = {fl.name for fl in flags_for(dc, profile)}
-            add(town, IND_DAY_CARE_SHARE, share_target, _num(cov.at[(town, "day_care"), "covered_share"]),
-                missed=DAY_CARE_COVERAGE_LOW in flags, nd=4)
-            if profile.day_care_every_township:
-                add(town, IND_DAY_CARE_COUNT, 1.0, float(dc.facilities), missed=NO_DAY_CARE in flags, nd=0)
-        if nh is not None:
-            flags = {fl.name for fl in flags_for(nh, profile)}
-            if profile.beds_per_1000_min is not None:
-                add(town, IND_BEDS_PER_1000, profile.beds_per_1000_min, _num(cov.at[(town, "nursing_home"), "beds_per_1000"]),
-                    missed=BEDS_PER_1000_LOW in flags, nd=2)
-            if profile.nursing_share_min is not None:
-                add(town, IND_NURSING_SHARE, profile.nursing_share_min, _num(cov.at[(town, "nursing_home"), "nursing_share"]),
-                    missed=NURSING_SHARE_LOW in flags, nd=4)
-        if mp is not None and profile.meal_point_every_urban_community:
-            flags = {fl.name for fl in flags_for(mp, profile)}
-            add(town, IND_MEAL_UNREACHED, 0.0, float(mp.urban_communities_unreached), missed=MEAL_POINT_GAP in flags,
-                nd=0, at_most=True)
-        for fig, indicator in ((nh, IND_NURSING_HOME_SHARE), (mp, IND_MEAL_SHARE)):
-            if fig is not None:
-                add(town, indicator, share_target, _num(cov.at[(town, fig.type), "covered_share"]),
-                    missed=fig.elderly > 0 and fig.covered_share < share_target, nd=4)
-    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+
+def number_format(row: TargetRow) -> str:
+    """The cell format of a target row's target/actual/gap."""
+    if row.summary:
+        return "0"
+    if row.indicator in SHARE_INDICATORS:
+        return "0.0%"
+    return _NUMBER_FORMATS.get(row.indicator, "0.00")
+
+
+def target_rows(result: AnalysisResult) -> pd.DataFrame:
+    """The targets sheet as a table: the rows of ``result.targets_frame()`` in their order (county rows first),
+    columns :data:`TARGET_SHEET_COLUMNS`. Numbers are those of ``targets.csv`` (shares as fractions);
+    ``差距`` is the shortfall (0 when met, empty when the actual figure is unknown)."""
+    frame = result.targets_frame()
+    profile, classes = result.params.profile, result.params.classes
+    rows = []
+    for r, rec in zip(result.targets, frame.to_dict("records")):
+        t = profile.target(r.target_id)
+        minutes = profile.minutes_of(t)
+        rows.append({
+            COL_TARGET: target_label(t, class_label=classes.label, minutes=minutes),
+            COL_LEVEL: level_label(r),
+            COL_UNIT: str(rec["unit"]),
+            COL_INDICATOR: indicator_label(t, r, classes=classes, minutes=minutes),
+            COL_FIGURE: rec["target"],
+            COL_ACTUAL: rec["actual"],
+            COL_MET: MET if rec["met"] else NOT_MET,
+            COL_GAP: rec["gap"],
+            COL_SOURCE: str(rec["source"]),
+        })
+    return pd.DataFrame(rows, columns=TARGET_SHEET_COLUMNS)
+
+
+def flag_labels(profile: StandardProfile, classes: ClassRegistry) -> dict[str, str]:
+    """Target id -> the target's Chinese label (what ``coverage.csv``'s ``flags`` column names)."""
+    return {t.id: target_label(t, class_label=classes.label, minutes=profile.minutes_of(t)) for t in profile.targets}
+
+
+def flags_label(flags: object, labels: Mapping[str, str]) -> str:
+    """``coverage.csv``'s ``a;b`` target ids as Chinese labels joined by ``；``."""
+    names = [n for n in str(flags or "").split(";") if n]
+    return "；".join(labels.get(n, n) for n in names)
 
 
 # -- the workbook --------------------------------------------------------------------------------
 
-#: coverage.csv columns shown on the per-type sheets, with their number formats
-_TYPE_SHEET_COLUMNS: list[tuple[str, str | None]] = [
+#: coverage.csv columns shown on every per-class sheet, with their number formats
+_CLASS_SHEET_COLUMNS: list[tuple[str, str | None]] = [
     ("township", None), ("elderly", "#,##0"), ("elderly_covered", "#,##0"), ("covered_share", "0.0%"),
-    ("facilities", "0"), ("beds", "0"), ("nursing_beds", "0"), ("beds_per_1000", "0.0"), ("nursing_share", "0.0%"),
-    ("flags", None),
+    ("facilities", "0"),
+]
+#: the bed columns, only on the sheets of classes whose beds count
+_BED_COLUMNS: list[tuple[str, str | None]] = [
+    ("beds", "0"), ("nursing_beds", "0"), ("beds_per_1000", "0.0"), ("nursing_share", "0.0%"),
 ]
 FACILITY_COLUMNS = ["编号", "名称", "类型", "状态", "床位数", "护理型床位数", "经度", "纬度"]
 GAP_COLUMNS = ["设施类型", "乡镇/街道", "老年人口", "面积(公顷)"]
@@ -166,18 +177,10 @@ _SOURCE_LABELS = {"roads": "layer.roads", "townships": "layer.townships", "popul
                   "communities": "layer.communities", "facilities": "layer.facilities"}
 
 
-def type_label(type_: str) -> str:
-    return ZH.get(f"type.{type_}", type_)
-
-
-def status_label(status: str) -> str:
-    return ZH.get(f"status.{status}", status)
-
-
-def flags_label(flags: str) -> str:
-    """``coverage.csv``'s ``a;b`` flag names as Chinese labels joined by ``；``."""
-    names = [n for n in str(flags or "").split(";") if n]
-    return "；".join(ZH.get(f"flag.{n}", n) for n in names)
+def class_sheet_columns(class_id: str, classes: ClassRegistry) -> list[tuple[str, str | None]]:
+    """The ``coverage.csv`` columns (and formats) of one class's sheet: bed columns only where beds count."""
+    beds = class_id in classes and classes[class_id].has_beds
+    return [*_CLASS_SHEET_COLUMNS, *(_BED_COLUMNS if beds else []), ("flags", None)]
 
 
 def write_xlsx(
@@ -198,13 +201,15 @@ def write_xlsx(
 
     path = Path(path)
     day = (generated or _dt.date.today()).isoformat()
+    classes = result.params.classes
+    labels = flag_labels(result.params.profile, classes)
     wb = Workbook()
     _summary_sheet(wb.active, result, title=title, scenario=scenario, day=day)
     cov = result.coverage_frame()
-    for t in FACILITY_TYPES:
-        _type_sheet(wb.create_sheet(type_label(t)), cov[cov["type"] == t])
-    _facility_sheet(wb.create_sheet(SHEET_FACILITIES), facilities)
-    _gap_sheet(wb.create_sheet(SHEET_GAPS), result.gaps)
+    for c in report_classes(result, facilities):
+        _class_sheet(wb.create_sheet(classes.label(c)), cov[cov["type"] == c], class_sheet_columns(c, classes), labels)
+    _facility_sheet(wb.create_sheet(SHEET_FACILITIES), facilities, classes)
+    _gap_sheet(wb.create_sheet(SHEET_GAPS), result.gaps, classes)
     _params_sheet(wb.create_sheet(SHEET_PARAMS), result, title=title, sources=sources, scenario=scenario, day=day)
     atomic_write(path, wb.save)
     return path
@@ -215,44 +220,53 @@ def _summary_sheet(ws, result: AnalysisResult, *, title: str, scenario: str | No
     from openpyxl.utils import get_column_letter
 
     ws.title = SHEET_SUMMARY
-    table = indicator_rows(result.figures, result.params.profile)
-    head = f"{title}　养老服务设施指标汇总" + (f"　方案：{scenario}" if scenario else "") + f"　生成日期：{day}"
+    table = target_rows(result)
+    n_cols = len(TARGET_SHEET_COLUMNS)
+    head = f"{title}　养老服务设施规划目标汇总" + (f"　方案：{scenario}" if scenario else "") + f"　生成日期：{day}"
     ws.cell(row=1, column=1, value=head).font = Font(bold=True, size=13)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(INDICATOR_COLUMNS))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n_cols)
     ws.cell(row=1, column=1).alignment = Alignment(vertical="center")
-    _header(ws, INDICATOR_COLUMNS, row=2)
-    red = Font(color=_RED)
-    for r, rec in enumerate(table.itertuples(index=False), start=3):
-        town, indicator, target, actual, gap, met = rec
-        fmt = "0.0%" if indicator in SHARE_INDICATORS else "0" if indicator in COUNT_INDICATORS else "0.0"
-        values = [town, indicator, _cell(target), _cell(actual), _cell(gap), met]
+    _header(ws, TARGET_SHEET_COLUMNS, row=2)
+    numbers = {TARGET_SHEET_COLUMNS.index(c) + 1 for c in (COL_FIGURE, COL_ACTUAL, COL_GAP)}
+    for r, (row, values) in enumerate(zip(result.targets, table.itertuples(index=False)), start=3):
+        fmt = number_format(row)
+        missed = values[TARGET_SHEET_COLUMNS.index(COL_MET)] == NOT_MET
+        font = Font(bold=row.level == "county", color=_RED if missed else None)
         for c, v in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=v)
-            if c in (3, 4, 5):
+            cell = ws.cell(row=r, column=c, value=_cell(v))
+            if c in numbers:
                 cell.number_format = fmt
-            if met == NOT_MET:
-                cell.font = red
-    note_row = len(table) + 4
-    ws.cell(row=note_row, column=1, value=f"注：{'、'.join(INFO_INDICATORS)}为参考指标，以覆盖率目标"
-                                          f" {result.params.profile.covered_share_target:.0%} 对照；"
-                                          f"覆盖指步行 {result.params.profile.coverage_minutes:g} 分钟可达。")
+            cell.font = font
+    last = len(table) + 2
+    note_row = last + 2
+    ws.cell(row=note_row, column=1, value="注：").font = Font(bold=True)
+    for i, line in enumerate(run_notes(result).splitlines(), start=note_row + 1):
+        ws.cell(row=i, column=1, value=line)
     ws.freeze_panes = "A3"
-    ws.auto_filter.ref = f"A2:{get_column_letter(len(INDICATOR_COLUMNS))}{max(len(table) + 2, 2)}"
-    _fit_widths(ws, first_row=2, last_row=len(table) + 2)
+    ws.auto_filter.ref = f"A2:{get_column_letter(n_cols)}{max(last, 2)}"
+    _fit_widths(ws, first_row=2, last_row=last)
 
 
-def _type_sheet(ws, cov: pd.DataFrame) -> None:
-    _header(ws, [ZH[f"col.{c}"] for c, _ in _TYPE_SHEET_COLUMNS])
+def _class_sheet(ws, cov: pd.DataFrame, columns: list[tuple[str, str | None]], labels: Mapping[str, str]) -> None:
+    from openpyxl.styles import Font
+
+    _header(ws, [ZH[f"col.{c}"] for c, _ in columns])
+    bold = Font(bold=True)
     for r, rec in enumerate(cov.to_dict("records"), start=2):
-        for c, (name, fmt) in enumerate(_TYPE_SHEET_COLUMNS, start=1):
-            v = flags_label(rec[name]) if name == "flags" else rec[name]
+        total = rec["township"] == TOTAL_ROW
+        for c, (name, fmt) in enumerate(columns, start=1):
+            v = flags_label(rec[name], labels) if name == "flags" else rec[name]
             cell = ws.cell(row=r, column=c, value=_cell(v))
             if fmt:
                 cell.number_format = fmt
-    _finish_table(ws, len(cov), len(_TYPE_SHEET_COLUMNS))
+            if total:
+                cell.font = bold
+    n_towns = int((cov["township"] != TOTAL_ROW).sum())
+    _finish_table(ws, n_towns, len(columns))  # the filter leaves the 合计 row below it
+    _fit_widths(ws, first_row=1, last_row=len(cov) + 1)
 
 
-def _facility_sheet(ws, facilities: gpd.GeoDataFrame) -> None:
+def _facility_sheet(ws, facilities: gpd.GeoDataFrame, classes: ClassRegistry) -> None:
     _header(ws, FACILITY_COLUMNS)
     if len(facilities):
         pts = facilities.geometry.to_crs(WGS84) if facilities.crs is not None else facilities.geometry
@@ -260,8 +274,9 @@ def _facility_sheet(ws, facilities: gpd.GeoDataFrame) -> None:
     else:
         lon = lat = []
     for r, (rec, x, y) in enumerate(zip(facilities.to_dict("records"), lon, lat), start=2):
-        values = [str(rec["fid"]), str(rec["name"]), type_label(str(rec["type"])), status_label(str(rec["status"])),
-                  int(rec["beds"]), int(rec["nursing_beds"]), round(float(x), 6), round(float(y), 6)]
+        values = [str(rec["fid"]), str(rec["name"]), classes.label(str(rec["type"])),
+                  classes.status_label(str(rec["status"])), int(rec["beds"]), int(rec["nursing_beds"]),
+                  round(float(x), 6), round(float(y), 6)]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=v)
             if c >= 7:
@@ -269,10 +284,10 @@ def _facility_sheet(ws, facilities: gpd.GeoDataFrame) -> None:
     _finish_table(ws, len(facilities), len(FACILITY_COLUMNS))
 
 
-def _gap_sheet(ws, gaps: gpd.GeoDataFrame) -> None:
+def _gap_sheet(ws, gaps: gpd.GeoDataFrame, classes: ClassRegistry) -> None:
     _header(ws, GAP_COLUMNS)
     for r, rec in enumerate(gaps[["type", "township", "elderly", "area_ha"]].to_dict("records"), start=2):
-        values = [type_label(str(rec["type"])), str(rec["township"]), _cell(rec["elderly"]), _cell(rec["area_ha"])]
+        values = [classes.label(str(rec["type"])), str(rec["township"]), _cell(rec["elderly"]), _cell(rec["area_ha"])]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=v)
             if c == 3:
@@ -282,26 +297,43 @@ def _gap_sheet(ws, gaps: gpd.GeoDataFrame) -> None:
     _finish_table(ws, len(gaps), len(GAP_COLUMNS))
 
 
+def figure_text(t: Target, profile: StandardProfile) -> str:
+    """A target's figure as the plan states it, e.g. ``28.5 张``, ``25%``, ``每个镇（街道）至少 1 个``."""
+    lvl = LEVEL_LABELS.get(t.level, t.level)
+    if t.indicator == "beds_per_1000":
+        return f"{t.figure:g} 张"
+    if t.indicator in SHARE_INDICATORS:
+        return f"{t.figure * 100:g}%"
+    if t.indicator == "present_in_every":
+        return f"每个{lvl}至少 {max(t.figure, 1.0):g} 个"
+    if t.indicator == "count_per_unit":
+        upper = f"–{t.maximum:g}" if t.maximum is not None else " 个以上"
+        return f"每个{lvl} {t.figure:g}{upper}" + (" 个" if t.maximum is not None else "")
+    if t.indicator == "reachable_from_every":
+        return f"每个{lvl}步行 {profile.minutes_of(t):g} 分钟内可达"
+    return f"{t.figure:g}"
+
+
 def _params_sheet(ws, result: AnalysisResult, *, title: str, sources: Mapping[str, str] | None, scenario: str | None,
                   day: str) -> None:
     p = result.params
     prof = p.profile
-
-    def opt(v: float | None, fmt: str) -> str | float:
-        return "不考核" if v is None else format(v, fmt)
-
+    classes = p.classes
+    doc = f"{prof.issuer}《{prof.document}》" if prof.document else prof.issuer
     rows: list[tuple[str, object]] = [
         ("项目名称", title),
         ("方案", scenario or "—"),
         ("规划标准", prof.name),
         ("标准名称", prof.title or "—"),
-        ("标准来源", prof.source or "—"),
+        ("标准来源", (f"{doc}（{prof.year}）" if prof.year else doc) or "—"),
+        ("计入设施状态", "、".join(classes.status_label(s) for s in p.statuses)),
+        ("老年人口口径", BASIS_LABELS.get(p.elderly_basis, p.elderly_basis)),
         ("覆盖判定时间 (分钟)", f"{prof.coverage_minutes:g}"),
-        ("覆盖率目标", f"{prof.covered_share_target:.0%}"),
-        ("每千名老人床位数下限 (张)", opt(prof.beds_per_1000_min, "g")),
-        ("护理型床位占比下限", opt(prof.nursing_share_min, ".0%")),
-        ("每个乡镇/街道至少一个日间照料中心", "是" if prof.day_care_every_township else "否"),
-        ("城市社区助餐点全覆盖", "是" if prof.meal_point_every_urban_community else "否"),
+    ]
+    for t in prof.targets:
+        label = target_label(t, class_label=classes.label, minutes=prof.minutes_of(t))
+        rows.append((f"目标：{label}", f"{figure_text(t, prof)}（{t.source or '—'}）"))
+    rows += [
         ("步行速度", f"{p.speed_kmh:g} km/h（{p.speed_kmh / 3.6:.2f} m/s）"),
         ("时间圈 (分钟)", "、".join(f"{m:g}" for m in p.minutes)),
         ("沿街服务范围 (米)", f"{p.buffer_m:g}"),
@@ -377,22 +409,24 @@ def _shown(value: object, fmt: str) -> str:
 
 
 def report_layers(*, result: AnalysisResult, facilities: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of :func:`write_report_gpkg`, all in EPSG:4326: ``circles_<type>`` (merged circles per
-    minutes band), ``facility_circles``, ``gaps`` (with a Chinese ``type_label``) and ``facilities`` (``fid``
-    renamed ``facility_id`` as GeoPackage reserves ``fid``; Chinese ``type_label`` and ``status_label``)."""
+    """The layers of :func:`write_report_gpkg`, all in EPSG:4326: ``circles_<class>`` (merged circles per
+    minutes band) for the classes of :func:`report_classes`, ``facility_circles``, ``gaps`` (with a Chinese
+    ``type_label``) and ``facilities`` (``fid`` renamed ``facility_id`` as GeoPackage reserves ``fid``;
+    Chinese ``type_label`` and ``status_label`` from the class registry)."""
+    classes = result.params.classes
     layers: dict[str, gpd.GeoDataFrame] = {}
     iso = result.isochrones.to_crs(WGS84)
-    for t in FACILITY_TYPES:
-        frame = iso[iso["type"] == t].reset_index(drop=True)
-        layers[f"circles_{t}"] = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
+    for c in report_classes(result, facilities):
+        frame = iso[iso["type"] == c].reset_index(drop=True)
+        layers[f"circles_{c}"] = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
     if result.facility_circles is not None:
         layers["facility_circles"] = result.facility_circles.to_crs(WGS84).reset_index(drop=True)
     gaps = result.gaps.to_crs(WGS84).reset_index(drop=True)
-    gaps.insert(1, "type_label", [type_label(str(t)) for t in gaps["type"]])
+    gaps.insert(1, "type_label", [classes.label(str(t)) for t in gaps["type"]])
     layers["gaps"] = gaps
     fac = facilities.to_crs(WGS84).reset_index(drop=True).rename(columns={"fid": "facility_id"})
-    fac.insert(fac.columns.get_loc("type") + 1, "type_label", [type_label(str(t)) for t in fac["type"]])
-    fac.insert(fac.columns.get_loc("status") + 1, "status_label", [status_label(str(s)) for s in fac["status"]])
+    fac.insert(fac.columns.get_loc("type") + 1, "type_label", [classes.label(str(t)) for t in fac["type"]])
+    fac.insert(fac.columns.get_loc("status") + 1, "status_label", [classes.status_label(str(s)) for s in fac["status"]])
     layers["facilities"] = fac
     return layers
 
@@ -418,16 +452,6 @@ def write_report_gpkg(path: str | Path, *, result: AnalysisResult, facilities: g
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-
-
-def _isnan(v: object) -> bool:
-    return isinstance(v, float) and math.isnan(v)
-
-
-def _num(v: object) -> float:
-    return math.nan if v is None or pd.isna(v) else float(v)
 
 
 def _cell(v: object) -> object:

@@ -1,4 +1,5 @@
-"""The offline web map: one HTML file with Leaflet inlined, no network references, Chinese popups, renders in Chromium."""
+"""The offline web map: one HTML file with Leaflet inlined, no network references, Chinese popups (class, status and
+target names from the registry and the profile), a layer per class present, renders in Chromium."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
+from layers.classes import registry
 from projects.web_map import (
     LEAFLET_VERSION,
     VENDOR,
@@ -18,8 +20,10 @@ from projects.web_map import (
     _web_frame,
     render_html,
     share_color,
+    shown_classes,
     write_html,
 )
+from spatial.targets import StandardProfile, Target, target_label
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,16 +40,11 @@ def sample():
     from spatial.analysis import run_analysis
 
     project = load_project(ROOT / "projects" / "sample.ccproj")
-    result = run_analysis(project.inputs(), project.settings.params())
+    result = run_analysis(project.inputs(), project.params())
     ws = Workspace()
     ws.set_inputs(project.inputs())
     ws.set_result(result)
-    return WebLayers(
-        townships=ws.layer("coverage").frame,
-        circles=result.facility_circles,
-        gaps=result.gaps,
-        facilities=project.plan.frame(),
-    )
+    return WebLayers.from_result(result, townships=ws.layer("coverage").frame, facilities=project.plan.frame())
 
 
 @pytest.fixture(scope="module")
@@ -94,17 +93,41 @@ def test_page_head_title_and_size(sample_html):
     assert sample_html.stat().st_size < 8_000_000
 
 
-def test_chinese_popups_and_layers(sample_html):
+def test_chinese_popups_and_layers(sample, sample_html):
     text = _text(sample_html)
-    for s in ("日间照料中心", "养老机构", "助餐点", "如城街道", "乡镇/街道", "日间照料覆盖率", "养老机构覆盖率",
-              "助餐点覆盖率", "未达标项", "日照覆盖率不足", "千人床位不足", "名称", "类型", "状态", "现状",
-              "床位数", "护理型床位数", "老年人口", "面积 公顷", "服务圈", "服务缺口"):
+    reg = registry()
+    for s in ("如城街道", "乡镇/街道", "未达标项", "名称", "类型", "状态", "现状", "床位数", "护理型床位数", "老年人口",
+              "面积 公顷", "乡镇日间照料中心覆盖率"):
         assert s in text, s
-    assert "day_care_coverage_low" not in text  # flags are shown by their Chinese names
+    shown = shown_classes(sample)
+    facility_classes = set(sample.facilities["type"])
+    assert set(shown) >= facility_classes
+    for c in shown:  # one layer per class present, named, coloured and ordered by the registry
+        label = reg.label(c)
+        assert f"{label}覆盖率" in text and f"服务缺口 · {label}" in text, c
+        assert f"服务圈 · {label}" in text and f"设施 · {label}" in text, c
+        assert reg[c].colour in text, c
+    order = [text.index(f"设施 · {reg.label(c)}") for c in shown]
+    assert order == sorted(order)
+    for status in set(sample.facilities["status"]):  # statuses by their registry names, not their ids
+        assert f'"status": "{reg.status_label(status)}"' in text
+    assert '"status": "existing"' not in text and '"type": "day_care"' not in text
+    # missed targets by the target's Chinese label (the profile's), never by the id
+    profile = sample.profile
+    flagged = {f for v in sample.townships["flags"] for f in str(v).split(";") if f}
+    assert flagged, "the sample should miss a per-township target somewhere"
+    for tid in flagged:
+        t = profile.target(tid)
+        assert target_label(t, class_label=reg.label, minutes=profile.minutes_of(t)) in text
+        assert tid not in text
+    # bed fields only in the popups of classes whose beds count
+    assert 'let aliases = ["名称", "类型", "状态", "床位数", "护理型床位数"];' in text
+    assert 'let aliases = ["名称", "类型", "状态"];' in text
     assert re.search(r"\d+\.\d%", text)  # shares as percentages
     assert "L.control.layers(" in text
-    assert 'class="cc-legend"' in text
+    assert 'class="cc-legend"' in text and "<b>日间照料中心覆盖率</b>" in text
     assert "fitBounds(" in text
+    assert '"coordinates": [' not in text and '"coordinates":[' in text  # compact coordinate arrays
 
 
 def test_written_atomically(tmp_path, sample):
@@ -118,6 +141,8 @@ def test_written_atomically(tmp_path, sample):
 
 
 def test_web_frame_simplifies_reprojects_and_rounds(sample):
+    import shapely
+
     web = _web_frame(sample.townships)
     assert web.crs.to_epsg() == 4326
     assert len(web) == len(sample.townships)
@@ -128,6 +153,11 @@ def test_web_frame_simplifies_reprojects_and_rounds(sample):
     assert after <= before
     assert _web_frame(None) is None
     assert _web_frame(sample.townships.iloc[0:0]) is None
+    # service circles are traced on 10 m cells: simplified at the cell size they keep far fewer vertices
+    circles = sample.circles.iloc[:60]
+    fine, coarse = _web_frame(circles), _web_frame(circles, tolerance_m=10.0)
+    assert shapely.get_num_coordinates(coarse.geometry.values).sum() < shapely.get_num_coordinates(fine.geometry.values).sum()
+    assert np.allclose(coarse.to_crs(4528).area.sum(), fine.to_crs(4528).area.sum(), rtol=0.02)
 
 
 def test_share_colours_red_to_green():
@@ -139,21 +169,33 @@ def test_share_colours_red_to_green():
     assert share_color(float("nan")) == share_color(None) == "#bdbdbd"
 
 
-def _tiny_layers():
+TINY_PROFILE = StandardProfile("tiny", targets=(
+    Target("day-care-every-township", "present_in_every", "township", 1, classes=("day_care",), document="测试"),
+    Target("meal-reach", "reachable_from_every", "urban_community", 1, classes=("meal_point",), minutes=10,
+           document="测试"),
+))
+
+
+def _tiny_layers(**kw):
     crs = "EPSG:4528"
     x0, y0 = 40550000.0, 3560000.0
+    shares = {f"share_{c}": [0.5, 0.1] for c in registry().ids}
+    shares["share_day_care"] = [0.95, float("nan")]
     townships = gpd.GeoDataFrame(
-        {"name": ["甲镇", "乙镇"], "share_day_care": [0.95, float("nan")], "share_nursing_home": [0.5, 0.1],
-         "share_meal_point": [0.2, 0.0], "flags": ["", "no_day_care;meal_point_gap"]},
+        {"name": ["甲镇", "乙镇"], **shares, "flags": ["", "day-care-every-township;meal-reach"]},
         geometry=[box(x0, y0, x0 + 2000, y0 + 2000), box(x0 + 2000, y0, x0 + 4000, y0 + 2000)], crs=crs)
     facilities = gpd.GeoDataFrame(
         {"fid": ["A", "B"], "name": ["甲镇日照", "乙镇助餐"], "type": ["day_care", "meal_point"], "beds": [10, 0],
          "nursing_beds": [0, 0], "status": ["planned", "to_close"]},
         geometry=[Point(x0 + 500, y0 + 500), Point(x0 + 2500, y0 + 500)], crs=crs)
+    gaps = gpd.GeoDataFrame(
+        {"type": ["day_care", "nursing_home", "elder_station"], "township": ["乙镇"] * 3, "elderly": [10.0, 20.0, 30.0],
+         "area_ha": [1.0, 2.0, 3.0]},
+        geometry=[box(x0 + 2100, y0 + 100, x0 + 2400, y0 + 400)] * 3, crs=crs)
     compare = gpd.GeoDataFrame(
         {"type": ["day_care", "day_care"], "change": ["gained", "lost"], "area_ha": [12.5, 3.0]},
         geometry=[box(x0, y0, x0 + 300, y0 + 300), box(x0 + 2500, y0, x0 + 2800, y0 + 300)], crs=crs)
-    return WebLayers(townships=townships, facilities=facilities, compare=compare)
+    return WebLayers(townships=townships, facilities=facilities, gaps=gaps, compare=compare, **kw)
 
 
 def test_compare_basemap_and_statuses():
@@ -163,8 +205,34 @@ def test_compare_basemap_and_statuses():
     text = render_html(layers=_tiny_layers(), title="对比", basemap=(image, (120.4, 32.1, 120.6, 32.2)))
     assert "L.imageOverlay(" in text and '"data:image/png;base64,' in text
     assert "L.tileLayer(" not in text and not REMOTE_REF.findall(text)
-    for s in ("方案对比", "新增覆盖", "失去覆盖", "规划", "拟关闭", "无日间照料中心", "社区助餐缺口", "底图", "无数据"):
+    for s in ("方案对比", "新增覆盖", "失去覆盖", "规划", "拟关闭", "底图", "无数据"):
         assert s in text, s
+    # target ids without a profile stay ids (nothing to name them by)
+    assert "day-care-every-township" in text
+
+
+def test_layers_only_for_classes_present():
+    reg = registry()
+    layers = _tiny_layers(profile=TINY_PROFILE)
+    assert shown_classes(layers) == ["day_care", "meal_point"]
+    text = render_html(layers=layers, title="类别")
+    for c in ("day_care", "meal_point"):
+        assert f"设施 · {reg.label(c)}" in text and f"{reg.label(c)}覆盖率" in text
+    assert "服务缺口 · 日间照料中心" in text
+    for c in set(reg.ids) - {"day_care", "meal_point"}:  # no facility, no target: no layer, no popup column
+        label = reg.label(c)
+        assert f"服务缺口 · {label}" not in text and f"设施 · {label}" not in text and f"{label}覆盖率" not in text
+    assert "镇（街道）日间照料中心全覆盖" in text and "城市社区10分钟可达助餐点" in text  # flags by target label
+    assert "day-care-every-township" not in text and "meal-reach" not in text
+    assert '"status": "规划"' in text and '"status": "拟关闭"' in text
+    # a class a target counts is shown even with no facility on the map; classes may also be set explicitly
+    with_target = _tiny_layers(profile=StandardProfile("t", targets=(
+        Target("nh", "present_in_every", "township", 1, classes=("nursing_home",)),)))
+    assert shown_classes(with_target) == ["day_care", "nursing_home", "meal_point"]
+    assert "服务缺口 · 养老机构" in render_html(layers=with_target, title="t")
+    explicit = _tiny_layers(classes=["elder_station"], display_type="elder_station")
+    text = render_html(layers=explicit, title="t")
+    assert "服务缺口 · 长者驿站" in text and "设施 · 日间照料中心" not in text and "<b>长者驿站覆盖率</b>" in text
 
 
 def test_frames_may_be_missing():
@@ -194,7 +262,7 @@ def test_renders_offline_in_chromium(sample_html, tmp_path):
     assert "leaflet-container" in dom
     assert dom.count("leaflet-interactive") > 100  # township polygons, circles, gaps, facilities drawn as SVG
     assert "leaflet-control-layers" in dom
-    for name in ("乡镇日间照料覆盖率", "服务圈 · 日间照料中心", "服务缺口 · 日间照料中心", "设施 · 养老机构"):
+    for name in ("乡镇日间照料中心覆盖率", "服务圈 · 日间照料中心", "服务缺口 · 日间照料中心", "设施 · 养老机构"):
         assert name in dom, name
     assert "cc-legend" in dom
 
