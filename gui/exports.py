@@ -63,10 +63,9 @@ def export_all(request: ExportRequest, *, workspace: Workspace, result: Analysis
         from projects.web_map import WebLayers, write_html
 
         coverage = workspace.layer("coverage")
-        layers = WebLayers(
-            townships=coverage.frame if coverage is not None else workspace.layer("townships").frame,
-            circles=result.facility_circles if result.facility_circles is not None else result.isochrones,
-            gaps=result.gaps, facilities=facilities,
+        layers = WebLayers.from_result(
+            result, townships=coverage.frame if coverage is not None else workspace.layer("townships").frame,
+            facilities=facilities, display_type=request.display_type,
             compare=workspace.layer("compare").frame if workspace.layer("compare") is not None else None,
         )
         basemap = workspace.layer("basemap")
@@ -77,7 +76,7 @@ def export_all(request: ExportRequest, *, workspace: Workspace, result: Analysis
 def _subtitle(result: AnalysisResult, scenario: str | None, display_type: str) -> str:
     p = result.params
     bands = "/".join(f"{m:g}" for m in p.minutes)
-    parts = [f"{tr('type.' + display_type)} {bands} 分钟步行服务圈", f"步行速度 {p.speed_kmh:g} km/h", f"规划标准 {p.profile.name}"]
+    parts = [f"{tr('type.' + display_type)} {bands} 分钟步行服务圈", f"步行速度 {p.speed_kmh:g} km/h", f"规划标准 {p.profile.name}", p.counted_text()]
     if scenario:
         parts.insert(0, f"方案: {scenario}")
     return "  ·  ".join(parts)

@@ -55,7 +55,7 @@ def test_pdf_map_has_one_page_and_embeds_a_cjk_font(exported):
     text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
     compact = "".join(text.split())
     assert "如皋市" in compact and "白蒲镇" in compact and "城南街道" in compact  # title and township labels are real text
-    assert "nantong-2014" in compact and "3.6km/h" in compact  # digits copy out of the PDF as digits
+    assert "rugao-2022" in compact and "3.6km/h" in compact and "计入设施状态:现状" in compact  # digits copy out of the PDF as digits
 
 
 def test_atlas_has_a_page_per_township_with_its_table(exported):

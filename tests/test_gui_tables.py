@@ -51,7 +51,7 @@ def indicators_df() -> pd.DataFrame:
     rows = [
         ("如城街道", "nursing_home", "beds_per_1000_low", "beds_per_1000", 28.5, 9.83, 18.67),
         ("如城街道", "nursing_home", "nursing_share_low", "nursing_share", 0.55, 0.3983, 0.1517),
-        ("如城街道", "meal_point", "meal_point_gap", "urban_communities_unreached", 0.0, 2.0, -2.0),
+        ("如城街道", "meal_point", "meal_point_gap", "units_met", 3.0, 1.0, 2.0),
         ("白蒲镇", "day_care", "day_care_coverage_low", "covered_share", 0.9, 0.321, 0.579),
     ]
     return pd.DataFrame(rows, columns=["township", "type", "flag", "indicator", "target", "actual", "gap"])
@@ -100,10 +100,10 @@ def test_format_value_rules():
 
 def test_format_flag_zh_and_en(english):
     assert format_flag("beds_per_1000_low", "beds_per_1000", 28.5, 9.83) == "beds per 1,000 low (9.8 < 28.5)"
-    assert format_flag("meal_point_gap", "urban_communities_unreached", 0.0, 2.0) == "meal-point gap (2)"
+    assert format_flag("meal_point_gap", "units_met", 3.0, 1.0) == "meal-point gap (1/3)"  # communities meeting it / all
     set_language("zh")
     assert format_flag("day_care_coverage_low", "covered_share", 0.9, 0.321) == "日照覆盖率不足 (32.1% < 90.0%)"
-    assert format_flag("no_day_care", "day_care_facilities", 1.0, 0.0) == "无日间照料中心"
+    assert format_flag("no_day_care", "present_in_every", 1.0, 0.0) == "无日间照料中心"
 
 
 # -- DataFrameModel ------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_coverage_model_headers_types_flags_zh_then_en(qtbot):
     assert cell(m, 0, "covered_share") == "95.0%"
     assert cell(m, 0, "elderly") == "12,000.0"
     assert cell(m, 1, "flags") == "千人床位不足 (9.8 < 28.5)；护理型床位占比不足 (39.8% < 55.0%)"
-    assert cell(m, 2, "flags") == "社区助餐缺口 (2)"
+    assert cell(m, 2, "flags") == "社区助餐缺口 (1/3)"
     assert cell(m, 3, "flags") == "日照覆盖率不足 (32.1% < 90.0%)"
     assert cell(m, 0, "flags") == ""
     # raw values stay raw
@@ -170,7 +170,7 @@ def test_coverage_model_headers_types_flags_zh_then_en(qtbot):
         hs = headers(m)
         assert hs[:3] == ["Township", "Facility type", "Elderly"]
         assert hs[-2:] == ["Nursing share", "Flags"]
-        assert cell(m, 1, "type") == "Nursing home"
+        assert cell(m, 1, "type") == "Care home"
         assert cell(m, 1, "flags") == "beds per 1,000 low (9.8 < 28.5); nursing-bed share low (39.8% < 55.0%)"
         assert cell(m, 3, "flags") == "day-care coverage low (32.1% < 90.0%)"
     finally:
@@ -209,7 +209,7 @@ def test_results_table_retranslate(results):
     try:
         results.retranslate()
         assert results.view.model().headerData(0, Qt.Horizontal) == "Township"
-        assert results.type_combo.itemText(2) == "Nursing home"
+        assert results.type_combo.itemText(2) == "Care home"
         assert cell(results.proxy, 3, "flags") == "day-care coverage low (32.1% < 90.0%)"
     finally:
         set_language("zh")

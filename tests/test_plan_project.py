@@ -71,7 +71,7 @@ def test_project_round_trip_is_exact(tmp_path):
     plan.add_facility(Facility(plan.new_fid(), "新建助餐点", "meal_point", 0, 0, "planned", 40_510_000.5, 3_590_000.25))
     path = save_project(project, tmp_path / "计划.ccproj")
     again = load_project(path)
-    assert list(again.plan.scenarios) == [BASELINE, "方案一"] and again.plan.active == "方案一"
+    assert list(again.plan.scenarios) == [BASELINE, "2025规划", "方案一"] and again.plan.active == "方案一"
     for name in again.plan.scenarios:
         assert again.plan.scenarios[name] == project.plan.scenarios[name]  # coordinates to the last bit
     for layer in ("roads", "townships", "population", "communities"):
