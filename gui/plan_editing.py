@@ -235,7 +235,12 @@ class PlanEditing:
         i = int(np.argmin(d))
         return facs[i].fid if d[i] <= PICK_TOLERANCE_PX * self.canvas.view.m_per_px else None
 
-    def add_facility_at(self, x: float, y: float, *, name: str, type: str, beds: int = 0, nursing_beds: int = 0, status: str = "planned") -> str:
+    def add_facility_at(self, x: float, y: float, *, name: str, type: str, beds: int = 0, nursing_beds: int = 0,
+                        status: str | None = None) -> str:
+        """Add a facility; by default 现状 (existing) in the baseline, which holds what exists, and 规划
+        (planned) in a plan scenario."""
+        if status is None:
+            status = "existing" if self.plan.active == self.plan.baseline else "planned"
         fac = Facility(self.plan.new_fid(), name, type, int(beds), int(nursing_beds), status, float(x), float(y))
         self.undo_stack.push(AddFacility(self.plan, fac))
         return fac.fid

@@ -1,14 +1,16 @@
 """The open planning workspace: its map layers, analysis inputs and latest result (Qt-free).
 
 The GUI adapts this model; it never keeps GIS state in widgets. Changes are announced to subscribers as
-``(event, payload)`` calls: ``layers_changed``, ``layer_changed`` (layer id), ``result_changed``.
+``(event, payload)`` calls: ``layers_changed``, ``layer_changed`` (layer id), ``result_changed``,
+``map_target_changed`` (the target id colouring the township map, or None).
 Every frame held here is in the workspace CRS (the walking network's metric CRS).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -19,14 +21,15 @@ import shapely
 from layers.basemap import RasterImage
 from layers.crs import metric_crs_for_frame, require_crs
 from layers.errors import InputError
-from spatial.analysis import AnalysisInputs, AnalysisResult, coverage_frame
+from spatial.analysis import TOTAL_ROW, AnalysisInputs, AnalysisResult, coverage_frame
 from layers.classes import registry
 from spatial.network import WalkNetwork
+from spatial.targets import StandardProfile, Target, evaluate_targets
 
 #: layer kinds from bottom to top, the default drawing order
-LAYER_KINDS = ("basemap", "coverage", "townships", "circles", "compare", "roads", "gaps", "population", "communities", "facilities")
+LAYER_KINDS = ("basemap", "coverage", "target", "townships", "circles", "compare", "roads", "gaps", "population", "communities", "facilities")
 INPUT_KINDS = ("townships", "facilities", "population", "communities")
-RESULT_KINDS = ("circles", "gaps", "coverage", "compare")
+RESULT_KINDS = ("circles", "gaps", "coverage", "target", "compare")
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Workspace:
     network: WalkNetwork | None = None
     result: AnalysisResult | None = None
     title: str = ""
+    #: the target of the result's profile that colours the township map (None: the covered share)
+    map_target: str | None = None
     _listeners: list[Listener] = field(default_factory=list, repr=False)
 
     # -- events -----------------------------------------------------------------------------------
@@ -169,6 +174,8 @@ class Workspace:
         """Show an analysis result: circles (per facility when available), gaps and the covered-share
         choropleth of the townships."""
         self.result = result
+        if self.map_target is not None and self.map_target not in {t.id for t in result.params.profile.targets}:
+            self.map_target = None
         circles = result.facility_circles if result.facility_circles is not None else result.isochrones
         self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")))
         self.put_layer(MapLayer("gaps", "gaps", frame=self._to_crs(result.gaps, "gaps")))
@@ -205,7 +212,24 @@ class Workspace:
             frame[f"share_{t}"] = frame["name"].map(wide[t]) if t in wide.columns else np.nan
         flags = cov.groupby("township")["flags"].apply(lambda s: ";".join(f for f in s if f))
         frame["flags"] = frame["name"].map(flags).fillna("")
-        self.put_layer(MapLayer("coverage", "coverage", frame=frame), quiet=quiet)
+        kind: str = "coverage"
+        if self.map_target is not None and self.result is not None:
+            profile = self.result.params.profile
+            target = profile.target(self.map_target)
+            mode, county, classes, values = target_classes(self.result, target.id, list(frame["name"]))
+            frame["target_class"], frame["target_value"] = classes, values
+            kind = TargetKind(target, mode=mode, county=county, minutes=profile.minutes_of(target),
+                              unit=self.result.params.county_label, present=tuple(dict.fromkeys(classes)))
+        self.put_layer(MapLayer("coverage", kind, frame=frame), quiet=quiet)
+
+    def set_map_target(self, target_id: str | None) -> None:
+        """Colour the township map by one target of the result's profile; None goes back to the covered share."""
+        if target_id is not None and (self.result is None or target_id not in {t.id for t in self.result.params.profile.targets}):
+            raise KeyError(f"no target {target_id!r} in the current result's profile")
+        self.map_target = target_id
+        if self.result is not None:
+            self._put_coverage(self.result.figures)
+        self._emit("map_target_changed", target_id)
 
     def identify(self, x: float, y: float, *, tolerance_m: float) -> tuple[str, object, dict] | None:
         """The topmost visible feature at (x, y) (workspace CRS): ``(layer id, index label, attributes)``.
@@ -235,11 +259,107 @@ class Workspace:
         self._emit("layer_changed", "facilities")
 
     def coverage_table(self) -> pd.DataFrame:
-        return coverage_frame(self.result.figures) if self.result is not None else coverage_frame([])
+        return coverage_frame(self.result.figures, total_label=TOTAL_ROW) if self.result is not None else coverage_frame([])
 
     def _to_crs(self, frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
         require_crs(frame, what=what)
         return frame.to_crs(self.crs) if self.crs is not None else frame
+
+
+class TargetKind(str):
+    """The kind ``"target"`` of the township choropleth while it shows one planning target. It equals the
+    plain string and carries what the shared legend (given a layer's kind only) needs to name the target:
+    ``target``, ``mode`` (see :func:`target_classes`), ``county`` (the county figure) and ``unit`` (全市 /
+    全县), ``minutes`` and the classes ``present`` on the map."""
+
+    target: Target
+    mode: str
+    county: float
+    unit: str
+    minutes: float
+    present: tuple[str, ...]
+
+    def __new__(cls, target: Target, mode: str, county: float, minutes: float, unit: str = "全县",
+                present: tuple[str, ...] = ()) -> "TargetKind":
+        kind = super().__new__(cls, "target")
+        kind.target, kind.mode, kind.county, kind.unit, kind.minutes, kind.present = target, mode, county, unit, minutes, present
+        return kind
+
+    def __reduce__(self):  # copies and pickles keep what the kind carries
+        return TargetKind, (self.target, self.mode, self.county, self.minutes, self.unit, self.present)
+
+
+def target_classes(result: AnalysisResult, target_id: str, towns: Sequence[str]) -> tuple[str, float, list[str], list[float]]:
+    """How the township map shows one target: ``(mode, county figure, class per township, value per township)``.
+
+    Modes: ``met`` (a target set for every township or street: ``met`` / ``not_met``); ``units`` (set for
+    every community or village: the share of the township's units that meet it, ``s100`` all, ``s80`` >= 80%,
+    ``s50`` >= 50%, ``s0`` less); ``presence`` (a county share of townships with a facility: ``has`` /
+    ``lacks``); ``presence_units`` (a county share of communities/villages with one: the township's share,
+    s-classes); ``balance`` (a county figure such as beds per 1,000: the township's own figure against the
+    county's, ``hi2`` >= 125%, ``hi1`` >= 100%, ``lo1`` >= 75%, ``lo2`` less: a balance view, never a
+    per-township verdict). ``na``: outside the target's scope, or no figure.
+    """
+    profile = result.params.profile
+    t = profile.target(target_id)
+    county_row = next((r for r in result.targets if r.target_id == t.id and r.level == "county"), None)
+    county = county_row.actual if county_row is not None else math.nan
+    if t.indicator == "share_of_units_with" or t.level == "county":  # a county figure: per-unit rows derived
+        if t.indicator == "share_of_units_with":
+            derived = replace(t, indicator="present_in_every", figure=1.0)
+            mode = "presence" if t.level in ("township", "urban_street") else "presence_units"
+        else:
+            derived, mode = replace(t, level="township"), "balance"
+        rows = [] if result.model is None else evaluate_targets(
+            StandardProfile(profile.name, coverage_minutes=profile.coverage_minutes, targets=(derived,)), result.model.facts())
+    else:
+        mode = "met" if t.level in ("township", "urban_street") else "units"
+        rows = result.targets
+    rows = [r for r in rows if r.target_id == t.id and r.level != "county"]
+    index = {name: i for i, name in enumerate(towns)}
+    classes, values = ["na"] * len(towns), [math.nan] * len(towns)
+    if mode in ("met", "presence", "balance"):
+        for r in rows:
+            i = index.get(r.unit)
+            if i is None or math.isnan(r.actual):
+                continue
+            values[i] = r.actual
+            if mode == "balance":
+                ratio = r.actual / county if county and not math.isnan(county) else math.nan
+                classes[i] = ("na" if math.isnan(ratio) else "hi2" if ratio >= 1.25 else "hi1" if ratio >= 1.0
+                              else "lo1" if ratio >= 0.75 else "lo2")
+            else:
+                classes[i] = ("met" if r.met else "not_met") if mode == "met" else ("has" if r.met else "lacks")
+        return mode, county, classes, values
+    met, total = np.zeros(len(towns)), np.zeros(len(towns))
+    for r, ti in zip(rows, _unit_townships(t, rows, result.model)):
+        i = index.get(result.model.township_names[ti]) if ti >= 0 else None
+        if i is not None:
+            total[i] += 1
+            met[i] += r.met
+    for i in np.nonzero(total)[0]:
+        share = float(met[i] / total[i])
+        values[i] = share
+        classes[i] = "s100" if share >= 1.0 else "s80" if share >= 0.8 else "s50" if share >= 0.5 else "s0"
+    return mode, county, classes, values
+
+
+def _unit_townships(t: Target, rows: list, model) -> list[int]:
+    """The township index of each community/village row of ``t`` (rows come in the model's unit order)."""
+    if model is None:
+        return [-1] * len(rows)
+    kind = "urban" if t.level == "urban_community" else "village"
+    town = np.asarray(model.unit_township, np.int64)
+    mask = np.asarray(model.unit_kind == kind, bool)
+    if t.scope is not None and len(town):
+        urban = np.asarray(model.township_urban, bool)
+        in_scope = urban if t.scope == "urban" else ~urban
+        mask &= (town >= 0) & in_scope[np.clip(town, 0, None)]
+    idx = np.nonzero(mask)[0]
+    if len(idx) == len(rows):
+        return [int(i) for i in town[idx]]
+    by_name = dict(zip(model.unit_names, town))
+    return [int(by_name.get(r.unit, -1)) for r in rows]
 
 
 def network_frame(net: WalkNetwork) -> gpd.GeoDataFrame:

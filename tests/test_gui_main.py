@@ -42,12 +42,12 @@ def test_results_table_matches_cli(analysed, tmp_path):
     win = analysed
     assert cli_main(["analyze", "--sample", "--out", str(tmp_path), "--quiet"]) == 0
     cli = pd.read_csv(tmp_path / "coverage.csv", encoding="utf-8-sig")
-    cli["flags"] = cli["flags"].fillna("")
+    cli["flags"] = cli["flags"].astype(object).fillna("")
     model = win.results.model
-    assert win.results.row_count() == len(cli) == 14 * 3
+    assert win.results.row_count() == len(cli) == 14 * 8 + 8  # eight classes, and a 合计 row each
     got = pd.DataFrame([model.row_record(r) for r in range(model.rowCount())])
     merged = cli.merge(got, on=["township", "type"], suffixes=("_cli", "_gui"))
-    assert len(merged) == 42
+    assert len(merged) == 120
     for col in ("elderly", "elderly_covered", "covered_share", "facilities", "beds", "nursing_beds", "beds_per_1000", "nursing_share"):
         a, b = merged[f"{col}_cli"].to_numpy(float), merged[f"{col}_gui"].to_numpy(float)
         assert np.allclose(np.nan_to_num(a, nan=-1), np.nan_to_num(b, nan=-1)), col
@@ -212,7 +212,7 @@ def test_attribute_table_of_facilities(window, qtbot):
         win.layer_panel.tree.topLevelItem(i) for i in range(win.layer_panel.tree.topLevelItemCount())
         if win.layer_panel.tree.topLevelItem(i).data(0, QtCore.Qt.ItemDataRole.UserRole) == "facilities"))
     table = win.open_attribute_table()
-    assert table is not None and table.feature_count() == len(win.workspace.layer("facilities").frame) == 60
+    assert table is not None and table.feature_count() == len(win.workspace.layer("facilities").frame) == 229
     with qtbot.waitSignal(table.featureActivated, timeout=5000) as sig:
         rect = table.view.visualRect(table.proxy.index(0, 0))
         qtbot.mouseClick(table.view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
