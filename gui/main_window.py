@@ -32,6 +32,7 @@ from .print_layout import Page
 from .panels import AnalysisPanel, LayerPanel
 from .plan_editing import PlanEditing
 from .tables import AttributeTable, IdentifyPanel, ResultsTable
+from .targets_panel import TargetsPanel
 from .worker import Task
 
 IDENTIFY_TOLERANCE_PX = 8
@@ -61,6 +62,10 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self._add_dock("dock.analysis", self.analysis_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("dock.identify", self.identify_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("dock.results", self.results, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.targets_panel = TargetsPanel(self.workspace)
+        self._add_dock("dock.targets", self.targets_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["dock.results"], self.docks["dock.targets"])
+        self.docks["dock.results"].raise_()
         self.coords = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.coords)
         self.last_error_dialog: QtWidgets.QMessageBox | None = None
@@ -186,6 +191,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.canvas.deleteRequested.connect(self.delete_selected)
         self.scenario_combo.textActivated.connect(self.switch_scenario)
         self.workspace.subscribe(lambda event, payload: self.canvas.refresh())
+        self.targets_panel.targetPicked.connect(self._show_target_classes)
 
     def retranslate(self) -> None:
         self._update_title()
@@ -202,6 +208,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.layer_panel.retranslate()
         self.analysis_panel.retranslate()
         self.results.retranslate()
+        self.targets_panel.retranslate()
 
     def set_language(self, lang: str) -> None:
         i18n.set_language(lang)
@@ -365,6 +372,14 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.analysis_panel.status.setText(tr("analysis.done"))
         self.canvas.refresh()
         self.analysisFinished.emit()
+
+    def _show_target_classes(self, target_id: str | None) -> None:
+        """A target picked for the map shows the circles and gaps of its (first) facility class."""
+        result = self.workspace.result
+        classes = result.params.profile.target(target_id).classes if target_id and result is not None else ()
+        idx = self.analysis_panel.display_type.findData(classes[0]) if classes else -1
+        if idx >= 0:
+            self.analysis_panel.display_type.setCurrentIndex(idx)
 
     def set_display_type(self, type_: str) -> None:
         self.canvas.renderer.display_type = type_

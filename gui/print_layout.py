@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from PySide6 import QtCore, QtGui
 
+from layers.classes import registry
 from projects.outputs import atomic_write
 from projects.workspace import Workspace
 
@@ -57,6 +58,7 @@ class MapSheet:
     extent: tuple[float, float, float, float] | None = None
     highlight: object = None
     table: pd.DataFrame | None = None  # a small figures table under the map (atlas pages)
+    targets: pd.DataFrame | None = None  # the plan's targets for this page's unit (atlas pages), under the figures
 
 
 def sources_line(workspace: Workspace) -> str:
@@ -101,10 +103,14 @@ def paint_sheet(painter: QtGui.QPainter, rect: QtCore.QRectF, workspace: Workspa
     footer_h = fm.height() * 1.4
     # table (atlas)
     table_h = 0.0
-    if sheet.table is not None and len(sheet.table):
+    tables = [t for t in (sheet.table, sheet.targets) if t is not None and len(t)]
+    heights = []
+    if tables:
         table_font = QtGui.QFont(base_font)
         table_font.setPointSizeF(8.5)
-        table_h = QtGui.QFontMetricsF(table_font).height() * 1.5 * (len(sheet.table) + 1) + 8 * s
+        row_h = QtGui.QFontMetricsF(table_font).height() * 1.5
+        heights = [row_h * (len(t) + 1) + 8 * s for t in tables]
+        table_h = sum(heights)
     legend_w = min(62 / 25.4 * dpi, inner.width() * 0.3)
     map_rect = QtCore.QRectF(inner.left(), top, inner.width() - legend_w - 4 * s, inner.bottom() - top - footer_h - table_h)
     # the map itself
@@ -129,8 +135,10 @@ def paint_sheet(painter: QtGui.QPainter, rect: QtCore.QRectF, workspace: Workspa
     # legend
     _legend(painter, QtCore.QRectF(map_rect.right() + 4 * s, map_rect.top(), legend_w, map_rect.height()), workspace,
             renderer.display_type, minutes, s, base_font)
-    if table_h:
-        _table(painter, QtCore.QRectF(inner.left(), map_rect.bottom() + 6 * s, inner.width(), table_h - 6 * s), sheet.table, s, base_font)
+    y = map_rect.bottom()
+    for frame, h in zip(tables, heights):
+        _table(painter, QtCore.QRectF(inner.left(), y + 6 * s, inner.width(), h - 6 * s), frame, s, base_font)
+        y += h
     painter.setFont(ff)
     painter.setPen(QtGui.QColor("#555555"))
     painter.drawText(QtCore.QRectF(inner.left(), inner.bottom() - footer_h + fm.height() * 0.3, inner.width(), fm.height()),
@@ -185,6 +193,10 @@ def _legend(painter, rect, workspace, display_type, minutes, s, base_font) -> No
     painter.restore()
 
 
+#: last-column texts of atlas tables that are no shortfall (met, a balance view, no figure)
+_NOT_FLAGGED = ("✔", "?", "平衡", "balance")
+
+
 def _table(painter, rect, frame: pd.DataFrame, s, base_font) -> None:
     font = QtGui.QFont(base_font)
     font.setPointSizeF(8.5)
@@ -203,7 +215,7 @@ def _table(painter, rect, frame: pd.DataFrame, s, base_font) -> None:
         x = x0
         for c, w in zip(cols, widths):
             text = str(c) if r == 0 else str(frame.iloc[r - 1][c])
-            flagged = r > 0 and c == cols[-1] and text.strip() not in ("", "—")
+            flagged = r > 0 and c == cols[-1] and text.strip() not in ("", "—") and not text.startswith(_NOT_FLAGGED)
             painter.setPen(QtGui.QColor("#c0392b") if flagged else QtGui.QColor("#111111"))
             painter.drawText(QtCore.QRectF(x + 5 * s, y, w - 8 * s, row_h), QtCore.Qt.AlignmentFlag.AlignVCenter, text)
             x += w
@@ -267,31 +279,105 @@ def write_png(path: Path, workspace: Workspace, sheet: MapSheet, *, page: Page, 
     return atomic_write(path, write)
 
 
-def township_table(coverage: pd.DataFrame, township: str) -> pd.DataFrame:
-    """The figures of one township for an atlas page (Chinese headers)."""
+def township_table(coverage: pd.DataFrame, township: str, *, classes: tuple[str, ...] | None = None,
+                   labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The figures of one township for an atlas page: one row per class (``classes``: those the report
+    shows); bed columns only where a class's beds count; missed targets by their labels."""
+    reg = registry()
     rows = coverage[coverage["township"] == township]
-    out = pd.DataFrame({
+    if classes is not None:
+        rows = rows[rows["type"].isin(classes)]
+    beds = [reg[t].has_beds if t in reg else True for t in rows["type"]]
+    labels = labels or {}
+    return pd.DataFrame({
         tr("col.type"): [tr(f"type.{t}") for t in rows["type"]],
         tr("col.elderly"): [f"{v:,.0f}" for v in rows["elderly"]],
         tr("col.elderly_covered"): [f"{v:,.0f}" for v in rows["elderly_covered"]],
         tr("col.covered_share"): [f"{v:.1%}" if v == v else "—" for v in rows["covered_share"]],
         tr("col.facilities"): [str(v) for v in rows["facilities"]],
-        tr("col.beds"): [str(v) for v in rows["beds"]],
-        tr("col.beds_per_1000"): [f"{v:.1f}" if v == v else "—" for v in rows["beds_per_1000"]],
-        tr("col.nursing_share"): [f"{v:.1%}" if v == v else "—" for v in rows["nursing_share"]],
-        tr("col.flags"): ["；".join(tr(f"flag.{f}") for f in str(fl).split(";") if f) or "—" for fl in rows["flags"]],
+        tr("col.beds"): [str(v) if b else "—" for v, b in zip(rows["beds"], beds)],
+        tr("col.beds_per_1000"): [f"{v:.1f}" if v == v and b else "—" for v, b in zip(rows["beds_per_1000"], beds)],
+        tr("col.nursing_share"): [f"{v:.1%}" if v == v and b else "—" for v, b in zip(rows["nursing_share"], beds)],
+        tr("col.flags"): ["；".join(labels.get(f, f) for f in str(fl).split(";") if f) or "—" for fl in rows["flags"]],
     })
-    return out
+
+
+def county_targets_table(result) -> pd.DataFrame:
+    """The county rows of the plan's targets, in the order of ``targets.csv`` (the atlas's first page)."""
+    from .targets_panel import county_figure, row_state, target_text
+
+    profile = result.params.profile
+    rows = [r for r in result.targets if r.level == "county"]
+    return pd.DataFrame({
+        tr("atlas.target"): [target_text(profile.target(r.target_id), profile) for r in rows],
+        tr("atlas.figure"): [county_figure(profile.target(r.target_id), r) for r in rows],
+        tr("atlas.result"): [tr(f"targets.{row_state(r)}") for r in rows],
+    }, columns=[tr("atlas.target"), tr("atlas.figure"), tr("atlas.result")])
+
+
+def township_targets_table(result, township: str) -> pd.DataFrame:
+    """The plan's targets seen from one township: its own rows for township/street targets, how many of its
+    communities or villages meet a community/village target, and for county bed targets its figure beside
+    the county's as a balance view (never a pass/fail against the county target)."""
+    from .targets_panel import format_figure, row_state, target_text
+
+    profile, reg = result.params.profile, result.params.classes
+    model = result.model
+    unit_town = dict(zip(model.unit_names, (model.township_names[i] if i >= 0 else None for i in model.unit_township))) \
+        if model is not None else {}
+    figs = [f for f in result.figures if f.township == township]
+    out = []
+    for t in profile.targets:
+        mine = [r for r in result.targets if r.target_id == t.id and not r.summary and r.level != "county"
+                and (r.unit == township if r.level in ("township", "urban_street") else unit_town.get(r.unit) == township)]
+        county = next((r for r in result.targets if r.target_id == t.id and r.level == "county"), None)
+        if t.level in ("township", "urban_street") and mine:
+            r = mine[0]
+            figure = (tr("atlas.count", n=int(r.actual)) if t.indicator in ("present_in_every", "count_per_unit")
+                      else format_figure(r.indicator, r.actual))
+            out.append((target_text(t, profile), figure, tr(f"targets.{row_state(r)}")))
+        elif t.level in ("urban_community", "village") and mine:
+            met = sum(r.met for r in mine)
+            state = "met" if met == len(mine) else "not_met"
+            out.append((target_text(t, profile), tr("atlas.units", met=met, total=len(mine)), tr(f"targets.{state}")))
+        elif t.indicator in ("beds_per_1000", "nursing_share") and county is not None and figs \
+                and (t.scope is None or (t.scope == "urban") == bool(model is not None and model.township_urban[model.township_names.index(township)])):
+            counted = set(reg.with_beds(t.beds))
+            beds = sum(f.beds for f in figs if f.type in counted)
+            nursing = sum(f.nursing_beds for f in figs if f.type in counted)
+            elderly = figs[0].elderly
+            value = (1000.0 * beds / elderly if elderly > 0 else float("nan")) if t.indicator == "beds_per_1000" \
+                else (nursing / beds if beds > 0 else float("nan"))
+            out.append((target_text(t, profile), tr("atlas.balance_figure", own=format_figure(t.indicator, value), unit=county.unit,
+                                                      county=format_figure(t.indicator, county.actual)), tr("atlas.balance")))
+    cols = [tr("atlas.target"), tr("atlas.figure"), tr("atlas.result")]
+    return pd.DataFrame(out, columns=cols)
 
 
 def atlas_sheets(workspace: Workspace, *, title: str, subtitle: str) -> list[MapSheet]:
-    """A sheet per township: its map (circles, gaps) and its figures table."""
+    """The county page (its target rows), then a sheet per township: its map (circles, gaps), its figures
+    table and the targets as seen from it."""
+    from projects.report_tables import report_classes
+
+    from .targets_panel import target_text
+
     towns = workspace.layer("townships").frame
     cov = workspace.coverage_table()
+    result = workspace.result
     sheets = []
+    classes, labels = None, {}
+    if result is not None:
+        classes = report_classes(result)
+        profile = result.params.profile
+        labels = {t.id: target_text(t, profile) for t in profile.targets}
+        label = result.params.county_label
+        sheets.append(MapSheet(title=f"{title} · {label}", subtitle=subtitle, extent=None,
+                               table=township_table(cov, "合计", classes=classes, labels=labels),
+                               targets=county_targets_table(result)))
     for name, geom in zip(towns["name"], towns.geometry):
         minx, miny, maxx, maxy = geom.bounds
         pad = 0.05 * max(maxx - minx, maxy - miny)
         sheets.append(MapSheet(title=f"{title} · {name}", subtitle=subtitle, extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
-                               highlight=geom, table=township_table(cov, str(name))))
+                               highlight=geom, table=township_table(cov, str(name), classes=classes, labels=labels),
+                               targets=township_targets_table(result, str(name)) if result is not None else None))
     return sheets

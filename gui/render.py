@@ -22,6 +22,16 @@ MINOR_ROADS_MAX_M_PER_PX = 12.0
 #: road detail levels: (max metres per pixel, simplification tolerance in metres)
 ROAD_LODS = ((4.0, 0.0), (30.0, 8.0), (math.inf, 40.0))
 SCREEN_DPI = 96.0
+#: the township map by one planning target: class (see projects.workspace.target_classes) -> (fill, hatched).
+#: Blue for met / above, orange for not met / below (colour-blind safe), and hatching on the shortfall side
+#: so that no state is told by colour alone.
+TARGET_FILLS: dict[str, tuple[str, bool]] = {
+    "met": ("#2c7bb6", False), "not_met": ("#e66101", True), "has": ("#2c7bb6", False), "lacks": ("#e66101", True),
+    "s100": ("#2c7bb6", False), "s80": ("#abd9e9", True), "s50": ("#fdb863", True), "s0": ("#e66101", True),
+    "hi2": ("#2c7bb6", False), "hi1": ("#abd9e9", False), "lo1": ("#fdb863", True), "lo2": ("#e66101", True),
+    "na": ("#d9d9d9", False),
+}
+HATCH_COLOUR = "#5a2a00"
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,21 @@ class MapRenderer:
 
         self._draw_polygons(painter, view, layer, self._cached(layer, col, build))
 
+    def _draw_target(self, painter, view, layer) -> None:
+        """The township map by one planning target (the coverage layer while a target is picked)."""
+        def build():
+            frame = layer.frame
+            return [(key, self._paths_union(frame.geometry[frame["target_class"] == key].to_numpy()))
+                    for key in TARGET_FILLS if (frame["target_class"] == key).any()]
+
+        paths = self._cached(layer, "target", build)
+        self._draw_polygons(painter, view, layer, [(Style(stroke="#00000000", stroke_width_px=0.0, fill=TARGET_FILLS[k][0], fill_opacity=0.6), p)
+                                                   for k, p in paths])
+        for key, path in paths:
+            if TARGET_FILLS[key][1]:
+                draw_hatch(painter, view.transform().map(path), scale=self.px, opacity=layer.opacity,
+                           within=QtCore.QRectF(0, 0, view.width, view.height))
+
     def _draw_circles(self, painter, view, layer) -> None:
         def build():
             frame = layer.frame
@@ -338,6 +363,7 @@ class Swatch:
     kind: str
     style: Style | None = None
     colour: str | None = None
+    hatch: bool = False  # fill swatches: hatched like the shortfall side of a target map
 
 
 def legend_entries(kind: str, *, display_type: str, minutes: tuple[float, ...]) -> list[tuple[str, Swatch]]:
@@ -367,6 +393,10 @@ def legend_entries(kind: str, *, display_type: str, minutes: tuple[float, ...]) 
         return [(tr("kind.urban"), Swatch("symbol", DEFAULT_STYLES.communities_urban)), (tr("kind.village"), Swatch("symbol", DEFAULT_STYLES.communities_village))]
     if kind == "townships":
         return [(tr("layer.townships"), Swatch("line", DEFAULT_STYLES.townships))]
+    if kind == "target":
+        from .targets_panel import target_legend
+
+        return target_legend(kind)
     return []
 
 
@@ -384,10 +414,32 @@ def draw_swatch(painter: QtGui.QPainter, rect: QtCore.QRectF, swatch: Swatch, *,
         pen.setWidthF(max(swatch.style.stroke_width_px, 1.5) * scale)
         painter.setPen(pen)
         painter.drawLine(QtCore.QPointF(rect.left() + 2 * scale, rect.bottom() - 3 * scale), QtCore.QPointF(rect.right() - 2 * scale, rect.top() + 3 * scale))
-    else:
+    elif swatch.kind == "fill":
         painter.setPen(QtGui.QPen(qcolor(swatch.style.stroke if swatch.style is not None else "#555555"), scale))
         painter.setBrush(qcolor(swatch.colour) if swatch.colour else brush_for(swatch.style))
-        painter.drawRect(rect.adjusted(2 * scale, 3 * scale, -2 * scale, -3 * scale))
+        box = rect.adjusted(2 * scale, 3 * scale, -2 * scale, -3 * scale)
+        painter.drawRect(box)
+        if swatch.hatch:
+            path = QtGui.QPainterPath()
+            path.addRect(box)
+            draw_hatch(painter, path, scale=scale)
+    painter.restore()  # "note": a legend line of text only
+
+
+def draw_hatch(painter: QtGui.QPainter, path: QtGui.QPainterPath, *, scale: float = 1.0, opacity: float = 1.0,
+               within: QtCore.QRectF | None = None) -> None:
+    """Diagonal hatching inside ``path`` (in the painter's current coordinates, pixels; ``within`` limits the
+    lines drawn to the visible part)."""
+    painter.save()
+    painter.setClipPath(path, QtCore.Qt.ClipOperation.IntersectClip)
+    pen = QtGui.QPen(qcolor(HATCH_COLOUR, 0.75 * opacity), 1.0 * scale)
+    painter.setPen(pen)
+    r = path.boundingRect() if within is None else path.boundingRect().intersected(within)
+    step = 6.0 * scale
+    x = r.left() - r.height()
+    while x < r.right():
+        painter.drawLine(QtCore.QPointF(x, r.bottom()), QtCore.QPointF(x + r.height(), r.top()))
+        x += step
     painter.restore()
 
 

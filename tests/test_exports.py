@@ -10,7 +10,8 @@ pytest.importorskip("pytestqt")
 from PySide6 import QtGui  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from gui.cli import main as cli_main  # noqa: E402
+from gui.cli import main as cli_main
+from gui.plan_editing import SAMPLE_PROJECT  # noqa: E402
 
 TOWNSHIPS = 14
 
@@ -58,11 +59,32 @@ def test_pdf_map_has_one_page_and_embeds_a_cjk_font(exported):
     assert "rugao-2022" in compact and "3.6km/h" in compact and "计入设施状态:现状" in compact  # digits copy out of the PDF as digits
 
 
-def test_atlas_has_a_page_per_township_with_its_table(exported):
+def test_atlas_has_a_county_page_then_a_page_per_township_with_its_tables(exported):
     reader = PdfReader(exported / "atlas.pdf")
-    assert len(reader.pages) == TOWNSHIPS
-    third = "".join(unicodedata.normalize("NFKC", reader.pages[2].extract_text()).split())
-    assert "城南街道" in third and "覆盖率" in third
+    assert len(reader.pages) == 1 + TOWNSHIPS
+    county = "".join(unicodedata.normalize("NFKC", reader.pages[0].extract_text()).split())
+    assert "全市" in county and "规划目标" in county and "者驿站1–2个" in county and "9/14" in county  # 长 extracts as a Kangxi radical
+    fourth = "".join(unicodedata.normalize("NFKC", reader.pages[3].extract_text()).split())
+    assert "城南街道" in fourth and "覆盖率" in fourth and "规划目标" in fourth
+
+
+def test_atlas_target_tables_follow_the_plan_levels(qapp):
+    from gui.print_layout import county_targets_table, township_targets_table
+    from projects.ccproj import load_project
+    from projects.profiles import load_profile
+    from spatial.analysis import run_analysis
+    from dataclasses import replace
+
+    project = load_project(SAMPLE_PROJECT)
+    params = replace(project.params(), profile=load_profile("nantong-2014"))
+    result = run_analysis(project.inputs(), params, facility_circles=False)
+    county = county_targets_table(result)
+    assert len(county) == len([r for r in result.targets if r.level == "county"]) == 3
+    town = township_targets_table(result, "吴窑镇")  # no 居家养老服务中心 in the sample's 吴窑镇
+    by_target = dict(zip(town.iloc[:, 0], zip(town.iloc[:, 1], town.iloc[:, 2])))
+    assert by_target["镇（街道）居家养老服务中心全覆盖"] == ("0 个", "✘ 未达标")
+    beds = by_target["每千名老人养老床位"]
+    assert "平衡参考" in beds[1] and "全市" in beds[0]  # a county target: a balance view, never 未达标 per township
 
 
 def test_png_has_the_requested_size_and_is_not_blank(exported):
@@ -107,7 +129,7 @@ def test_window_export_menu_writes_the_same_pdf(qtbot, tmp_path):
     with qtbot.waitSignal(win.exportFinished, timeout=120_000) as sig:
         win.export_file("atlas", tmp_path / "atlas.pdf")
     assert Path(sig.args[0]["atlas"]).is_file()
-    assert len(PdfReader(tmp_path / "atlas.pdf").pages) == TOWNSHIPS
+    assert len(PdfReader(tmp_path / "atlas.pdf").pages) == 1 + TOWNSHIPS  # the county page first
     win.wait_idle()
 
 
