@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--page", choices=["A4", "A3"], default="A4", help="paper size (default A4)")
     e.add_argument("--portrait", action="store_true", help="portrait pages (default landscape)")
     e.add_argument("--dpi", type=int, default=200, help="resolution of PNG and PDF drawing (default 200)")
-    e.add_argument("--type", dest="display_type", default="day_care",
-                   help="facility type whose circles, gaps and coverage the maps show (default day_care)")
+    e.add_argument("--type", dest="display_type", default=None,
+                   help="facility class id whose circles, gaps and coverage the maps show (default: the registry's first, day_care)")
     e.add_argument("--title", default=None, help="map title (default: the project's title)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     g = sub.add_parser("gui", help="open the desktop app (default: the bundled sample)")
@@ -211,6 +211,8 @@ def _export(args: argparse.Namespace) -> int:
 
     from layers.classes import registry
 
+    if args.display_type is None:
+        args.display_type = registry().default
     if args.display_type not in registry():
         raise InputError(f"--type must be a facility class id: {', '.join(registry().ids)}")
     fb = StderrProgress(quiet=args.quiet)

@@ -112,7 +112,7 @@ class SelectTool(MapTool):
 class FacilityDialog(QtWidgets.QDialog):
     """Type, name, beds, nursing beds and status of a facility."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None, *, title: str, type_: str = "day_care", name: str = "",
+    def __init__(self, parent: QtWidgets.QWidget | None, *, title: str, type_: str | None = None, name: str = "",
                  beds: int = 0, nursing_beds: int = 0, status: str = "planned") -> None:
         super().__init__(parent)
         self.setWindowTitle(title)

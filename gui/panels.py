@@ -31,7 +31,7 @@ class LayerPanel(QtWidgets.QWidget):
     def __init__(self, workspace: Workspace, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self.display_type = "day_care"
+        self.display_type = registry().default
         self.minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
         self.tree = QtWidgets.QTreeWidget()
         self.tree.setHeaderHidden(True)
@@ -201,7 +201,7 @@ class AnalysisPanel(QtWidgets.QWidget):
             label.setText(tr(key))
         self.run.setText(tr("action.run"))
         self.cancel.setText(tr("action.cancel"))
-        current_t = self.display_type.currentData() or "day_care"
+        current_t = self.display_type.currentData() or registry().default
         self.display_type.blockSignals(True)
         self.display_type.clear()
         ids = registry().ids

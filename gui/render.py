@@ -157,7 +157,7 @@ class MapRenderer:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int, object], object] = {}
         #: the facility type whose circles, gaps and covered-share choropleth are drawn
-        self.display_type = "day_care"
+        self.display_type = registry().default
         self.labels = True
         #: device pixels per screen pixel: 1 on screen, dpi / 96 when printing
         self.px = 1.0
@@ -374,7 +374,7 @@ def legend_entries(kind: str, *, display_type: str, minutes: tuple[float, ...]) 
 
     if kind == "facilities":
         out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), Swatch("symbol", facility_style(t, "existing"))) for t in registry().ids]
-        out.append((tr("legend.planned"), Swatch("symbol", facility_style("day_care", "planned"))))
+        out.append((tr("legend.planned"), Swatch("symbol", facility_style(registry().default, "planned"))))
         return out
     if kind == "circles":
         n = len(minutes)

@@ -110,6 +110,11 @@ class ClassRegistry:
         """The class id a list's type cell names (Chinese name, synonym, English name or id), else None."""
         return self._by_name.get(normalize_header(text))
 
+    @property
+    def default(self) -> str:
+        """The class shown first (the registry's first: 日间照料中心 in the bundled one)."""
+        return self.classes[0].id
+
     def label(self, class_id: str, lang: str = "zh") -> str:
         c = self._by_id.get(class_id)
         return c.label(lang) if c is not None else str(class_id)
