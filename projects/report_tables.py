@@ -432,12 +432,16 @@ def report_layers(*, result: AnalysisResult, facilities: gpd.GeoDataFrame) -> di
 
 
 def write_report_gpkg(path: str | Path, *, result: AnalysisResult, facilities: gpd.GeoDataFrame) -> Path:
-    """One GeoPackage (EPSG:4326) with the layers of :func:`report_layers`, written atomically.
+    """One GeoPackage (EPSG:4326) with the layers of :func:`report_layers` and two attribute tables,
+    ``targets`` (the rows of ``targets.csv``) and ``notes`` (what the run counted), written atomically.
 
     Area layers are written as MultiPolygon (like :func:`projects.outputs.write_gpkg_layers`); the facility
     layer stays Point so that its x/y read back as longitude/latitude."""
     path = Path(path)
     layers = report_layers(result=result, facilities=facilities)
+
+    targets = result.targets_frame()
+    notes = pd.DataFrame({"line": run_notes(result).splitlines()})
 
     def write(tmp: Path) -> None:
         for name, frame in layers.items():
@@ -446,6 +450,9 @@ def write_report_gpkg(path: str | Path, *, result: AnalysisResult, facilities: g
                 frame, tmp, layer=name, driver="GPKG", promote_to_multi=not points,
                 geometry_type=("Point" if points else "MultiPolygon") if frame.empty else None,
             )
+        # attribute tables: the plan's targets (targets.csv) and what the run counted
+        pyogrio.write_dataframe(targets.astype({"met": "int64"}), tmp, layer="targets", driver="GPKG")
+        pyogrio.write_dataframe(notes, tmp, layer="notes", driver="GPKG")
 
     atomic_write(path, write)
     return path

@@ -27,7 +27,7 @@ from branca.element import Element, Figure
 from layers.classes import ClassRegistry, registry
 from spatial.targets import StandardProfile, target_label
 
-from .outputs import atomic_write
+from .outputs import atomic_write, run_notes
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet"
 LEAFLET_VERSION = "1.9.4"
@@ -73,6 +73,8 @@ class WebLayers:
     profile: StandardProfile | None = None
     classes: Sequence[str] | None = None
     display_type: str | None = None
+    #: what the run counted (profile, statuses, elderly basis): printed under the legend
+    notes: str = ""
 
     @classmethod
     def from_result(cls, result, *, townships: gpd.GeoDataFrame | None = None,
@@ -82,7 +84,7 @@ class WebLayers:
         circles), gaps and profile; ``townships`` as the workspace's coverage layer."""
         circles = result.facility_circles if result.facility_circles is not None else result.isochrones
         return cls(townships=townships, circles=circles, gaps=result.gaps, facilities=facilities, compare=compare,
-                   profile=result.params.profile, display_type=display_type)
+                   profile=result.params.profile, display_type=display_type, notes=run_notes(result))
 
 
 class OfflineMap(folium.Map):
@@ -171,7 +173,7 @@ def render_html(*, layers: WebLayers, title: str,
         m.location = [32.0, 120.0]
     folium.LayerControl(collapsed=False).add_to(m)
     if townships is not None:
-        figure.html.add_child(Element(_legend_html(style.share_title)), name="cc_legend")
+        figure.html.add_child(Element(_legend_html(style.share_title, notes=layers.notes)), name="cc_legend")
 
     text = figure.render()
     text = _compact_coordinates(_unescape_cjk(text))
@@ -340,7 +342,7 @@ def _add_facilities(m: folium.Map, frame: gpd.GeoDataFrame, style: _Style) -> No
         ).add_to(m)
 
 
-def _legend_html(title: str) -> str:
+def _legend_html(title: str, *, notes: str = "") -> str:
     rows = "".join(
         f'<div><span class="cc-swatch" style="background:{c}"></span>{html.escape(label)}</div>'
         for _lower, label, c in SHARE_CLASSES)
@@ -349,9 +351,11 @@ def _legend_html(title: str) -> str:
         "<style>.cc-legend{position:fixed;right:10px;bottom:24px;z-index:1000;background:rgba(255,255,255,.92);"
         "padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.5 sans-serif;}"
         ".cc-legend .cc-swatch{display:inline-block;width:14px;height:10px;margin-right:6px;"
-        "border:1px solid #777;vertical-align:middle;}.cc-legend .cc-note{color:#777;font-size:10px;}</style>"
+        "border:1px solid #777;vertical-align:middle;}.cc-legend .cc-note{color:#777;font-size:10px;}"
+        ".cc-legend .cc-run{color:#333;font-size:11px;max-width:340px;}</style>"
         f'<div class="cc-legend"><b>{html.escape(title)}</b>{rows}'
-        f'<div class="cc-note">Leaflet {LEAFLET_VERSION}</div></div>'
+        + "".join(f'<div class="cc-run">{html.escape(line)}</div>' for line in notes.splitlines()[:2])
+        + f'<div class="cc-note">Leaflet {LEAFLET_VERSION}</div></div>'
     )
 
 

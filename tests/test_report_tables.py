@@ -294,7 +294,11 @@ def test_report_gpkg(sample, tmp_path):
     path = rt.write_report_gpkg(tmp_path / "report.gpkg", result=result, facilities=facilities)
     layers = dict(pyogrio.list_layers(path))
     assert list(layers) == [*(f"circles_{c}" for c in rt.report_classes(result, facilities)), "facility_circles", "gaps",
-                            "facilities"]
+                            "facilities", "targets", "notes"]
+    targets = pyogrio.read_dataframe(path, layer="targets")
+    assert len(targets) == len(result.targets) and list(targets["target_id"]) == [r.target_id for r in result.targets]
+    notes = list(pyogrio.read_dataframe(path, layer="notes")["line"])
+    assert any("计入设施状态" in n and "老年人口口径" in n for n in notes)
     fac = pyogrio.read_dataframe(path, layer="facilities")
     assert len(fac) == len(facilities) and fac.crs.to_epsg() == 4326 and layers["facilities"] == "Point"
     assert {"facility_id", "type_label", "status_label"} <= set(fac.columns)

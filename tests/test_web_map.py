@@ -126,6 +126,7 @@ def test_chinese_popups_and_layers(sample, sample_html):
     assert re.search(r"\d+\.\d%", text)  # shares as percentages
     assert "L.control.layers(" in text
     assert 'class="cc-legend"' in text and "<b>日间照料中心覆盖率</b>" in text
+    assert "计入设施状态：现状；老年人口口径：常住老年人口" in text  # what the run counted, under the legend
     assert "fitBounds(" in text
     assert '"coordinates": [' not in text and '"coordinates":[' in text  # compact coordinate arrays
 
