@@ -258,20 +258,21 @@ class MapRenderer:
                            within=QtCore.QRectF(0, 0, view.width, view.height))
 
     def _draw_circles(self, painter, view, layer) -> None:
-        def build():
+        t = self.display_type
+
+        def build():  # only the class on show: the others are built when they are picked
             frame = layer.frame
             out = []
             minutes = sorted(frame["minutes"].unique(), reverse=True) if len(frame) else []
             n = len(minutes)
-            for t in registry().ids:
-                for m in minutes:  # largest band first, inner bands on top
-                    sel = frame[(frame["type"] == t) & (frame["minutes"] == m)]
-                    if len(sel):
-                        out.append((t, band_style(t, sorted(minutes).index(m), n), self._paths_union(sel.geometry.to_numpy())))
+            of_type = frame[frame["type"] == t] if len(frame) else frame
+            for m in minutes:  # largest band first, inner bands on top
+                sel = of_type[of_type["minutes"] == m]
+                if len(sel):
+                    out.append((band_style(t, sorted(minutes).index(m), n), self._paths_union(sel.geometry.to_numpy())))
             return out
 
-        paths = self._cached(layer, "bands", build)
-        self._draw_polygons(painter, view, layer, [(s, p) for t, s, p in paths if t == self.display_type])
+        self._draw_polygons(painter, view, layer, self._cached(layer, ("bands", t), build))
 
     def _draw_gaps(self, painter, view, layer) -> None:
         # gap areas of the displayed facility type only
