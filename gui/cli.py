@@ -189,49 +189,25 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    import os
-
     from layers.errors import InputError
-    from projects.ccproj import load_project
-    from spatial.analysis import run_analysis
+    from projects.document import Document
 
     if (args.project is None) == (not args.sample):
         raise InputError("give a project file (.ccproj) or --sample")
-    outputs = [k for k in ("pdf", "png", "atlas", "html", "xlsx", "gpkg", "csv") if getattr(args, k) is not None]
+    outputs = {k: getattr(args, k) for k in ("pdf", "png", "atlas", "html", "xlsx", "gpkg", "csv") if getattr(args, k) is not None}
     if not outputs:
         raise InputError("name at least one output: --pdf, --png, --atlas, --html, --xlsx, --gpkg or --csv")
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # drawing maps needs no screen
-    from projects.workspace import Workspace
-
-    from .app import make_app
-    from .exports import ExportRequest, export_all
-    from .plan_editing import SAMPLE_PROJECT
-    from .print_layout import Page
-
-    from layers.classes import registry
-
-    if args.display_type is None:
-        args.display_type = registry().default
-    if args.display_type not in registry():
-        raise InputError(f"--type must be a facility class id: {', '.join(registry().ids)}")
     fb = StderrProgress(quiet=args.quiet)
-    project = load_project(SAMPLE_PROJECT if args.sample else args.project)
-    try:
-        page = Page(size=args.page, landscape=not args.portrait, dpi=args.dpi)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
     fb.progress(0.0, "building the walking network")
-    inputs = project.inputs(scenario=args.scenario)
-    result = run_analysis(inputs, project.params(scenario=args.scenario), feedback=fb)
-    make_app()
-    ws = Workspace(title=project.title)
-    ws.set_inputs(inputs, sources={k: Path(v) for k, v in project.sources.items()})
-    ws.set_result(result)
-    scenario = args.scenario or project.plan.active
-    request = ExportRequest(**{k: getattr(args, k) for k in outputs}, page=page, display_type=args.display_type)
-    paths = export_all(request, workspace=ws, result=result, facilities=inputs.facilities, title=args.title or project.title,
-                       scenario=scenario, sources=project.sources)
+    doc = Document.from_sample() if args.sample else Document.open(args.project)
+    if args.scenario:
+        if args.scenario not in doc.scenarios:
+            raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(doc.scenarios)}")
+        doc.use_scenario(args.scenario)
+    fb.progress(0.2, "analysis")
+    paths = doc.export(**outputs, page=args.page, landscape=not args.portrait, dpi=args.dpi, display_type=args.display_type,
+                       title=args.title)
+    fb.progress(1.0, "done")
     for name, p in paths.items():
         print(f"{name}: {p}")
     return EXIT_OK

@@ -73,6 +73,42 @@ def export_all(request: ExportRequest, *, workspace: Workspace, result: Analysis
     return out
 
 
+def export_document(doc, *, pdf=None, png=None, atlas=None, html=None, xlsx=None, gpkg=None, csv=None,
+                    page: str = "A4", landscape: bool = True, dpi: int = 200, display_type: str | None = None,
+                    title: str | None = None) -> dict[str, Path]:
+    """Every requested export of a :class:`projects.document.Document`'s current, complete result: the one
+    path the command line, scripts and (through the same result) the window take."""
+    import os
+
+    from layers.classes import registry
+    from layers.errors import InputError
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # drawing maps needs no screen
+    from .app import make_app
+
+    make_app()
+    paths = {k: Path(v) for k, v in (("pdf", pdf), ("png", png), ("atlas", atlas), ("html", html), ("xlsx", xlsx),
+                                     ("gpkg", gpkg), ("csv", csv)) if v is not None}
+    if not paths:
+        raise InputError("name at least one output: pdf, png, atlas, html, xlsx, gpkg or csv")
+    display_type = display_type or registry().default
+    if display_type not in registry():
+        raise InputError(f"the map's class must be a facility class id: {', '.join(registry().ids)}")
+    try:
+        pg = Page(size=page, landscape=landscape, dpi=dpi)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    result = doc.result
+    project = doc.project
+    ws = Workspace(title=project.title)
+    ws.set_inputs(project.inputs(network=doc.network), sources={k: Path(v) for k, v in project.sources.items()})
+    ws.set_result(result)
+    request = ExportRequest(**paths, page=pg, display_type=display_type)
+    return export_all(request, workspace=ws, result=result, facilities=project.plan.frame(), title=title or project.title,
+                      scenario=doc.scenario, sources=project.sources)
+
+
 def _subtitle(result: AnalysisResult, scenario: str | None, display_type: str) -> str:
     p = result.params
     bands = "/".join(f"{m:g}" for m in p.minutes)

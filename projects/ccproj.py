@@ -89,24 +89,30 @@ class Settings:
     buffer_m: float = 50.0
     #: the elderly the population layers count: resident (常住, the census) or registered (户籍)
     elderly_basis: str = "resident"
+    #: raster cells of the circles and of the gap areas, metres
+    cell_m: float = 10.0
+    gap_cell_m: float = 25.0
 
     def params(self, *, statuses: tuple[str, ...] = BASELINE_STATUSES, area_name: str = "") -> AnalysisParams:
         try:
             return AnalysisParams(profile=self.profile, minutes=self.minutes, speed_kmh=self.speed_kmh, buffer_m=self.buffer_m,
-                                  elderly_basis=self.elderly_basis, statuses=statuses, area_name=area_name)
+                                  elderly_basis=self.elderly_basis, statuses=statuses, area_name=area_name,
+                                  cell_m=self.cell_m, gap_cell_m=self.gap_cell_m)
         except ValueError as exc:
             raise InputError(f"invalid project settings: {exc}") from None
 
     def to_dict(self) -> dict:
         return {"profile": profile_to_dict(self.profile), "minutes": list(self.minutes), "speed_kmh": self.speed_kmh,
-                "buffer_m": self.buffer_m, "elderly_basis": self.elderly_basis}
+                "buffer_m": self.buffer_m, "elderly_basis": self.elderly_basis, "cell_m": self.cell_m,
+                "gap_cell_m": self.gap_cell_m}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Settings":
         try:
             return cls(profile=profile_from_dict(dict(d["profile"])), minutes=tuple(float(m) for m in d["minutes"]),
                        speed_kmh=float(d["speed_kmh"]), buffer_m=float(d.get("buffer_m", 50.0)),
-                       elderly_basis=str(d.get("elderly_basis", "resident")))
+                       elderly_basis=str(d.get("elderly_basis", "resident")), cell_m=float(d.get("cell_m", 10.0)),
+                       gap_cell_m=float(d.get("gap_cell_m", 25.0)))
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, InputError):
                 raise

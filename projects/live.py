@@ -110,7 +110,7 @@ class LiveAnalysis:
         t0 = time.perf_counter()
         rows = []
         for fid, st in self.model.circles.facilities.items():
-            if not self.model.circles.counts(st.status):
+            if st.status == "to_close":  # as run_analysis: every facility's circle but those to close
                 continue
             for minutes, poly in zip(self.params.minutes, self.facility_circle(fid)):
                 if not poly.is_empty:

@@ -188,11 +188,12 @@ class Workspace:
         counts), the circles frame and optionally one type's gap areas."""
         if self.result is None:
             return
-        self.result.figures = figures
+        changes = {"figures": figures}
         if targets is not None:
-            self.result.targets = targets
+            changes["targets"] = targets
         if params is not None:
-            self.result.params = params
+            changes["params"] = params
+        self.result = replace(self.result, **changes)
         self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")), quiet=True)
         if gaps is not None and gap_type is not None:
             old = self.layer("gaps").frame

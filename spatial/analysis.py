@@ -261,9 +261,12 @@ class ServiceCircles:
         return self._fields[type_]
 
 
-@dataclass
+@dataclass(frozen=True)
 class AnalysisResult:
-    """Everything an analysis produces. Geometries of the frames are in EPSG:4326."""
+    """Everything an analysis produces, for one plan state; never patched (an edit makes a new one, see
+    :class:`projects.document.Document`). Geometries of the frames are in EPSG:4326. ``pending``: classes
+    whose merged circles and gap areas still show the state before the last edit (a quick result shown
+    while they are recomputed); exports take complete results only."""
 
     params: AnalysisParams
     figures: list[TownshipTypeFigures]
@@ -275,7 +278,8 @@ class AnalysisResult:
     #: every target of the profile in every unit (county rows first)
     targets: list[TargetRow] = field(default_factory=list)
     #: the analysis state, kept so that edits can be applied incrementally (see projects.live)
-    model: "CoverageModel | None" = field(default=None, repr=False)
+    model: "CoverageModel | None" = field(default=None, repr=False, compare=False)
+    pending: frozenset[str] = frozenset()
 
     def coverage_frame(self) -> pd.DataFrame:
         return coverage_frame(self.figures, total_label=TOTAL_ROW)
@@ -526,8 +530,7 @@ class CoverageModel:
 
     def type_circles(self, type_: str) -> list[shapely.Geometry]:
         """Merged circle polygons of one type, one per minutes band (metric CRS)."""
-        reaches = [f.reach for f in self.circles.active(type_)]
-        return circle_polygons(self.net, reaches, limits_m=self.params.limits_m, buffer_m=self.params.buffer_m, cell_m=self.params.cell_m)
+        return merged_circles(self.circle_snapshot(type_))
 
     def facility_circle(self, fid: str) -> list[shapely.Geometry]:
         """One facility's circle polygons, one per minutes band (metric CRS)."""
@@ -537,51 +540,91 @@ class CoverageModel:
     def gap_areas(self, type_: str) -> gpd.GeoDataFrame:
         """Populated places outside every circle of ``type_`` (at the profile's minutes), per township,
         with the elderly count inside (metric CRS)."""
-        net, dem = self.net, self.demand
-        lim = self.params.coverage_m
-        fld = self.circles.field(type_)
-        step = self.params.gap_cell_m * 0.5
-        xs, ys, ws, ts = [], [], [], []
-        populated = np.nonzero(dem.edge_weight > 0)[0]
-        if populated.size:
-            L = net.length_m[populated]
-            j, pos = positions_along(L, step_m=step, centred=True)
-            edge = populated[j]
-            out = fld.at(net, edge=edge, offset_m=pos) > lim
-            uncovered_len = L - fld.covered_length_m(net, limit_m=lim)[populated]
-            n_out = np.bincount(j[out], minlength=populated.size)
-            w_per = np.divide(dem.edge_weight[populated] * uncovered_len / L, n_out, out=np.zeros(populated.size), where=n_out > 0)
-            x, y = net.edge_point(edge[out], pos[out])
-            xs.append(x), ys.append(y)
-            ws.append(w_per[j[out]]), ts.append(dem.edge_township[edge[out]])
-        if len(dem.points):
-            out = ~points_covered(net, fld, dem.points, limit_m=lim)
-            x, y = net.edge_point(dem.points.edge[out], dem.points.offset_m[out])
-            xs.append(np.asarray(x)), ys.append(np.asarray(y))
-            ws.append(dem.point_weight[out]), ts.append(dem.point_township[out])
-        cols = ["type", "township", "elderly", "area_ha", "geometry"]
-        if not xs or sum(a.size for a in xs) == 0:
-            return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
-        x, y, w, t = (np.concatenate(a) for a in (xs, ys, ws, ts))
-        samples = Samples(x, y, np.zeros(x.size, np.uint8))
-        (area,) = band_polygons(samples, n_bands=1, buffer_m=max(self.params.gap_buffer_m, self.params.gap_cell_m),
-                                cell_m=self.params.gap_cell_m)
-        rows = []
-        for ti, poly in enumerate(self.township_polys):
-            piece = shapely.intersection(area, poly)
-            if piece.is_empty:
+        return gap_areas(self.gap_snapshot(type_))
+
+    def gap_snapshot(self, type_: str) -> "GapSnapshot":
+        """What :func:`gap_areas` needs, none of it changed by later edits (a worker may use it)."""
+        return GapSnapshot(type_, self.net, self.demand, self.circles.field(type_), self.params,
+                           tuple(self.township_polys), tuple(self.township_names))
+
+    def circle_snapshot(self, type_: str) -> "CircleSnapshot":
+        """What the merged circles of a class need: the reaches of its counted facilities (immutable)."""
+        return CircleSnapshot(type_, self.net, tuple(f.reach for f in self.circles.active(type_)), self.params)
+
+
+@dataclass(frozen=True)
+class CircleSnapshot:
+    type: str
+    net: WalkNetwork
+    reaches: tuple[Reach, ...]
+    params: AnalysisParams
+
+
+def merged_circles(snap: CircleSnapshot) -> list[shapely.Geometry]:
+    """Merged circle polygons of one class, one per minutes band (metric CRS)."""
+    p = snap.params
+    return circle_polygons(snap.net, list(snap.reaches), limits_m=p.limits_m, buffer_m=p.buffer_m, cell_m=p.cell_m)
+
+
+@dataclass(frozen=True)
+class GapSnapshot:
+    type: str
+    net: WalkNetwork
+    demand: Demand
+    field: DistanceField
+    params: AnalysisParams
+    township_polys: tuple
+    township_names: tuple[str, ...]
+
+
+def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
+    """Populated places outside every circle of the snapshot's class (at the profile's minutes), per
+    township, with the elderly count inside (metric CRS)."""
+    type_, net, dem, fld = snap.type, snap.net, snap.demand, snap.field
+    params, polys, names = snap.params, snap.township_polys, snap.township_names
+    lim = params.coverage_m
+    step = params.gap_cell_m * 0.5
+    xs, ys, ws, ts = [], [], [], []
+    populated = np.nonzero(dem.edge_weight > 0)[0]
+    if populated.size:
+        L = net.length_m[populated]
+        j, pos = positions_along(L, step_m=step, centred=True)
+        edge = populated[j]
+        out = fld.at(net, edge=edge, offset_m=pos) > lim
+        uncovered_len = L - fld.covered_length_m(net, limit_m=lim)[populated]
+        n_out = np.bincount(j[out], minlength=populated.size)
+        w_per = np.divide(dem.edge_weight[populated] * uncovered_len / L, n_out, out=np.zeros(populated.size), where=n_out > 0)
+        x, y = net.edge_point(edge[out], pos[out])
+        xs.append(x), ys.append(y)
+        ws.append(w_per[j[out]]), ts.append(dem.edge_township[edge[out]])
+    if len(dem.points):
+        out = ~points_covered(net, fld, dem.points, limit_m=lim)
+        x, y = net.edge_point(dem.points.edge[out], dem.points.offset_m[out])
+        xs.append(np.asarray(x)), ys.append(np.asarray(y))
+        ws.append(dem.point_weight[out]), ts.append(dem.point_township[out])
+    cols = ["type", "township", "elderly", "area_ha", "geometry"]
+    if not xs or sum(a.size for a in xs) == 0:
+        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
+    x, y, w, t = (np.concatenate(a) for a in (xs, ys, ws, ts))
+    samples = Samples(x, y, np.zeros(x.size, np.uint8))
+    (area,) = band_polygons(samples, n_bands=1, buffer_m=max(params.gap_buffer_m, params.gap_cell_m),
+                            cell_m=params.gap_cell_m)
+    rows = []
+    for ti, poly in enumerate(polys):
+        piece = shapely.intersection(area, poly)
+        if piece.is_empty:
+            continue
+        left = np.nonzero(t == ti)[0]
+        for part in shapely.get_parts(piece):
+            if shapely.get_type_id(part) != 3:
                 continue
-            left = np.nonzero(t == ti)[0]
-            for part in shapely.get_parts(piece):
-                if shapely.get_type_id(part) != 3:
-                    continue
-                inside = shapely.intersects_xy(part, x[left], y[left])
-                elderly = float(w[left[inside]].sum())
-                left = left[~inside]
-                if elderly >= 0.5:
-                    rows.append({"type": type_, "township": self.township_names[ti], "elderly": round(elderly, 1),
-                                 "area_ha": round(part.area / 1e4, 2), "geometry": part})
-        return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=net.crs)
+            inside = shapely.intersects_xy(part, x[left], y[left])
+            elderly = float(w[left[inside]].sum())
+            left = left[~inside]
+            if elderly >= 0.5:
+                rows.append({"type": type_, "township": names[ti], "elderly": round(elderly, 1),
+                             "area_ha": round(part.area / 1e4, 2), "geometry": part})
+    return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=net.crs)
 
 
 def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Feedback | None = None,

@@ -1,0 +1,349 @@
+"""The plan document: one object that owns a project's layers, its plan (scenarios of facilities), its
+settings and its current analysis result, and is the only way to change them (Qt-free).
+
+The window's undo commands, the command line and a planner's own Python scripts all go through it, so the
+map, the tables, identify, every export and the comparison read the same result::
+
+    from projects.document import Document
+
+    doc = Document.from_sample()                      # or Document.open("县域规划.ccproj")
+    doc.new_scenario("2026年方案")
+    doc.use_scenario("2026年方案")
+    fid = doc.add_facility("日间照料中心", "下原镇日间照料中心", 120.47, 32.45, beds=20)
+    doc.move_facility(fid, 120.48, 32.45)
+    doc.set_attributes(fid, beds=30)
+    print(doc.result.targets_frame())                 # always the current plan state
+    doc.export(xlsx="方案.xlsx", html="方案.html", pdf="方案.pdf")
+    doc.save("方案.ccproj")
+
+:attr:`Document.result` is immutable and complete: after an edit the next read builds a new result,
+recomputing only what the edit touched (the edited facility's reach and circle, the figures and targets,
+and the merged circles and gap areas of the classes involved). :meth:`Document.quick_result` gives the
+same without the merged circles and gaps of the touched classes (``pending``), for a window that shows
+those a moment later; :meth:`Document.pending_jobs` and :meth:`Document.complete` let a worker thread
+compute them from immutable snapshots.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from layers.classes import registry
+from layers.crs import WGS84
+from layers.errors import InputError
+from spatial.analysis import (
+    AnalysisResult,
+    CircleSnapshot,
+    GapSnapshot,
+    _warnings,
+    gap_areas,
+    merged_circles,
+    run_analysis,
+)
+from spatial.feedback import Feedback
+from spatial.network import WalkNetwork, build_network, islands
+
+from .ccproj import Project, Settings, load_project, save_project
+from .inputs import SAMPLE_DIR
+from .live import LiveAnalysis, statuses_for
+from .plan import EDITABLE, Facility
+
+SAMPLE_PROJECT = SAMPLE_DIR.parent / "sample.ccproj"
+Listener = Callable[[str, object], None]
+#: settings a document changes (see :meth:`Document.set_settings`)
+SETTINGS_FIELDS = tuple(f.name for f in fields(Settings))
+
+
+class Document:
+    """A project, its plan and its current result. See the module docstring."""
+
+    def __init__(self, project: Project, *, path: str | Path | None = None, network: WalkNetwork | None = None) -> None:
+        self.project = project
+        self.path = Path(path) if path is not None else None
+        self.network = network if network is not None else build_network(project.roads)
+        self._to_plan = pyproj.Transformer.from_crs(WGS84, project.crs, always_xy=True)
+        self._listeners: list[Listener] = []
+        self._live: LiveAnalysis | None = None
+        self._result: AnalysisResult | None = None  # the last complete result
+        self._quick: AnalysisResult | None = None  # the current state without the pending classes' areas
+        self._iso: dict[str, gpd.GeoDataFrame] = {}  # merged circles per class (EPSG:4326)
+        self._gaps: dict[str, gpd.GeoDataFrame] = {}  # gap areas per class (EPSG:4326)
+        self._stale: set[str] = set()  # classes whose merged circles and gaps predate the last edit
+        self.version = 0  # counts edits: a worker's snapshot is applied only to the version it was taken from
+        self.modified = False
+        project.plan.subscribe(self._on_plan)
+
+    # -- opening -----------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> "Document":
+        """A saved project (``.ccproj``)."""
+        return cls(load_project(path), path=path)
+
+    @classmethod
+    def from_sample(cls) -> "Document":
+        """The bundled sample county (如皋市, partly generated data)."""
+        return cls(load_project(SAMPLE_PROJECT))
+
+    # -- events ------------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(event, payload)``: the plan's events, plus ``settings_changed``."""
+        self._listeners.append(listener)
+
+    def _emit(self, event: str, payload: object = None) -> None:
+        for listener in list(self._listeners):
+            listener(event, payload)
+
+    # -- reading -----------------------------------------------------------------------------------
+    @property
+    def plan(self):
+        return self.project.plan
+
+    @property
+    def settings(self) -> Settings:
+        return self.project.settings
+
+    @property
+    def title(self) -> str:
+        return self.project.title
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(self.plan.scenarios)
+
+    @property
+    def scenario(self) -> str:
+        """The active scenario (the one edits go to)."""
+        return self.plan.active
+
+    @property
+    def facilities(self) -> gpd.GeoDataFrame:
+        """The active scenario's facilities (``fid, name, type, beds, nursing_beds, status``), EPSG:4326."""
+        return self.plan.frame().to_crs(WGS84)
+
+    def params(self):
+        """The analysis parameters of the active scenario: built from the settings by the one function
+        the command line and the window use (:meth:`projects.ccproj.Project.params`)."""
+        return self.project.params()
+
+    @property
+    def result(self) -> AnalysisResult:
+        """The complete result of the current plan state (computed when first read after a change)."""
+        if self._result is None or self._result_version != self.version:
+            self._result = self._build(complete=True)
+            self._result_version = self.version
+        return self._result
+
+    def quick_result(self) -> AnalysisResult:
+        """The current figures, targets and facility circles; merged circles and gap areas of the classes
+        an edit touched are those of before the edit and listed in ``pending``."""
+        if self._result is not None and self._result_version == self.version:
+            return self._result
+        if self._quick is None or self._quick_version != self.version:
+            self._quick = self._build(complete=False)
+            self._quick_version = self.version
+        return self._quick
+
+    # -- edits ---------------------------------------------------------------------------------------
+    def add_facility(self, type: str, name: str, lon: float, lat: float, **attrs: Any) -> str:
+        """Add a facility to the active scenario at lon/lat (EPSG:4326); ``type`` a class id or any name
+        the class registry knows (日间照料中心, 敬老院 …). ``attrs``: beds, nursing_beds, status (default:
+        existing in the baseline, which holds what exists; planned in a plan scenario). Returns its id."""
+        bad = sorted(set(attrs) - {"beds", "nursing_beds", "status", "fid"})
+        if bad:
+            raise InputError(f"unknown facility attributes: {', '.join(bad)}")
+        x, y = self._xy(lon, lat)
+        status = attrs.get("status") or ("existing" if self.scenario == self.plan.baseline else "planned")
+        fac = Facility(str(attrs.get("fid") or self.plan.new_fid()), str(name), self._class_id(type),
+                       int(attrs.get("beds", 0)), int(attrs.get("nursing_beds", 0)), self._status_id(status), x, y)
+        self.plan.add_facility(fac)
+        return fac.fid
+
+    def move_facility(self, fid: str, lon: float, lat: float) -> None:
+        x, y = self._xy(lon, lat)
+        self.plan.move_facility(fid, x, y)
+
+    def remove_facility(self, fid: str) -> None:
+        self.plan.remove_facility(fid)
+
+    def set_attributes(self, fid: str, **attrs: Any) -> None:
+        """Change name, type, beds, nursing_beds or status (class and status by id or by name)."""
+        bad = sorted(set(attrs) - set(EDITABLE))
+        if bad:
+            raise InputError(f"cannot set {', '.join(bad)}; editable: {', '.join(EDITABLE)}")
+        if "type" in attrs:
+            attrs["type"] = self._class_id(attrs["type"])
+        if "status" in attrs:
+            attrs["status"] = self._status_id(attrs["status"])
+        old = self.plan.facility(fid)
+        new = replace(old, **{k: (int(v) if k in ("beds", "nursing_beds") else str(v)) for k, v in attrs.items()})
+        if new != old:  # validates (nursing beds within beds, known class) before anything changes
+            self.plan.set_attributes(fid, **attrs)
+
+    def new_scenario(self, name: str, *, copy_of: str | None = None) -> None:
+        """A new plan scenario, a copy of ``copy_of`` (default: the baseline)."""
+        self.plan.add_scenario(name, copy_of=copy_of)
+
+    def use_scenario(self, name: str) -> None:
+        """Make ``name`` the active scenario (the one edits go to and the result describes)."""
+        if name != self.scenario:
+            self.plan.set_active(name)
+
+    def set_settings(self, **changes: Any) -> None:
+        """Change settings (profile, minutes, speed_kmh, buffer_m, elderly_basis, cell_m, gap_cell_m):
+        validated first, then the whole analysis is redone on the next read of :attr:`result`."""
+        bad = sorted(set(changes) - set(SETTINGS_FIELDS))
+        if bad:
+            raise InputError(f"unknown settings: {', '.join(bad)}; settings: {', '.join(SETTINGS_FIELDS)}")
+        if "profile" in changes and not hasattr(changes["profile"], "targets"):
+            from .profiles import load_profile
+
+            changes["profile"] = load_profile(changes["profile"])
+        if "minutes" in changes:
+            changes["minutes"] = tuple(float(m) for m in changes["minutes"])
+        new = replace(self.settings, **changes)
+        new.params()  # raises InputError for a bad value, before anything changes
+        if new == self.settings:
+            return
+        self.project.settings = new
+        self._reset()
+        self._emit("settings_changed", tuple(changes))
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the project (atomic); the document remembers the path."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise InputError("give a file name to save the project to (.ccproj)")
+        written = save_project(self.project, target)
+        self.path = written
+        self.modified = False
+        return written
+
+    def export(self, *, pdf=None, png=None, atlas=None, html=None, xlsx=None, gpkg=None, csv=None,
+               page: str = "A4", landscape: bool = True, dpi: int = 200, display_type: str | None = None,
+               title: str | None = None) -> dict[str, Path]:
+        """Write report exports of the current result. Maps (PDF/PNG/atlas) are drawn by the desktop app's
+        renderer, loaded on demand (Qt, offscreen when there is no screen)."""
+        printer = importlib.import_module("gui.exports")  # the renderer lives with the Qt code
+        return printer.export_document(self, pdf=pdf, png=png, atlas=atlas, html=html, xlsx=xlsx, gpkg=gpkg, csv=csv,
+                                       page=page, landscape=landscape, dpi=dpi, display_type=display_type, title=title)
+
+    # -- background completion ------------------------------------------------------------------------
+    def pending_jobs(self) -> tuple[int, list[CircleSnapshot | GapSnapshot]]:
+        """The version and immutable snapshots a worker thread needs to finish the pending classes."""
+        live = self._engine()
+        return self.version, [s for t in sorted(self._stale)
+                              for s in (live.model.circle_snapshot(t), live.model.gap_snapshot(t))]
+
+    @staticmethod
+    def run_jobs(jobs: list[CircleSnapshot | GapSnapshot]) -> dict[tuple[str, str], Any]:
+        """The worker's part: merged circles and gap areas from snapshots (touches no live object)."""
+        out: dict[tuple[str, str], Any] = {}
+        for job in jobs:
+            if isinstance(job, CircleSnapshot):
+                out[("iso", job.type)] = _iso_frame(job.type, job.params.minutes, merged_circles(job), job.net.crs)
+            else:
+                out[("gaps", job.type)] = gap_areas(job).to_crs(WGS84)
+        return out
+
+    def complete(self, version: int, done: dict[tuple[str, str], Any]) -> bool:
+        """Take a worker's results if the plan has not changed since its snapshots; True when taken."""
+        if version != self.version:
+            return False
+        for (kind, t), frame in done.items():
+            (self._iso if kind == "iso" else self._gaps)[t] = frame
+        self._stale -= {t for (_, t) in done}
+        return True
+
+    # -- internals -------------------------------------------------------------------------------------
+    def _engine(self) -> LiveAnalysis:
+        if self._live is None:
+            inputs = self.project.inputs(network=self.network)
+            first = run_analysis(inputs, self.params())
+            self._live = LiveAnalysis(first.model, self.plan, circles=first.facility_circles)
+            self._iso = {t: g.reset_index(drop=True) for t, g in first.isochrones.groupby("type")}
+            self._gaps = {t: g.reset_index(drop=True) for t, g in first.gaps.groupby("type")}
+            self._stale = set()
+            self._islands = first.islands
+            self._result, self._result_version = first, self.version
+        return self._live
+
+    def _build(self, *, complete: bool) -> AnalysisResult:
+        live = self._engine()
+        if self._result is not None and self._result_version == self.version:
+            return self._result
+        if complete and self._stale:
+            version, jobs = self.pending_jobs()
+            self.complete(version, self.run_jobs(jobs))
+        figures, targets = live.figures_and_targets()
+        model = live.model
+        iso = _concat([self._iso.get(t) for t in model.classes.ids], ["type", "minutes", "geometry"], WGS84)
+        gaps = _concat([self._gaps.get(t) for t in model.classes.ids], ["type", "township", "elderly", "area_ha", "geometry"], WGS84)
+        circles = live.circles_frame().to_crs(WGS84)
+        return AnalysisResult(params=model.params, figures=figures, isochrones=iso, gaps=gaps, islands=self._islands,
+                              warnings=_warnings(model), facility_circles=circles, targets=targets, model=model,
+                              pending=frozenset(self._stale))
+
+    def _reset(self) -> None:
+        """Settings changed: the next read redoes the analysis."""
+        self._live = None
+        self._result = self._quick = None
+        self.version += 1
+        self.modified = True
+
+    def _on_plan(self, event: str, payload: object) -> None:
+        self.version += 1
+        self.modified = True
+        if self._live is None:
+            return
+        if event == "scenario_changed":
+            self._live.reload()
+            self._stale = set(self._live.model.classes.ids)
+        elif event.startswith("facility_"):
+            fid = str(payload)
+            before = self._live.model.circles.facilities.get(fid)
+            self._live.apply(fid)
+            after = self._live.model.circles.facilities.get(fid)
+            self._stale |= {s.type for s in (before, after) if s is not None}
+        self._emit(event, payload)
+
+    def _xy(self, lon: float, lat: float) -> tuple[float, float]:
+        lon, lat = float(lon), float(lat)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InputError(f"lon/lat ({lon}, {lat}) are not degrees; give WGS 84 longitude and latitude")
+        x, y = self._to_plan.transform(lon, lat)
+        return float(x), float(y)
+
+    @staticmethod
+    def _class_id(text: object) -> str:
+        reg = registry()
+        cid = str(text) if str(text) in reg else reg.lookup(text)
+        if cid is None:
+            raise InputError(f"unknown facility class {text!r}; accepted: {reg.accepted_names()}")
+        return cid
+
+    @staticmethod
+    def _status_id(text: object) -> str:
+        reg = registry()
+        sid = reg.lookup_status(text)
+        if sid is None:
+            raise InputError(f"unknown status {text!r}; accepted: {reg.accepted_statuses()}")
+        return sid
+
+
+def _iso_frame(type_: str, minutes, polys, crs) -> gpd.GeoDataFrame:
+    rows = [{"type": type_, "minutes": float(m), "geometry": p} for m, p in zip(minutes, polys) if not p.is_empty]
+    return gpd.GeoDataFrame(rows, columns=["type", "minutes", "geometry"], geometry="geometry", crs=crs).to_crs(WGS84)
+
+
+def _concat(frames, columns: list[str], crs) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=crs)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
+
