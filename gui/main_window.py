@@ -20,6 +20,7 @@ from projects.inputs import DataSources, SampleInfo, load_inputs, read_populatio
 from projects.plan import PlanModel
 from projects.profiles import load_profile
 from layers.basemap import RasterImage, read_basemap
+from projects.document import Document
 from projects.workspace import MapLayer, Workspace
 from spatial.analysis import AnalysisParams, run_analysis
 from spatial.network import build_network
@@ -305,9 +306,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.workspace.set_network(net, source=path)
         if self.project is not None:
             self.project.roads = roads
+            self._bind_document()  # a new network: the analysis starts again
             self._dirty_extra = True
             self._update_title()
-        self.live = None
 
     def _set_input(self, kind: str, frame, path: Path) -> None:
         if kind == "population" and isinstance(frame, tuple):
@@ -315,18 +316,16 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             if form == "table":
                 kind = "townships"
         self.workspace.set_input_layer(kind, frame, source=path)
-        self.live = None
         if self.project is not None:
             crs = self.project.crs
             if kind == "facilities":  # a new facility list becomes the baseline of a new plan
                 self.project.plan = PlanModel.from_frame(frame, crs=crs)
-                self.plan = self.project.plan
-                self.plan.subscribe(self._on_plan_event)
                 self.undo_stack.clear()
-                self._refresh_scenarios()
-                self.workspace.set_facilities(self.plan.frame())
             else:
                 setattr(self.project, kind, frame.to_crs(crs))
+            self._bind_document()
+            self._refresh_scenarios()
+            self.workspace.set_facilities(self.plan.frame())
             self._dirty_extra = True
             self._update_title()
         if self.canvas.view is None:
@@ -335,7 +334,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
     # -- analysis ---------------------------------------------------------------------------------
     def analysis_params(self) -> AnalysisParams:
         p = self.analysis_panel
-        profile = load_profile(p.profile.currentText())
+        doc = getattr(self, "doc", None)
+        name = p.profile.currentText()
+        profile = doc.settings.profile if doc is not None and doc.settings.profile.name == name else load_profile(name)
         from layers.classes import BASELINE_STATUSES
         from projects.live import statuses_for
 
@@ -361,11 +362,27 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         request = self.analysis_request()
         if request is None:
             return None
-        return self._start(_run, *request, on_success=self._analysis_done, busy_text=tr("analysis.running"))
+        if self.doc is None:
+            return self._start(_run, *request, on_success=self._analysis_done, busy_text=tr("analysis.running"))
+        _, panel = request
+        try:
+            self.doc.set_settings(profile=panel.profile, minutes=panel.minutes, speed_kmh=panel.speed_kmh)
+        except InputError as exc:
+            self.show_error(str(exc), title_key="error.analysis")
+            return None
+        self.doc.rerun()
+        version, inputs, params = self.doc.analysis_job()  # a snapshot of the active scenario
+        doc = self.doc
+        return self._start(_run, inputs, params, on_success=lambda r: self._analysis_done(r, doc=doc, version=version),
+                           busy_text=tr("analysis.running"))
 
-    def _analysis_done(self, result) -> None:
+    def _analysis_done(self, result, *, doc=None, version: int | None = None) -> None:
+        if doc is not None:
+            if doc is not self.doc or not doc.adopt(version, result):
+                self.run_analysis()  # the plan changed while it ran: run it on the current state
+                return
+            result = doc.result
         self.workspace.set_result(result)
-        self._start_live(result)
         self.layer_panel.minutes = result.params.minutes
         self.layer_panel.rebuild()
         self.results.set_results(result.coverage_frame(), result.flags_frame())
@@ -453,7 +470,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
 
     def export_file(self, kind: str, path: Path, *, page: Page | None = None) -> Task | None:
         """Write one report output for the current analysis (in a worker thread)."""
-        result = self.workspace.result
+        result = self.current_result()
         if result is None:
             self.show_error(tr("export.need_result"), title_key="error.analysis")
             return None
@@ -481,6 +498,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
+        self._stop_background()
         if self.task is not None and self.task.isRunning():
             self.task.cancel()
             self.task.wait(10_000)

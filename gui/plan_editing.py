@@ -1,12 +1,17 @@
 """The plan document in the main window: project files, undoable facility edits, live coverage,
 scenarios, comparison, autosave and crash recovery. Mixed into :class:`gui.main_window.MainWindow`.
 
-Every edit goes through a QUndoCommand (gui.commands) whose redo/undo call the plan model; the window
-listens to the plan's events and refreshes the live analysis, the map and the table.
+The window holds one :class:`projects.document.Document`. Every edit goes through a QUndoCommand
+(gui.commands) whose redo/undo call the plan's public methods; the document hears the change first,
+brings its result up to date, and the window then shows ``doc.quick_result()`` — the map layers, the
+results table, identify and the targets panel all read that one object. The merged circles and gap
+areas of the classes an edit touched are finished in a worker thread from immutable snapshots (rapid
+edits coalesced by a short timer); exports take the complete ``doc.result``.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.errors import InputError
 from projects.ccproj import Project, load_project, project_from_inputs, recovery_path, save_project
 from projects.compare import compare_scenarios
-from projects.live import LiveAnalysis
+from projects.document import SAMPLE_PROJECT, Document
 from projects.plan import Facility, PlanModel
 from projects.workspace import MapLayer
 from spatial.network import build_network
@@ -25,10 +30,14 @@ from spatial.network import build_network
 from .commands import AddFacility, MoveFacility, RemoveFacility, SetAttributes
 from .editing import PICK_TOLERANCE_PX, AddTool, CompareDialog, FacilityDialog, MapTool, MoveTool, SelectTool
 from .i18n import tr
+from .worker import Task
 
-SAMPLE_PROJECT = Path(__file__).resolve().parents[1] / "projects" / "sample.ccproj"
 AUTOSAVE_MS = 3 * 60 * 1000
 GAPS_DELAY_MS = 250
+
+
+#: background threads still running (kept referenced until they finish, whatever became of their window)
+_RUNNING: set = set()
 
 
 def untitled_recovery_path() -> Path:
@@ -45,7 +54,8 @@ class PlanEditing:
         self.project: Project | None = None
         self.project_path: Path | None = None
         self.plan: PlanModel | None = None
-        self.live: LiveAnalysis | None = None
+        self.doc: Document | None = None
+        self._gaps_task: Task | None = None
         self.selected: list[str] = []
         self.undo_stack = QtGui.QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda _: self._update_title())
@@ -60,6 +70,19 @@ class PlanEditing:
         self.undo_view = QtWidgets.QUndoView(self.undo_stack)
 
     # -- document state ---------------------------------------------------------------------------
+    @property
+    def live(self):
+        """The document's incremental analysis engine (None before the first analysis)."""
+        return self.doc._live if self.doc is not None else None
+
+    def _bind_document(self) -> None:
+        """(Re)make the document of the current project (after opening it or replacing one of its layers)."""
+        self.plan = self.project.plan
+        if self.doc is not None:
+            self.doc.close()
+        self.doc = Document(self.project, path=self.project_path, network=self.workspace.network)
+        self.doc.subscribe(self._on_plan_event)
+
     def is_dirty(self) -> bool:
         return self.project is not None and (not self.undo_stack.isClean() or self._dirty_extra)
 
@@ -106,14 +129,12 @@ class PlanEditing:
         """Show a project: its layers, its plan (active scenario) and settings; undo history starts empty."""
         self.project = project
         self.project_path = path
-        self.plan = project.plan
-        self.plan.subscribe(self._on_plan_event)
-        self.live = None
         self.selected = []
         self.undo_stack.clear()
         self._dirty_extra = False
         self.workspace.title = project.title
         self.workspace.set_inputs(project.inputs(network=network))
+        self._bind_document()
         self._apply_settings_to_panel(project)
         self._refresh_scenarios()
         self.canvas.zoom_full()
@@ -128,8 +149,10 @@ class PlanEditing:
     def _apply_settings_to_panel(self, project: Project) -> None:
         p = self.analysis_panel
         idx = p.profile.findText(project.settings.profile.name)
-        if idx >= 0:
-            p.profile.setCurrentIndex(idx)
+        if idx < 0:  # a project's own profile: listed too, never dropped for a bundled one
+            p.profile.addItem(project.settings.profile.name)
+            idx = p.profile.findText(project.settings.profile.name)
+        p.profile.setCurrentIndex(idx)
         p.minutes.setText(",".join(f"{m:g}" for m in project.settings.minutes))
         p.speed.setValue(project.settings.speed_kmh)
 
@@ -172,7 +195,8 @@ class PlanEditing:
         except InputError:
             return
         s = self.project.settings
-        s.profile, s.minutes, s.speed_kmh = params.profile, params.minutes, params.speed_kmh
+        if (s.profile, s.minutes, s.speed_kmh) != (params.profile, params.minutes, params.speed_kmh):
+            self.project.settings = replace(s, profile=params.profile, minutes=params.minutes, speed_kmh=params.speed_kmh)
 
     def save(self) -> bool:
         if self.project_path is None:
@@ -253,8 +277,8 @@ class PlanEditing:
 
     def preview_move(self, fid: str, x: float, y: float) -> None:
         """While dragging: the facility's circle at the cursor (nothing changes until release)."""
-        if self.live is not None:
-            self.canvas.set_preview(self.live.preview_circle(fid, x=x, y=y)[-1:])
+        if self.doc is not None and self.doc.analysed:
+            self.canvas.set_preview(self.doc.preview_circle(fid, x, y)[-1:])
         else:
             self.canvas.set_preview([shapely.Point(x, y).buffer(30)])
 
@@ -362,21 +386,17 @@ class PlanEditing:
 
     # -- live coverage ----------------------------------------------------------------------------
     def _on_plan_event(self, event: str, payload: object) -> None:
+        """After the document took an edit: show its current result everywhere."""
         t0 = time.perf_counter()
         if event in ("scenario_changed", "scenarios_changed"):
             self._refresh_scenarios()
         self.workspace.set_facilities(self.plan.frame())
-        if self.live is not None:
-            if event == "scenario_changed":
-                self.live.reload()
-            elif event.startswith("facility_"):
-                self.live.apply(str(payload))
-            figures, targets = self.live.figures_and_targets()
-            self.workspace.update_live(figures, self.live.circles_frame(), targets=targets, params=self.live.params)
-            cov = self.workspace.coverage_table()
-            ind = self.workspace.result.flags_frame()
-            self.results.set_results(cov, ind)
-            self._gaps_timer.start()
+        if self.doc is not None and self.doc.analysed:
+            result = self.doc.quick_result()
+            self.workspace.set_result(result, quiet=True)
+            self.results.set_results(result.coverage_frame(), result.flags_frame())
+            if result.pending:
+                self._gaps_timer.start()  # restarted by each edit: rapid edits are finished once
         self._show_selection()
         self._update_title()
         self.canvas.refresh()
@@ -385,16 +405,49 @@ class PlanEditing:
         self.planChanged.emit()
 
     def _refresh_gaps(self) -> None:
-        if self.live is None or self.workspace.result is None:
+        """Finish the pending classes' merged circles and gap areas in a worker (immutable snapshots)."""
+        doc = self.doc
+        if doc is None or not doc.analysed or not doc.quick_result().pending:
             return
-        t = self.canvas.renderer.display_type
-        self.workspace.update_live(self.workspace.result.figures, self.live.circles_frame(), gaps=self.live.gaps(t), gap_type=t)
+        if self._gaps_task is not None and self._gaps_task.isRunning():
+            self._gaps_timer.start()  # one at a time; try again when this one is done
+            return
+        version, jobs = doc.pending_jobs()
+        task = Task(_finish_jobs, jobs)  # no parent: it outlives nothing it needs; held until it ends
+        task.succeeded.connect(lambda done: self._gaps_done(version, done))
+        task.failed.connect(self._task_failed)
+        _RUNNING.add(task)
+        task.finished.connect(lambda: _RUNNING.discard(task))  # a finished thread is released
+        self._gaps_task = task
+        task.start()
+
+    def _stop_background(self) -> None:
+        """Before the window goes: let the gap-area worker end (its results are simply dropped)."""
+        self._gaps_timer.stop()
+        if self._gaps_task is not None and self._gaps_task.isRunning():
+            self._gaps_task.wait(30_000)
+        self._gaps_task = None
+
+    def _gaps_done(self, version: int, done: dict) -> None:
+        self._gaps_task = None
+        if self.doc is None or not self.doc.complete(version, done):
+            self._gaps_timer.start()  # the plan changed meanwhile: finish the newer state
+            return
+        result = self.doc.quick_result()
+        self.workspace.set_result(result, quiet=True)
+        self.results.set_results(result.coverage_frame(), result.flags_frame())
         self.canvas.refresh()
         self.gapsRefreshed.emit()
 
-    def _start_live(self, result) -> None:
-        if result.model is not None and self.plan is not None:
-            self.live = LiveAnalysis(result.model, self.plan, circles=result.facility_circles)
+    def current_result(self):
+        """The complete result of the plan on screen (what exports take); shown on the map too."""
+        if self.doc is None or not self.doc.analysed:
+            return self.workspace.result
+        result = self.doc.result
+        if result is not self.workspace.result:
+            self.workspace.set_result(result, quiet=True)
+            self.canvas.refresh()
+        return result
 
 
 # -- worker functions ------------------------------------------------------------------------------
@@ -404,6 +457,10 @@ def _load_project(feedback, path: Path):
     project = load_project(path)
     feedback.progress(0.5, "building the walking network")
     return project, build_network(project.roads)
+
+
+def _finish_jobs(feedback, jobs):
+    return Document.run_jobs(jobs)
 
 
 def _compare(feedback, inputs, frames, params, base, other):

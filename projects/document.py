@@ -32,7 +32,9 @@ from typing import Any, Callable
 
 import geopandas as gpd
 import pandas as pd
+import numpy as np
 import pyproj
+import shapely
 
 from layers.classes import registry
 from layers.crs import WGS84
@@ -90,6 +92,17 @@ class Document:
         """The bundled sample county (如皋市, partly generated data)."""
         return cls(load_project(SAMPLE_PROJECT))
 
+    def close(self) -> None:
+        """Stop following the plan (a window that makes a new document for the same project calls this)."""
+        self.plan.unsubscribe(self._on_plan)
+        self._listeners.clear()
+
+    def rerun(self) -> None:
+        """Redo the whole analysis on the next read (e.g. the user pressed Run)."""
+        self._live = None
+        self._result = self._quick = None
+        self.version += 1
+
     # -- events ------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
         """``listener(event, payload)``: the plan's events, plus ``settings_changed``."""
@@ -142,8 +155,8 @@ class Document:
     def quick_result(self) -> AnalysisResult:
         """The current figures, targets and facility circles; merged circles and gap areas of the classes
         an edit touched are those of before the edit and listed in ``pending``."""
-        if self._result is not None and self._result_version == self.version:
-            return self._result
+        if (self._result is not None and self._result_version == self.version) or (self._live is not None and not self._stale):
+            return self.result
         if self._quick is None or self._quick_version != self.version:
             self._quick = self._build(complete=False)
             self._quick_version = self.version
@@ -258,20 +271,46 @@ class Document:
         for (kind, t), frame in done.items():
             (self._iso if kind == "iso" else self._gaps)[t] = frame
         self._stale -= {t for (_, t) in done}
+        self._quick = None
         return True
+
+    def analysis_job(self) -> tuple[int, Any, Any]:
+        """``(version, inputs, params)`` for a worker to run the full analysis (:func:`run_analysis`)
+        on a snapshot of the active scenario; hand its result to :meth:`adopt`."""
+        inputs = self.project.inputs(network=self.network)  # the facility frame is a copy
+        return self.version, inputs, self.params()
+
+    def adopt(self, version: int, first: AnalysisResult) -> bool:
+        """Take a full analysis run by a worker as the current result, if nothing changed meanwhile."""
+        if version != self.version or first.model is None:
+            return False
+        self._start_engine(first)
+        return True
+
+    def preview_circle(self, fid: str, x: float, y: float):
+        """The circle bands a facility would have at (x, y) in the project CRS, changing nothing."""
+        return self._engine().preview_circle(fid, x=x, y=y)
+
+    @property
+    def analysed(self) -> bool:
+        """True once the analysis has run (edits are then applied incrementally)."""
+        return self._live is not None
 
     # -- internals -------------------------------------------------------------------------------------
     def _engine(self) -> LiveAnalysis:
         if self._live is None:
-            inputs = self.project.inputs(network=self.network)
-            first = run_analysis(inputs, self.params())
-            self._live = LiveAnalysis(first.model, self.plan, circles=first.facility_circles)
-            self._iso = {t: g.reset_index(drop=True) for t, g in first.isochrones.groupby("type")}
-            self._gaps = {t: g.reset_index(drop=True) for t, g in first.gaps.groupby("type")}
-            self._stale = set()
-            self._islands = first.islands
-            self._result, self._result_version = first, self.version
+            self._start_engine(run_analysis(self.project.inputs(network=self.network), self.params()))
         return self._live
+
+    def _start_engine(self, first: AnalysisResult) -> None:
+        self._live = LiveAnalysis(first.model, self.plan, circles=first.facility_circles)
+        self._iso = {t: g.reset_index(drop=True) for t, g in first.isochrones.groupby("type")}
+        self._gaps = {t: g.reset_index(drop=True) for t, g in first.gaps.groupby("type")}
+        self._stale = set()
+        self._islands = first.islands
+        self.__dict__.pop("_wgs_cache", None)
+        self._quick = None
+        self._result, self._result_version = first, self.version
 
     def _build(self, *, complete: bool) -> AnalysisResult:
         live = self._engine()
@@ -282,12 +321,47 @@ class Document:
             self.complete(version, self.run_jobs(jobs))
         figures, targets = live.figures_and_targets()
         model = live.model
-        iso = _concat([self._iso.get(t) for t in model.classes.ids], ["type", "minutes", "geometry"], WGS84)
-        gaps = _concat([self._gaps.get(t) for t in model.classes.ids], ["type", "township", "elderly", "area_ha", "geometry"], WGS84)
-        circles = live.circles_frame().to_crs(WGS84)
+        circles = self._circles_wgs84(live)
+        iso = self._joined("iso", [self._iso.get(t) for t in model.classes.ids], ["type", "minutes", "geometry"])
+        gaps = self._joined("gaps", [self._gaps.get(t) for t in model.classes.ids], ["type", "township", "elderly", "area_ha", "geometry"])
         return AnalysisResult(params=model.params, figures=figures, isochrones=iso, gaps=gaps, islands=self._islands,
-                              warnings=_warnings(model), facility_circles=circles, targets=targets, model=model,
+                              warnings=_warnings(model, isl=self._islands), facility_circles=circles, targets=targets, model=model,
                               pending=frozenset(self._stale))
+
+    def _circles_wgs84(self, live: LiveAnalysis) -> gpd.GeoDataFrame:
+        """Every facility's circle bands in EPSG:4326; only facilities whose circle or attributes changed
+        are reprojected (the others keep their geometry objects, so views can keep theirs too)."""
+        cache = self.__dict__.setdefault("_wgs_cache", {})
+        if self.__dict__.get("_to_wgs") is None:
+            self._to_wgs = pyproj.Transformer.from_crs(live.model.net.crs, WGS84, always_xy=True)
+        to_wgs = self._to_wgs
+        rows, seen = [], set()
+        minutes = [float(m) for m in live.params.minutes]
+        for fid, st in live.model.circles.facilities.items():
+            if st.status == "to_close":
+                continue
+            polys = live.facility_circle(fid)
+            key = (tuple(id(p) for p in polys), st.name, st.type, st.status)
+            hit = cache.get(fid)
+            if hit is None or hit[0] != key:
+                wgs = [shapely.transform(p, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))) for p in polys]
+                hit = (key, [{"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": m,
+                              "geometry": g} for m, g in zip(minutes, wgs) if not g.is_empty], polys)
+                cache[fid] = hit
+            rows.extend(hit[1])
+            seen.add(fid)
+        for fid in [f for f in cache if f not in seen]:
+            del cache[fid]
+        return gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"],
+                                geometry="geometry", crs=WGS84)
+
+    def _joined(self, kind: str, frames: list, columns: list[str]) -> gpd.GeoDataFrame:
+        """The classes' frames as one; the same object while none of them changed (views keep their caches)."""
+        key = tuple(id(f) for f in frames)
+        cache = self.__dict__.setdefault("_joined_cache", {})
+        if kind not in cache or cache[kind][0] != key:
+            cache[kind] = (key, _concat(frames, columns, WGS84), frames)  # frames kept alive so their ids stay theirs
+        return cache[kind][1]
 
     def _reset(self) -> None:
         """Settings changed: the next read redoes the analysis."""
@@ -300,6 +374,7 @@ class Document:
         self.version += 1
         self.modified = True
         if self._live is None:
+            self._emit(event, payload)
             return
         if event == "scenario_changed":
             self._live.reload()

@@ -70,6 +70,10 @@ class PlanModel:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _emit(self, event: str, payload: object = None) -> None:
         for listener in list(self._listeners):
             listener(event, payload)

@@ -170,16 +170,20 @@ class Workspace:
         self._emit("layers_changed")
         self._emit("result_changed")
 
-    def set_result(self, result: AnalysisResult) -> None:
+    def set_result(self, result: AnalysisResult, *, quiet: bool = False) -> None:
         """Show an analysis result: circles (per facility when available), gaps and the covered-share
-        choropleth of the townships."""
-        self.result = result
+        choropleth of the townships. Every view reads ``self.result``; a layer whose frame is the same
+        object as in the previous result is kept as it is (``quiet``: content changes only)."""
+        old, self.result = self.result, result
         if self.map_target is not None and self.map_target not in {t.id for t in result.params.profile.targets}:
             self.map_target = None
         circles = result.facility_circles if result.facility_circles is not None else result.isochrones
-        self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")))
-        self.put_layer(MapLayer("gaps", "gaps", frame=self._to_crs(result.gaps, "gaps")))
-        self._put_coverage(result.figures)
+        old_circles = None if old is None else (old.facility_circles if old.facility_circles is not None else old.isochrones)
+        if circles is not old_circles or self.layer("circles") is None:
+            self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")), quiet=quiet)
+        if old is None or result.gaps is not old.gaps or self.layer("gaps") is None:
+            self.put_layer(MapLayer("gaps", "gaps", frame=self._to_crs(result.gaps, "gaps")), quiet=quiet)
+        self._put_coverage(result.figures, quiet=quiet)
         self._emit("result_changed")
 
     def update_live(self, figures, circles: gpd.GeoDataFrame, *, gaps: gpd.GeoDataFrame | None = None, gap_type: str | None = None,
@@ -264,7 +268,19 @@ class Workspace:
 
     def _to_crs(self, frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
         require_crs(frame, what=what)
-        return frame.to_crs(self.crs) if self.crs is not None else frame
+        if self.crs is None or frame.crs == self.crs:
+            return frame
+        if what != "circles" or not len(frame):
+            return frame.to_crs(self.crs)
+        # circles after an edit: the same geometry objects as before for every facility but the edited one
+        cache = self.__dict__.setdefault("_circle_cache", {})
+        geoms = frame.geometry.array
+        todo = [i for i, g in enumerate(geoms) if cache.get(id(g), (None,))[0] is not g]
+        done = frame.iloc[todo].to_crs(self.crs).geometry.to_numpy() if todo else []
+        new = {id(geoms[i]): (geoms[i], g) for i, g in zip(todo, done)}
+        out = [new[id(g)][1] if id(g) in new else cache[id(g)][1] for g in geoms]
+        self._circle_cache = {id(g): (g, m) for g, m in zip(geoms, out)}
+        return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=gpd.GeoSeries(out, index=frame.index, crs=self.crs))
 
 
 class TargetKind(str):

@@ -671,7 +671,7 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     )
 
 
-def _warnings(model: CoverageModel) -> list[str]:
+def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[str]:
     out = []
     net = model.net
     params = model.params
@@ -692,7 +692,7 @@ def _warnings(model: CoverageModel) -> list[str]:
     if model.params.profile.targets and any(t.level in ("urban_community", "village") for t in params.profile.targets) \
             and not len(model.unit_names):
         out.append("the profile has community/village targets but no community layer is loaded; they cannot be met")
-    isl = islands(net)
+    isl = islands(net) if isl is None else isl
     if len(isl):
         out.append(f"the road network has {len(isl)} islands (fragments not joined to the main network, "
                    f"{int(isl['nodes'].sum())} nodes); people and facilities on them reach only their own fragment")
