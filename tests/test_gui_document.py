@@ -1,0 +1,63 @@
+"""One truth for a plan in the window: after an edit, the map, identify and every export show the same
+circles and gaps, and a fresh `carecircle export` of the saved project gives the same tables."""
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from gui.cli import main as cli_main  # noqa: E402
+from tests.test_gui_plan import MS, analyse, make_window  # noqa: E402
+
+
+def _gap_total(frame: pd.DataFrame, type_: str) -> float:
+    return float(frame[frame["type"] == type_]["elderly"].sum())
+
+
+def test_moved_centre_is_the_same_on_screen_in_identify_and_in_every_export(qtbot, tmp_path):
+    win = analyse(make_window(qtbot), qtbot)
+    try:
+        fac = win.plan.frame()
+        day = fac[fac["type"] == "day_care"].iloc[0]
+        before = win.workspace.result.facility_circles
+        with qtbot.waitSignal(win.gapsRefreshed, timeout=MS):
+            win.move_facility_to(day.fid, day.geometry.x + 2000.0, day.geometry.y)  # 2 km east
+        shown = win.workspace.result
+        assert not shown.pending and shown is win.doc.result  # the map shows the complete current result
+        # identify on the moved centre highlights its new circle
+        win.identify_at(day.geometry.x + 2000.0, day.geometry.y)
+        new15 = shown.facility_circles[(shown.facility_circles["facility_id"] == day.fid)].to_crs(win.workspace.crs).geometry.iloc[-1]
+        assert win.canvas.highlight.buffer(1).contains(new15)
+        old15 = before[before["facility_id"] == day.fid].to_crs(win.workspace.crs).geometry.iloc[-1]
+        assert new15.intersection(old15).area < 0.5 * old15.area
+        # every export of the window
+        paths = {}
+        for kind, name in (("gpkg", "r.gpkg"), ("xlsx", "r.xlsx"), ("csv", "r.csv")):
+            with qtbot.waitSignal(win.exportFinished, timeout=MS) as sig:
+                win.export_file(kind, tmp_path / name)
+            paths[kind] = Path(sig.args[0][kind])
+        circles = pyogrio.read_dataframe(paths["gpkg"], layer="facility_circles")
+        exported15 = circles[circles["facility_id"] == day.fid].to_crs(win.workspace.crs).geometry.iloc[-1]
+        assert exported15.symmetric_difference(new15).area < 1.0  # the exported circle is the one on screen
+        gaps_map = win.workspace.layer("gaps").frame
+        gaps_gpkg = pyogrio.read_dataframe(paths["gpkg"], layer="gaps")
+        assert _gap_total(gaps_gpkg, "day_care") == pytest.approx(_gap_total(gaps_map, "day_care"), abs=0.5)
+        sheet = openpyxl.load_workbook(paths["xlsx"])["服务缺口"]
+        rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "日间照料中心"]
+        assert sum(r[2] for r in rows) == pytest.approx(_gap_total(gaps_map, "day_care"), abs=0.5)
+        on_screen = win.results.model
+        csv = pd.read_csv(paths["csv"], encoding="utf-8-sig")
+        assert len(csv) == on_screen.rowCount()
+        # saved, then exported afresh from the command line: the same tables
+        assert win.save_to(tmp_path / "moved.ccproj")
+        assert cli_main(["export", str(tmp_path / "moved.ccproj"), "--csv", str(tmp_path / "cli.csv"),
+                         "--gpkg", str(tmp_path / "cli.gpkg"), "--quiet"]) == 0
+        pd.testing.assert_frame_equal(csv, pd.read_csv(tmp_path / "cli.csv", encoding="utf-8-sig"), check_exact=False, atol=0.05)
+        cli_gaps = pyogrio.read_dataframe(tmp_path / "cli.gpkg", layer="gaps")
+        assert _gap_total(cli_gaps, "day_care") == pytest.approx(_gap_total(gaps_gpkg, "day_care"), abs=0.5)
+    finally:
+        win._stop_background()
+        win.wait_idle()
