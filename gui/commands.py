@@ -83,3 +83,17 @@ class SetAttributes(_PlanCommand):
     def undo(self) -> None:
         self._in_scenario()
         self.plan.set_attributes(self.fid, **self.old)
+
+
+class SetSettings(QtGui.QUndoCommand):
+    """A change of the analysis settings; redo/undo call :meth:`projects.document.Document.set_settings`."""
+
+    def __init__(self, doc, new: dict, old: dict, text: str, parent: QtGui.QUndoCommand | None = None) -> None:
+        super().__init__(text, parent)
+        self.doc, self.new, self.old = doc, dict(new), dict(old)
+
+    def redo(self) -> None:
+        self.doc.set_settings(**self.new)
+
+    def undo(self) -> None:
+        self.doc.set_settings(**self.old)

@@ -186,6 +186,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.canvas.cursorMoved.connect(self._show_coords)
         self.canvas.clicked.connect(self.identify_at)
         self.analysis_panel.runRequested.connect(self.run_analysis)
+        self.analysis_panel.settingsEdited.connect(self.edit_settings)
         self.analysis_panel.cancelRequested.connect(self.cancel_task)
         self.analysis_panel.displayTypeChanged.connect(self.set_display_type)
         self.results.townshipActivated.connect(self.zoom_to_township)
@@ -365,11 +366,11 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         if self.doc is None:
             return self._start(_run, *request, on_success=self._analysis_done, busy_text=tr("analysis.running"))
         _, panel = request
-        try:
-            self.doc.set_settings(profile=panel.profile, minutes=panel.minutes, speed_kmh=panel.speed_kmh)
-        except InputError as exc:
-            self.show_error(str(exc), title_key="error.analysis")
-            return None
+        self._in_run = True
+        try:  # what the panel shows is what runs (an undo step if it differs from the document's settings)
+            self.edit_settings({"profile": panel.profile, "minutes": panel.minutes, "speed_kmh": panel.speed_kmh})
+        finally:
+            self._in_run = False
         self.doc.rerun()
         version, inputs, params = self.doc.analysis_job()  # a snapshot of the active scenario
         doc = self.doc

@@ -156,6 +156,8 @@ class AnalysisPanel(QtWidgets.QWidget):
     runRequested = QtCore.Signal()
     cancelRequested = QtCore.Signal()
     displayTypeChanged = QtCore.Signal(str)
+    #: the user changed settings: {setting name: new value} (the window turns it into an undo step)
+    settingsEdited = QtCore.Signal(dict)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -165,6 +167,10 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.minutes.setValidator(QtGui.QRegularExpressionValidator(QtCore.QRegularExpression(r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$")))
         self.speed_preset = QtWidgets.QComboBox()
         self.speed = QtWidgets.QDoubleSpinBox(decimals=2, minimum=0.5, maximum=8.0, singleStep=0.1, value=3.6)
+        self.buffer = QtWidgets.QDoubleSpinBox(decimals=0, minimum=0.0, maximum=500.0, singleStep=10.0, value=50.0)
+        self.basis = QtWidgets.QComboBox()
+        self.cell = QtWidgets.QDoubleSpinBox(decimals=0, minimum=2.0, maximum=200.0, singleStep=5.0, value=10.0)
+        self.gap_cell = QtWidgets.QDoubleSpinBox(decimals=0, minimum=5.0, maximum=500.0, singleStep=5.0, value=25.0)
         self.display_type = QtWidgets.QComboBox()
         self.run = QtWidgets.QPushButton()
         self.cancel = QtWidgets.QPushButton()
@@ -174,11 +180,17 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
         self.form = QtWidgets.QFormLayout()
-        self.labels = {k: QtWidgets.QLabel() for k in ("analysis.profile", "analysis.minutes", "analysis.speed", "analysis.speed_kmh", "analysis.choropleth")}
+        self.labels = {k: QtWidgets.QLabel() for k in ("analysis.profile", "analysis.minutes", "analysis.speed", "analysis.speed_kmh",
+                                                       "analysis.buffer", "analysis.basis", "analysis.cell", "analysis.gap_cell",
+                                                       "analysis.choropleth")}
         self.form.addRow(self.labels["analysis.profile"], self.profile)
         self.form.addRow(self.labels["analysis.minutes"], self.minutes)
         self.form.addRow(self.labels["analysis.speed"], self.speed_preset)
         self.form.addRow(self.labels["analysis.speed_kmh"], self.speed)
+        self.form.addRow(self.labels["analysis.buffer"], self.buffer)
+        self.form.addRow(self.labels["analysis.basis"], self.basis)
+        self.form.addRow(self.labels["analysis.cell"], self.cell)
+        self.form.addRow(self.labels["analysis.gap_cell"], self.gap_cell)
         self.form.addRow(self.labels["analysis.choropleth"], self.display_type)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.run)
@@ -194,7 +206,43 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.speed_preset.currentIndexChanged.connect(self._preset_changed)
         self.speed.valueChanged.connect(self._speed_changed)
         self.display_type.currentIndexChanged.connect(lambda _: self.displayTypeChanged.emit(self.display_type.currentData()))
+        # what the user changes becomes a settings edit (programmatic updates block signals)
+        self.profile.activated.connect(lambda _: self.settingsEdited.emit({"profile": self.profile.currentText()}))
+        self.minutes.editingFinished.connect(self._minutes_edited)
+        self.speed_preset.activated.connect(lambda _: self.settingsEdited.emit({"speed_kmh": round(self.speed.value(), 2)}))
+        self.speed.editingFinished.connect(lambda: self.settingsEdited.emit({"speed_kmh": round(self.speed.value(), 2)}))
+        self.buffer.editingFinished.connect(lambda: self.settingsEdited.emit({"buffer_m": float(self.buffer.value())}))
+        self.basis.activated.connect(lambda _: self.settingsEdited.emit({"elderly_basis": self.basis.currentData()}))
+        self.cell.editingFinished.connect(lambda: self.settingsEdited.emit({"cell_m": float(self.cell.value())}))
+        self.gap_cell.editingFinished.connect(lambda: self.settingsEdited.emit({"gap_cell_m": float(self.gap_cell.value())}))
         self.retranslate()
+
+    def _minutes_edited(self) -> None:
+        try:
+            self.settingsEdited.emit({"minutes": self.minutes_values()})
+        except ValueError:
+            pass  # the validator keeps the text parseable; an empty field changes nothing
+
+    def show_settings(self, settings) -> None:
+        """Show a document's settings (without emitting edits)."""
+        widgets = (self.profile, self.minutes, self.speed, self.speed_preset, self.buffer, self.basis, self.cell, self.gap_cell)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            name = settings.profile.name
+            if self.profile.findText(name) < 0:  # a project's own profile: listed too, never dropped
+                self.profile.addItem(name)
+            self.profile.setCurrentIndex(self.profile.findText(name))
+            self.minutes.setText(",".join(f"{m:g}" for m in settings.minutes))
+            self.speed.setValue(settings.speed_kmh)
+            self._speed_changed(settings.speed_kmh)
+            self.buffer.setValue(settings.buffer_m)
+            self.basis.setCurrentIndex(max(self.basis.findData(settings.elderly_basis), 0))
+            self.cell.setValue(settings.cell_m)
+            self.gap_cell.setValue(settings.gap_cell_m)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
 
     def retranslate(self) -> None:
         for key, label in self.labels.items():
@@ -217,6 +265,13 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.speed_preset.addItem(tr("speed.custom"), None)
         self.speed_preset.setCurrentIndex(idx if idx >= 0 else 1)
         self.speed_preset.blockSignals(False)
+        basis = self.basis.currentData() or "resident"
+        self.basis.blockSignals(True)
+        self.basis.clear()
+        for key in ("resident", "registered"):
+            self.basis.addItem(tr(f"basis.{key}"), key)
+        self.basis.setCurrentIndex(max(self.basis.findData(basis), 0))
+        self.basis.blockSignals(False)
 
     def _preset_changed(self, index: int) -> None:
         kmh = self.speed_preset.itemData(index)

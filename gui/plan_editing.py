@@ -23,15 +23,20 @@ from layers.errors import InputError
 from projects.ccproj import Project, load_project, project_from_inputs, recovery_path, save_project
 from projects.compare import compare_scenarios
 from projects.document import SAMPLE_PROJECT, Document
+from projects.profiles import load_profile
 from projects.plan import Facility, PlanModel
 from projects.workspace import MapLayer
 from spatial.network import build_network
 
-from .commands import AddFacility, MoveFacility, RemoveFacility, SetAttributes
+from .commands import AddFacility, MoveFacility, RemoveFacility, SetAttributes, SetSettings
 from .editing import PICK_TOLERANCE_PX, AddTool, CompareDialog, FacilityDialog, MapTool, MoveTool, SelectTool
 from .i18n import tr
 from .worker import Task
 
+#: the panel label of each setting (names the undo step)
+_SETTING_LABELS = {"profile": "analysis.profile", "minutes": "analysis.minutes", "speed_kmh": "analysis.speed",
+                   "buffer_m": "analysis.buffer", "elderly_basis": "analysis.basis", "cell_m": "analysis.cell",
+                   "gap_cell_m": "analysis.gap_cell"}
 AUTOSAVE_MS = 3 * 60 * 1000
 GAPS_DELAY_MS = 250
 
@@ -135,7 +140,7 @@ class PlanEditing:
         self.workspace.title = project.title
         self.workspace.set_inputs(project.inputs(network=network))
         self._bind_document()
-        self._apply_settings_to_panel(project)
+        self.analysis_panel.show_settings(project.settings)
         self._refresh_scenarios()
         self.canvas.zoom_full()
         self._update_title()
@@ -146,15 +151,28 @@ class PlanEditing:
         project = project_from_inputs(title, inputs, profile=profile, sources=sources)
         self.set_document(project, inputs.network, path=None)
 
-    def _apply_settings_to_panel(self, project: Project) -> None:
-        p = self.analysis_panel
-        idx = p.profile.findText(project.settings.profile.name)
-        if idx < 0:  # a project's own profile: listed too, never dropped for a bundled one
-            p.profile.addItem(project.settings.profile.name)
-            idx = p.profile.findText(project.settings.profile.name)
-        p.profile.setCurrentIndex(idx)
-        p.minutes.setText(",".join(f"{m:g}" for m in project.settings.minutes))
-        p.speed.setValue(project.settings.speed_kmh)
+    def edit_settings(self, changes: dict) -> None:
+        """The user changed settings in the panel: one undo step that changes the document's settings
+        (invalid values are refused with a dialog and the panel shows the document's settings again)."""
+        doc = self.doc
+        if doc is None:
+            return
+        changes = dict(changes)
+        try:
+            if "profile" in changes and not hasattr(changes["profile"], "targets"):
+                name = str(changes["profile"])
+                changes["profile"] = doc.settings.profile if name == doc.settings.profile.name else load_profile(name)
+            new = {k: v for k, v in changes.items() if getattr(doc.settings, k) != v}
+            if not new:
+                return
+            replace(doc.settings, **new).params()  # refuse a bad value before it becomes an undo step
+        except InputError as exc:
+            self.show_error(str(exc), title_key="error.analysis")
+            self.analysis_panel.show_settings(doc.settings)
+            return
+        old = {k: getattr(doc.settings, k) for k in new}
+        what = "、".join(self.analysis_panel.labels[_SETTING_LABELS[k]].text() for k in new)
+        self.undo_stack.push(SetSettings(doc, new, old, tr("cmd.settings", what=what)))
 
     # -- recovery ---------------------------------------------------------------------------------
     def offer_recovery(self) -> bool:
@@ -179,7 +197,6 @@ class PlanEditing:
         """Write unsaved changes to the recovery file (never over the project itself)."""
         if not self.is_dirty():
             return None
-        self._sync_settings()
         try:
             return save_project(self.project, self.recovery_file())
         except OSError as exc:
@@ -187,17 +204,6 @@ class PlanEditing:
             return None
 
     # -- saving -----------------------------------------------------------------------------------
-    def _sync_settings(self) -> None:
-        if self.project is None:
-            return
-        try:
-            params = self.analysis_params()
-        except InputError:
-            return
-        s = self.project.settings
-        if (s.profile, s.minutes, s.speed_kmh) != (params.profile, params.minutes, params.speed_kmh):
-            self.project.settings = replace(s, profile=params.profile, minutes=params.minutes, speed_kmh=params.speed_kmh)
-
     def save(self) -> bool:
         if self.project_path is None:
             return self.save_as()
@@ -210,7 +216,6 @@ class PlanEditing:
     def save_to(self, path: Path) -> bool:
         if self.project is None:
             return False
-        self._sync_settings()
         old_recovery = self.recovery_file()
         try:
             written = save_project(self.project, path)
@@ -387,6 +392,12 @@ class PlanEditing:
     # -- live coverage ----------------------------------------------------------------------------
     def _on_plan_event(self, event: str, payload: object) -> None:
         """After the document took an edit: show its current result everywhere."""
+        if event == "settings_changed":  # a settings edit (or its undo): the panel follows, the analysis is redone
+            self.analysis_panel.show_settings(self.doc.settings)
+            self._update_title()
+            if self.workspace.result is not None and not getattr(self, "_in_run", False):
+                self.run_analysis()
+            return
         t0 = time.perf_counter()
         if event in ("scenario_changed", "scenarios_changed"):
             self._refresh_scenarios()

@@ -8,8 +8,10 @@ import pyogrio
 import pytest
 
 pytest.importorskip("pytestqt")
+from PySide6 import QtWidgets  # noqa: E402
 
 from gui.cli import main as cli_main  # noqa: E402
+from projects.document import Document  # noqa: E402
 from tests.test_gui_plan import MS, analyse, make_window  # noqa: E402
 
 
@@ -58,6 +60,52 @@ def test_moved_centre_is_the_same_on_screen_in_identify_and_in_every_export(qtbo
         pd.testing.assert_frame_equal(csv, pd.read_csv(tmp_path / "cli.csv", encoding="utf-8-sig"), check_exact=False, atol=0.05)
         cli_gaps = pyogrio.read_dataframe(tmp_path / "cli.gpkg", layer="gaps")
         assert _gap_total(cli_gaps, "day_care") == pytest.approx(_gap_total(gaps_gpkg, "day_care"), abs=0.5)
+    finally:
+        win._stop_background()
+        win.wait_idle()
+
+
+def test_each_setting_changed_in_the_panel_is_an_undo_step_saved_and_analysed_by_the_cli(qtbot, tmp_path):
+    win = analyse(make_window(qtbot), qtbot)
+    try:
+        p = win.analysis_panel
+        steps = win.undo_stack.count()
+
+        def change(widget, value, finish):
+            with qtbot.waitSignal(win.analysisFinished, timeout=MS):  # a settings change redoes the analysis
+                if isinstance(widget, QtWidgets.QComboBox):
+                    widget.setCurrentIndex(value)
+                    widget.activated.emit(value)
+                else:
+                    widget.setText(value) if isinstance(widget, QtWidgets.QLineEdit) else widget.setValue(value)
+                    finish()
+
+        change(p.profile, p.profile.findText("nantong-2014"), None)
+        change(p.minutes, "5,10,20", p.minutes.editingFinished.emit)
+        change(p.speed, 2.52, p.speed.editingFinished.emit)
+        change(p.buffer, 30.0, p.buffer.editingFinished.emit)
+        change(p.basis, p.basis.findData("registered"), None)
+        change(p.cell, 12.0, p.cell.editingFinished.emit)
+        change(p.gap_cell, 30.0, p.gap_cell.editingFinished.emit)
+        assert win.undo_stack.count() == steps + 7 and win.isWindowModified()
+        r = win.workspace.result
+        assert (r.params.profile.name, r.params.minutes, r.params.speed_kmh, r.params.buffer_m, r.params.elderly_basis,
+                r.params.cell_m, r.params.gap_cell_m) == ("nantong-2014", (5.0, 10.0, 20.0), 2.52, 30.0, "registered", 12.0, 30.0)
+        # undo goes back one setting, and the panel follows
+        with qtbot.waitSignal(win.analysisFinished, timeout=MS):
+            win.undo_stack.undo()
+        assert p.gap_cell.value() == 25.0 and win.doc.settings.gap_cell_m == 25.0
+        with qtbot.waitSignal(win.analysisFinished, timeout=MS):
+            win.undo_stack.redo()
+        assert win.save_to(tmp_path / "settings.ccproj")
+        saved = Document.open(tmp_path / "settings.ccproj")
+        assert saved.settings == win.doc.settings
+        params = saved.params()
+        assert (params.buffer_m, params.cell_m, params.gap_cell_m) == (30.0, 12.0, 30.0)
+        assert cli_main(["analyze", str(tmp_path / "settings.ccproj"), "--out", str(tmp_path / "o"), "--quiet",
+                         "--no-facility-circles"]) == 0
+        notes = (tmp_path / "o" / "notes.txt").read_text(encoding="utf-8")
+        assert "nantong-2014" in notes and "户籍" in notes and "5, 10, 20 分钟" in notes and "2.52 km/h" in notes
     finally:
         win._stop_background()
         win.wait_idle()
