@@ -1,7 +1,8 @@
 """The ``carecircle`` command.
 
 ``carecircle analyze --sample --out DIR`` or ``carecircle analyze --roads R --townships T --facilities F ...``
-runs the analysis headless (no Qt is imported). Exit codes: 0 done, 2 bad input (one clear line on stderr),
+runs the analysis headless (no Qt is imported); ``carecircle compare PROJECT --scenario NAME --out DIR`` sets a
+scenario beside the baseline (comparison.csv, changes.gpkg). Exit codes: 0 done, 2 bad input (one clear line on stderr),
 130 interrupted.
 """
 from __future__ import annotations
@@ -79,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="facility class id whose circles, gaps and coverage the maps show (default: the registry's first, day_care)")
     e.add_argument("--title", default=None, help="map title (default: the project's title)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
+    c = sub.add_parser("compare", help="compare a plan scenario with the baseline (现状): coverage per township and class, "
+                                       "newly covered and newly uncovered areas")
+    c.add_argument("project", nargs="?", type=Path, default=None, help="a CareCircle project (.ccproj)")
+    c.add_argument("--base", default=None, help="the scenario compared against (default: the project's baseline, 现状)")
+    c.add_argument("--scenario", default=None, help="the scenario to compare (default: the project's active one)")
+    c.add_argument("--out", type=Path, required=True,
+                   help="output folder: comparison.csv (UTF-8 with BOM, Chinese headers) and changes.gpkg")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
     g = sub.add_parser("gui", help="open the desktop app (default: the bundled sample)")
     g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
     g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
@@ -116,7 +125,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from projects.inputs import DataSources, load_inputs, sample_info
     from projects.outputs import write_analysis
     from projects.profiles import DEFAULT_PROFILE, load_profile
-    from spatial.analysis import AnalysisParams, run_analysis
+    from spatial.analysis import run_analysis
 
     fb = StderrProgress(quiet=args.quiet)
     chosen = [name for name, on in (("a project", args.project is not None), ("--sample", args.sample),
@@ -125,26 +134,39 @@ def _analyze(args: argparse.Namespace) -> int:
         raise InputError(f"give one of a project file, --sample or --roads/--townships/--facilities (got {' and '.join(chosen)})")
     if args.scenario and args.project is None:
         raise InputError("--scenario goes with a project file (.ccproj)")
-    defaults = {"minutes": (5.0, 10.0, 15.0), "speed_kmh": 3.6, "buffer_m": 50.0, "elderly_basis": "resident",
-                "statuses": ("existing",), "area_name": ""}
+    from dataclasses import replace
+
+    from layers.classes import BASELINE_STATUSES
+    from projects.ccproj import Settings
+    from projects.live import statuses_for
+
+    # what the command line changes; the rest comes from the project (or the defaults), and the analysis
+    # parameters are built by the one function the window uses too (Settings.params)
+    overrides = {k: v for k, v in (("minutes", args.minutes), ("speed_kmh", args.speed_kmh), ("buffer_m", args.buffer_m),
+                                   ("elderly_basis", args.elderly_basis)) if v is not None}
+    if args.profile:
+        overrides["profile"] = load_profile(args.profile)
     if args.project is not None:
         from projects.ccproj import load_project
 
         project = load_project(args.project)
         if args.statuses is not None:
             raise InputError("with a project, its scenario decides what counts: --scenario NAME (the baseline counts existing facilities)")
-        profile = load_profile(args.profile) if args.profile else project.settings.profile
-        pp = project.params(scenario=args.scenario)
-        defaults = {"minutes": pp.minutes, "speed_kmh": pp.speed_kmh, "buffer_m": pp.buffer_m,
-                    "elderly_basis": pp.elderly_basis, "statuses": pp.statuses, "area_name": pp.area_name}
+        if args.scenario is not None and args.scenario not in project.plan.scenarios:
+            raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(project.plan.scenarios)}")
+        scenario = args.scenario or project.plan.active
+        settings = replace(project.settings, **overrides)
+        statuses, area = statuses_for(scenario, baseline=project.plan.baseline), project.title
         fb.progress(0.0, "building the walking network")
         inputs = project.inputs(scenario=args.scenario)
     else:
+        area = ""
         if args.sample:
             info = sample_info()
             sources = info.sources
             profile_name = args.profile or info.profile
-            defaults.update(elderly_basis=info.elderly_basis, area_name=info.title)
+            overrides.setdefault("elderly_basis", info.elderly_basis)
+            area = info.title
             if args.population or args.facilities_crs:
                 raise InputError("--sample brings its own layers; give --roads/--townships/--facilities instead to use your own")
         else:
@@ -157,20 +179,12 @@ def _analyze(args: argparse.Namespace) -> int:
                 population_share=args.population_share,
             )
             profile_name = args.profile or DEFAULT_PROFILE
-        profile = load_profile(profile_name)
+        overrides["profile"] = overrides.get("profile") or load_profile(profile_name)
+        settings = Settings(**overrides)
+        statuses = args.statuses or BASELINE_STATUSES
         inputs = None
-    try:
-        params = AnalysisParams(
-            profile=profile,
-            minutes=args.minutes if args.minutes is not None else defaults["minutes"],
-            speed_kmh=args.speed_kmh if args.speed_kmh is not None else defaults["speed_kmh"],
-            buffer_m=args.buffer_m if args.buffer_m is not None else defaults["buffer_m"],
-            elderly_basis=args.elderly_basis or defaults["elderly_basis"],
-            statuses=args.statuses or defaults["statuses"],
-            area_name=defaults["area_name"],
-        )
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    params = settings.params(statuses=statuses, area_name=area)
+    profile = params.profile
     if inputs is None:
         inputs = load_inputs(sources, feedback=fb)
     result = run_analysis(inputs, params, feedback=fb, facility_circles=not args.no_facility_circles)
@@ -213,6 +227,36 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from layers.errors import InputError
+    from projects.ccproj import load_project
+    from projects.compare import run_comparison, summary_line, write_comparison
+    from spatial.network import build_network
+
+    if args.project is None:
+        raise InputError("give a project file (.ccproj) whose scenarios to compare")
+    project = load_project(args.project)
+    plan = project.plan
+    base = args.base or plan.baseline
+    other = args.scenario or plan.active
+    for name in (base, other):
+        if name not in plan.scenarios:
+            raise InputError(f"no scenario called {name}; the project has: {', '.join(plan.scenarios)}")
+    if other == base:
+        raise InputError(f"name the scenario to compare with {base}: --scenario NAME (the project has: {', '.join(plan.scenarios)})")
+    fb = StderrProgress(quiet=args.quiet)
+    fb.progress(0.0, "building the walking network")
+    inputs = project.inputs(network=build_network(project.roads))
+    frames = {name: plan.frame(name) for name in (base, other)}
+    comparison = run_comparison(inputs, frames, project.params(scenario=other), base=base, other=other,
+                                baseline=plan.baseline, feedback=fb)
+    paths = write_comparison(comparison, args.out)
+    print(summary_line(comparison))
+    for name, p in paths.items():
+        print(f"{name}: {p}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -242,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "compare":
+            return _compare(args)
     except InputError as exc:
         print(f"carecircle: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

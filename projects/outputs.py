@@ -86,7 +86,8 @@ def run_notes(result: AnalysisResult) -> str:
     lines = [
         f"规划标准：{prof.title or prof.name}（{prof.name}）",
         p.counted_text(),
-        f"服务圈：步行 {', '.join(f'{m:g}' for m in p.minutes)} 分钟，步速 {p.speed_kmh:g} km/h；覆盖按 {prof.coverage_minutes:g} 分钟计",
+        f"服务圈：步行 {', '.join(f'{m:g}' for m in p.minutes)} 分钟，步速 {p.speed_kmh:g} km/h；覆盖按 {prof.coverage_minutes:g} 分钟计；"
+        f"街道两侧深度 {p.buffer_m:g} 米，服务圈栅格 {p.cell_m:g} 米，缺口栅格 {p.gap_cell_m:g} 米",
     ]
     for t in prof.targets:
         lines.append(f"目标 {t.id}：{t.source}")

@@ -106,6 +106,7 @@ def test_each_setting_changed_in_the_panel_is_an_undo_step_saved_and_analysed_by
                          "--no-facility-circles"]) == 0
         notes = (tmp_path / "o" / "notes.txt").read_text(encoding="utf-8")
         assert "nantong-2014" in notes and "户籍" in notes and "5, 10, 20 分钟" in notes and "2.52 km/h" in notes
+        assert "街道两侧深度 30 米，服务圈栅格 12 米，缺口栅格 30 米" in notes
     finally:
         win._stop_background()
         win.wait_idle()
