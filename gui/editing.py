@@ -5,13 +5,16 @@ state of their own beyond the gesture in progress.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
+from projects.compare import Comparison, write_comparison_csv
 from projects.plan import STATUSES
 from layers.classes import registry
+from spatial.analysis import TOTAL_ROW
 
 from .i18n import tr
 from .tables import DataFrameModel, FrameSortProxy
@@ -147,26 +150,128 @@ class FacilityDialog(QtWidgets.QDialog):
                 "status": self.status.currentData()}
 
 
-class CompareDialog(QtWidgets.QDialog):
-    """Per-township coverage of the baseline and a scenario, with the change."""
+#: the columns the comparison dialog shows (those of comparison.csv), with their header keys
+COMPARE_COLUMNS = {
+    "township": "col.township", "type": "col.type",
+    "base_share": "compare.col.base_share", "other_share": "compare.col.other_share", "delta_pp": "compare.col.delta_pp",
+    "base_covered": "compare.col.base_covered", "other_covered": "compare.col.other_covered",
+    "delta_covered": "compare.col.delta_covered",
+    "base_flag_labels": "compare.col.base_flag_labels", "other_flag_labels": "compare.col.other_flag_labels",
+}
+GAIN_COLOUR, LOSS_COLOUR = "#dff0d8", "#f9dcd2"
 
-    def __init__(self, parent: QtWidgets.QWidget | None, table: pd.DataFrame, *, base: str, other: str) -> None:
+
+class CompareTableModel(DataFrameModel):
+    """Rows of a comparison table: changes with their sign; rows whose covered share changed in bold and
+    tinted (green a gain, red a loss), with a tooltip saying so (never colour alone)."""
+
+    def header_text(self, column: str) -> str:
+        key = COMPARE_COLUMNS.get(column)
+        return tr(key) if key else super().header_text(column)
+
+    def display_text(self, row: int, column: str, value) -> str:
+        if column == "type" and value is not None:
+            text = tr(f"type.{value}")
+            return registry().label(str(value)) if text == f"type.{value}" else text
+        if column in ("delta_pp", "delta_covered") and isinstance(value, (int, float)) and value == value:
+            sign = "+" if value else ""  # a sign on changes only
+            return f"{value:{sign}.2f}" if column == "delta_pp" else f"{value:{sign},.0f}"
+        if column in ("base_covered", "other_covered") and isinstance(value, (int, float)) and value == value:
+            return f"{value:,.0f}"
+        return super().display_text(row, column, value)
+
+    def change(self, row: int) -> float:
+        """The row's change of the covered share in percentage points (0 when unchanged or unknown)."""
+        v = self.raw(row, "delta_pp")
+        return float(v) if isinstance(v, (int, float)) and v == v else 0.0
+
+    def cell_role(self, row: int, column: str, value, role: int):
+        delta = self.change(row)
+        if not delta:
+            return None
+        if role == QtCore.Qt.ItemDataRole.FontRole:
+            font = QtGui.QFont()
+            font.setBold(True)
+            return font
+        if role == QtCore.Qt.ItemDataRole.BackgroundRole:
+            return QtGui.QBrush(QtGui.QColor(GAIN_COLOUR if delta > 0 else LOSS_COLOUR))
+        if role == QtCore.Qt.ItemDataRole.ForegroundRole:
+            return QtGui.QBrush(QtGui.QColor("#000000"))  # readable on the tint in a dark theme too
+        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
+            return tr("compare.changed_tip", delta=f"{delta:+.2f}")
+        return None
+
+
+class CompareDialog(QtWidgets.QDialog):
+    """The comparison of two scenarios: per township and facility class the covered shares and covered
+    elderly of both, their change and the missed targets of both (the columns of ``comparison.csv``); the
+    合计 rows per class below; 导出… saves the table as CSV through :func:`projects.compare.write_comparison_csv`."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None, comparison: "Comparison | pd.DataFrame", *,
+                 base: str | None = None, other: str | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("compare.title", base=base, other=other))
-        frame = table.copy()
-        frame["type"] = [tr(f"type.{t}") for t in frame["type"]]
-        headers = {"township": tr("col.township"), "type": tr("col.type"), "elderly": tr("col.elderly"),
-                   "base_covered": f"{base} · {tr('col.elderly_covered')}", "other_covered": f"{other} · {tr('col.elderly_covered')}",
-                   "base_share": tr("compare.base_share"), "other_share": tr("compare.other_share"),
-                   "delta_share": tr("compare.delta") + " (%)", "delta_covered": tr("compare.delta") + " (人)",
-                   "base_flags": tr("compare.base_flags"), "other_flags": tr("compare.other_flags")}
-        self.model = DataFrameModel(frame, headers=headers)
+        if isinstance(comparison, Comparison):
+            table = comparison.table
+            base, other = base or comparison.base, other or comparison.other
+        else:
+            table = comparison
+        self.table = table.reset_index(drop=True)
+        self.base, self.other = str(base or ""), str(other or "")
+        self.setWindowTitle(tr("compare.title", base=self.base, other=self.other))
+        cols = [c for c in COMPARE_COLUMNS if c in self.table.columns]
+        total = self.table["township"] == TOTAL_ROW
+        self.model = CompareTableModel(self.table.loc[~total, cols])
         self.proxy = FrameSortProxy(self)
         self.proxy.setSourceModel(self.model)
         self.view = QtWidgets.QTableView()
         self.view.setModel(self.proxy)
+        self.view.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)  # the table's order first
         self.view.setSortingEnabled(True)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self.totals = CompareTableModel(self.table.loc[total, cols])
+        self.totals_view = QtWidgets.QTableView()
+        self.totals_view.setModel(self.totals)
+        self.totals_view.horizontalHeader().setStretchLastSection(True)
+        rows = self.totals_view.verticalHeader()
+        rows.setDefaultSectionSize(max(rows.minimumSectionSize(), self.fontMetrics().height() + 8))
+        self.totals_view.setFixedHeight(self.totals_view.horizontalHeader().sizeHint().height()
+                                        + rows.defaultSectionSize() * max(self.totals.rowCount(), 1)
+                                        + 2 * self.totals_view.frameWidth() + 2)
+        self.legend = QtWidgets.QLabel(tr("compare.legend"))
+        self.legend.setWordWrap(True)
+        self.export_button = QtWidgets.QPushButton(tr("compare.export"))
+        self.export_button.clicked.connect(self.ask_export)
+        self.status = QtWidgets.QLabel("")
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.addButton(self.export_button, QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
         lay = QtWidgets.QVBoxLayout(self)
-        lay.addWidget(self.view)
-        self.resize(1100, 600)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(QtWidgets.QLabel(tr("compare.totals")))
+        lay.addWidget(self.totals_view)
+        lay.addWidget(self.legend)
+        lay.addWidget(self.status)
+        lay.addWidget(buttons)
+        self.resize(1150, 820)
+
+    def ask_export(self) -> Path | None:
+        """Ask where to save the comparison as CSV, then save it."""
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr("compare.export_title"), tr("compare.export_file", other=self.other),
+                                                        "CSV (*.csv)")
+        if not path:
+            return None
+        return self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> Path | None:
+        """Save the whole comparison (合计 rows included) as ``comparison.csv`` is written: UTF-8 with a BOM,
+        Chinese headers, atomically."""
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".csv")
+        try:
+            written = write_comparison_csv(self.table, path)
+        except OSError as exc:
+            QtWidgets.QMessageBox.warning(self, tr("compare.export_title"), tr("compare.export_failed", path=path, error=exc))
+            return None
+        self.status.setText(tr("compare.exported", path=written))
+        return written

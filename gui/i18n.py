@@ -63,6 +63,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "analysis.gap_cell": ("缺口栅格 (米)", "Gap grid cell (m)"),
     "basis.resident": ("常住老年人口 (普查)", "resident (census)"),
     "basis.registered": ("户籍老年人口", "registered (hukou)"),
+    "autosave.failed": ("自动保存失败：{error}", "Autosave failed: {error}"),
     "cmd.settings": ("修改分析设置：{what}", "Change settings: {what}"),
     "analysis.choropleth": ("分级显示设施类型", "Choropleth facility type"),
     "speed.slow": ("体弱老人 0.7 m/s", "Frail 0.7 m/s"),

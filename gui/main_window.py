@@ -239,11 +239,18 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         task.failed.connect(self._task_failed)
         task.cancelled.connect(self._task_cancelled)
         task.finished.connect(lambda: self.analysis_panel.set_busy(False))
+        task.finished.connect(lambda: self._task_finished(task))
         self.task = task
         self.analysis_panel.set_busy(True)
         self.analysis_panel.status.setText(busy_text)
         task.start()
         return task
+
+    def _task_finished(self, task: Task) -> None:
+        """A finished thread is released (and forgotten)."""
+        if self.task is task:
+            self.task = None
+        task.deleteLater()
 
     def cancel_task(self) -> None:
         if self.task is not None and self.task.isRunning():
@@ -478,7 +485,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         request = ExportRequest(**{kind: Path(path)}, page=page or Page(), display_type=self.canvas.renderer.display_type)
         scenario = self.plan.active if self.plan is not None else None
         sources = self.project.sources if self.project is not None else None
-        return self._start(_export_job, request, self.workspace, result, self.workspace.layer("facilities").frame, self.workspace.title or "CareCircle",
+        return self._start(_export_job, request, self.workspace.snapshot(), result, self.workspace.layer("facilities").frame, self.workspace.title or "CareCircle",
                            scenario, sources, on_success=self._exported, busy_text=tr("analysis.running"))
 
     def _exported(self, paths: dict) -> None:

@@ -199,8 +199,11 @@ class PlanEditing:
             return None
         try:
             return save_project(self.project, self.recovery_file())
-        except OSError as exc:
-            self.statusBar().showMessage(f"autosave failed: {exc}", 10000)
+        except (OSError, InputError) as exc:
+            self.statusBar().showMessage(tr("autosave.failed", error=exc), 10000)
+            return None
+        except Exception as exc:  # noqa: BLE001 - a timer slot must not raise into Qt: report anything else too
+            self.statusBar().showMessage(tr("autosave.failed", error=f"{type(exc).__name__}: {exc}"), 10000)
             return None
 
     # -- saving -----------------------------------------------------------------------------------
@@ -220,7 +223,7 @@ class PlanEditing:
         try:
             written = save_project(self.project, path)
         except (OSError, InputError) as exc:
-            self.show_error(f"{Path(path).name}: {exc}")
+            self.show_error(str(exc))  # the message names the file
             return False
         self.project_path = written
         self.undo_stack.setClean()
@@ -385,7 +388,7 @@ class PlanEditing:
 
     def _comparison_done(self, comparison) -> None:
         self.workspace.put_layer(MapLayer("compare", "compare", frame=comparison.areas))
-        self.compare_dialog = CompareDialog(self, comparison.table, base=comparison.base, other=comparison.other)
+        self.compare_dialog = CompareDialog(self, comparison, base=comparison.base, other=comparison.other)
         self.compare_dialog.show()
         self.comparisonFinished.emit(comparison)
 

@@ -12,10 +12,17 @@ Layout (a valid GeoPackage; QGIS opens the layers):
 Saving is atomic: everything is written to a temporary file beside the target, flushed, then renamed over
 it, so an interrupted save leaves the previous file as it was. Older schema versions are upgraded by the
 functions in :data:`MIGRATIONS` when read; a newer file is refused with a clear message.
+
+Reading never lets a low-level error through: an empty, foreign or damaged file, a missing or malformed
+key, a bad CRS or setting or a facilities layer without its columns all give one :class:`InputError` line
+naming the file. Saving reports anything that stops the write as one :class:`OSError` line naming the file
+(the previous file is left as it was).
 """
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import warnings
 import sqlite3
@@ -35,13 +42,18 @@ from spatial.indicators import StandardProfile
 from spatial.network import build_network
 
 from .outputs import atomic_write
-from .plan import BASELINE, PlanModel
+from .plan import BASELINE, Facility, PlanModel
 from .profiles import available_profiles, load_profile, profile_from_dict, profile_to_dict
 
 SCHEMA_VERSION = 2
 SUFFIX = ".ccproj"
 META_TABLE = "carecircle_meta"
 INPUT_LAYERS = ("roads", "townships", "population", "communities")
+#: the columns of the ``facilities`` layer (besides its geometry)
+FACILITY_COLUMNS = ("scenario", "facility_id", "name", "type", "beds", "nursing_beds", "status")
+#: meta keys every schema version has; the others default (title: the file's name, baseline/active: 现状)
+REQUIRED_META = ("schema_version", "crs", "settings", "scenarios")
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 #: schema upgrades: MIGRATIONS[v] turns a version-v ``meta`` dict (and its layers) into version v+1
 MIGRATIONS: dict[int, Callable[[dict, dict[str, gpd.GeoDataFrame]], None]] = {}
@@ -50,10 +62,13 @@ MIGRATIONS: dict[int, Callable[[dict, dict[str, gpd.GeoDataFrame]], None]] = {}
 def _migrate_1_to_2(meta: dict, layers: dict[str, gpd.GeoDataFrame]) -> None:
     """Version 1 kept a profile as one set of flags. Version 2 keeps targets with a level and a source: a
     bundled profile is replaced by its current text; a custom one is converted flag by flag (the invented
-    90 % covered-share target is dropped: no plan sets one). The elderly basis becomes a setting (census:
-    resident)."""
+    90 % covered-share target is dropped: no plan sets one). Version 1 checked both bed figures on the
+    nursing homes' beds, so both bed targets count institutional beds (养老机构床位). The elderly basis
+    becomes a setting (census: resident)."""
     settings = meta.setdefault("settings", {})
-    old = dict(settings.get("profile", {}))
+    old = settings.get("profile", {})
+    if not isinstance(old, dict):
+        raise InputError("the project's settings hold no profile table")
     name = str(old.get("name", "custom"))
     if name in available_profiles():
         new = profile_to_dict(load_profile(name))
@@ -61,11 +76,11 @@ def _migrate_1_to_2(meta: dict, layers: dict[str, gpd.GeoDataFrame]) -> None:
         targets = []
         note = "从旧版项目文件迁移（原为乡镇逐一检查）"
         if old.get("beds_per_1000_min") is not None:
-            targets.append({"id": "beds-per-1000", "indicator": "beds_per_1000", "level": "county",
-                            "figure": float(old["beds_per_1000_min"]), "note": note})
+            targets.append({"id": "beds-per-1000", "indicator": "beds_per_1000", "level": "county", "beds": "institutional",
+                            "figure": _number(old["beds_per_1000_min"], "profile beds_per_1000_min"), "note": note})
         if old.get("nursing_share_min") is not None:
             targets.append({"id": "nursing-share", "indicator": "nursing_share", "level": "county", "beds": "institutional",
-                            "figure": float(old["nursing_share_min"]), "note": note})
+                            "figure": _number(old["nursing_share_min"], "profile nursing_share_min"), "note": note})
         if old.get("day_care_every_township"):
             targets.append({"id": "day-care-every-township", "indicator": "present_in_every", "level": "township",
                             "classes": ["day_care"], "figure": 1.0, "note": note})
@@ -73,7 +88,7 @@ def _migrate_1_to_2(meta: dict, layers: dict[str, gpd.GeoDataFrame]) -> None:
             targets.append({"id": "meal-point-every-urban-community", "indicator": "reachable_from_every",
                             "level": "urban_community", "classes": ["meal_point"], "figure": 1.0, "note": note})
         new = {"name": name, "title": str(old.get("title", "")), "document": str(old.get("source", "")),
-               "coverage_minutes": float(old.get("coverage_minutes", 15.0)), "target": targets}
+               "coverage_minutes": _number(old.get("coverage_minutes", 15.0), "profile coverage_minutes"), "target": targets}
     settings["profile"] = new
     settings.setdefault("elderly_basis", "resident")
 
@@ -108,15 +123,46 @@ class Settings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Settings":
-        try:
-            return cls(profile=profile_from_dict(dict(d["profile"])), minutes=tuple(float(m) for m in d["minutes"]),
-                       speed_kmh=float(d["speed_kmh"]), buffer_m=float(d.get("buffer_m", 50.0)),
-                       elderly_basis=str(d.get("elderly_basis", "resident")), cell_m=float(d.get("cell_m", 10.0)),
-                       gap_cell_m=float(d.get("gap_cell_m", 25.0)))
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, InputError):
-                raise
-            raise InputError(f"the project's settings are incomplete or damaged ({exc})") from None
+        """Settings from their saved form; InputError (one line, no file name) when a key is missing or wrong."""
+        if not isinstance(d, dict):
+            raise InputError("the project's settings are not a table of keys")
+        missing = [k for k in ("profile", "minutes", "speed_kmh") if k not in d]
+        if missing:
+            raise InputError(f"the project's settings lack {', '.join(missing)}")
+        if not isinstance(d["profile"], dict):
+            raise InputError("the project's settings hold no profile table")
+        minutes = d["minutes"]
+        if not isinstance(minutes, list) or not minutes:
+            raise InputError(f"settings: minutes must be a list of numbers, not {_short(minutes)}")
+        return cls(profile=profile_from_dict(dict(d["profile"])),
+                   minutes=tuple(_number(m, "minutes") for m in minutes),
+                   speed_kmh=_number(d["speed_kmh"], "speed_kmh"), buffer_m=_number(d.get("buffer_m", 50.0), "buffer_m"),
+                   elderly_basis=_text(d.get("elderly_basis", "resident"), "elderly_basis"),
+                   cell_m=_number(d.get("cell_m", 10.0), "cell_m"), gap_cell_m=_number(d.get("gap_cell_m", 25.0), "gap_cell_m"))
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _number(value: object, what: str) -> float:
+    """A finite number from a saved setting (JSON), or InputError naming the setting."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(f"settings: {what} must be a number, not {_short(value)}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"settings: {what} must be a number, not {_short(value)}") from None
+    if not math.isfinite(number):
+        raise InputError(f"settings: {what} must be a finite number, not {_short(value)}")
+    return number
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"settings: {what} must be text, not {_short(value)}")
+    return value
 
 
 @dataclass
@@ -157,11 +203,52 @@ class Project:
 
 
 def save_project(project: Project, path: str | Path) -> Path:
-    """Write ``project`` to ``path`` atomically (temporary file + rename)."""
+    """Write ``project`` to ``path`` atomically (temporary file + rename). Anything that stops the write (a
+    folder in the way, no permission, a full disk, a GeoPackage writer error) raises :class:`OSError` whose
+    text is one line naming the file; the previous file at ``path`` is then left as it was."""
     path = Path(path)
-    if path.suffix.lower() != SUFFIX:
+    if not _is_dir(path) and path.suffix.lower() != SUFFIX:
         path = path.with_suffix(SUFFIX)
-    return atomic_write(path, lambda tmp: _write(project, tmp, base=path.parent), suffix=".gpkg")
+    try:
+        if path.is_dir():  # also a folder given without the suffix: never write a sibling of it instead
+            raise IsADirectoryError(errno.EISDIR, f"it is a folder; give a file name ending in {SUFFIX}")
+        return atomic_write(path, lambda tmp: _write(project, tmp, base=path.parent), suffix=".gpkg")
+    except (OSError, RuntimeError, sqlite3.Error) as exc:  # RuntimeError: pyogrio's write errors
+        raise _save_error(exc, path) from exc
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. no permission to look: not known to be a folder
+        return False
+
+
+def _save_error(exc: BaseException, path: Path) -> OSError:
+    """One line for a failed save, keeping the kind of OSError (and its errno) for callers that check it."""
+    if isinstance(exc, OSError):
+        code, kind = exc.errno, type(exc)
+        reason = exc.strerror or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        if isinstance(exc, PermissionError):
+            reason = f"permission denied (cannot write in the folder {path.parent})"
+        elif not isinstance(exc, IsADirectoryError) and not _is_dir(path.parent):
+            blocker = next((p for p in (path.parent, *path.parent.parents) if _exists(p)), None)
+            reason = (f"{blocker} is a file, not a folder" if blocker is not None and not _is_dir(blocker)
+                      else f"the folder {path.parent} does not exist and cannot be created")
+    else:
+        code, kind = None, OSError
+        lines = str(exc).strip().splitlines()
+        reason = f"the GeoPackage could not be written ({lines[0] if lines else type(exc).__name__})"
+    err = kind(f"cannot save {path.name or path.absolute().name}: {reason[:1].lower()}{reason[1:]}")
+    err.errno = code
+    return err
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _write(project: Project, tmp: Path, *, base: Path) -> None:
@@ -218,55 +305,205 @@ def _relative(p: Path | None, base: Path) -> str | None:
 def load_project(path: str | Path) -> Project:
     """Read a ``.ccproj``; InputError (one line naming the file) when it is not one or is damaged."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("project file not found", path=path)
+    try:
+        return _load(path)
+    except InputError as exc:
+        if exc.path is None:
+            raise InputError(exc.message, path=path, row=exc.row, column=exc.column) from None
+        raise
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, RuntimeError, UnicodeError, sqlite3.Error,
+            OSError, pyproj.exceptions.CRSError) as exc:  # a damage no check above foresaw: still one line
+        detail = str(exc).strip().splitlines()
+        raise InputError(f"the project file is damaged ({type(exc).__name__}: {detail[0] if detail else 'no detail'})",
+                         path=path) from exc
+
+
+def _load(path: Path) -> Project:
     meta = read_meta(path)
+    missing = [k for k in REQUIRED_META if k not in meta]
+    if missing:
+        raise InputError(f"the project's metadata ({META_TABLE}) lacks {', '.join(missing)}; the file is damaged", path=path)
+    version = meta["schema_version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InputError(f"the project's schema_version is not a whole number ({_short(version)})", path=path)
+    if version > SCHEMA_VERSION:
+        raise InputError(f"this project was saved by a newer CareCircle (schema {version}; this version reads up to {SCHEMA_VERSION})", path=path)
+    if version < SCHEMA_VERSION and version not in MIGRATIONS:
+        raise InputError(f"cannot upgrade a project of schema version {version}", path=path)
+    _check_meta_types(meta, path)
+    layers = _read_layers(path)
+    while version < SCHEMA_VERSION:
+        try:
+            MIGRATIONS[version](meta, layers)
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"cannot upgrade this schema-{version} project: its settings are damaged ({exc})", path=path) from None
+        version += 1
+        meta["schema_version"] = version
+    crs = _project_crs(meta["crs"], path)
+    settings = Settings.from_dict(meta["settings"])
+    settings.params()  # the same checks an analysis makes, now rather than at the first run
+    scenarios = list(meta["scenarios"])
+    baseline = meta.get("baseline", BASELINE)
+    if baseline not in scenarios:
+        raise InputError(f"the baseline scenario {baseline} is not among the project's scenarios ({', '.join(scenarios)})", path=path)
+    plan = PlanModel.from_records(crs, _facility_records(layers["facilities"], path), scenarios=scenarios, baseline=baseline,
+                                  active=meta.get("active", BASELINE))
+    basemap = meta.get("basemap")
+    return Project(
+        title=meta.get("title", path.stem), crs=crs, roads=layers["roads"], townships=layers["townships"], plan=plan,
+        settings=settings, population=layers.get("population"), communities=layers.get("communities"),
+        basemap=(path.parent / basemap) if basemap else None, sources=dict(meta.get("sources", {})),
+    )
+
+
+def _check_meta_types(meta: dict, path: Path) -> None:
+    """The shape every schema version shares (checked before a migration touches it)."""
+    def bad(key: str, what: str) -> InputError:
+        return InputError(f"the project's {key} must be {what}, not {_short(meta[key])}", path=path)
+
+    if not isinstance(meta["crs"], str):
+        raise bad("crs", "a coordinate system (WKT text)")
+    if not isinstance(meta["settings"], dict):
+        raise bad("settings", "a table of keys")
+    scenarios = meta["scenarios"]
+    if not isinstance(scenarios, list) or not scenarios or not all(isinstance(n, str) and n for n in scenarios):
+        raise bad("scenarios", "a list of scenario names")
+    if len(set(scenarios)) != len(scenarios):
+        raise InputError(f"the project lists a scenario twice ({', '.join(scenarios)})", path=path)
+    for key in ("title", "baseline", "active"):
+        if key in meta and not isinstance(meta[key], str):
+            raise bad(key, "text")
+    if meta.get("basemap") is not None and not isinstance(meta["basemap"], str):
+        raise bad("basemap", "a file path (text)")
+    sources = meta.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+        raise bad("sources", "a table of file paths")
+
+
+def _project_crs(value: str, path: Path) -> pyproj.CRS:
+    try:
+        crs = pyproj.CRS.from_wkt(value)
+    except pyproj.exceptions.CRSError:
+        raise InputError(f"the project's coordinate system (crs) is not valid WKT ({_short(value)})", path=path) from None
+    units = {a.unit_name for a in crs.axis_info}
+    if not crs.is_projected or not units <= {"metre", "meter", "m"}:
+        raise InputError(f"the project's coordinate system ({crs.name}) is not projected in metres", path=path)
+    return crs
+
+
+def _read_layers(path: Path) -> dict[str, gpd.GeoDataFrame]:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*non conformant file extension")
             available = {name for name, _ in pyogrio.list_layers(path)}
             layers = {name: pyogrio.read_dataframe(path, layer=name) for name in (*INPUT_LAYERS, "facilities") if name in available}
-    except pyogrio.errors.DataSourceError as exc:
-        raise InputError(f"the project file is damaged: {str(exc).splitlines()[0]}", path=path) from None
-    version = int(meta.get("schema_version", 0))
-    if version > SCHEMA_VERSION:
-        raise InputError(f"this project was saved by a newer CareCircle (schema {version}; this version reads up to {SCHEMA_VERSION})", path=path)
-    while version < SCHEMA_VERSION:
-        if version not in MIGRATIONS:
-            raise InputError(f"cannot upgrade a project of schema version {version}", path=path)
-        MIGRATIONS[version](meta, layers)
-        version += 1
-        meta["schema_version"] = version
+    except (RuntimeError, OSError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
+        detail = str(exc).strip().splitlines()
+        raise InputError(f"the project file is damaged: {detail[0] if detail else type(exc).__name__}", path=path) from None
     for required in ("roads", "townships", "facilities"):
         if required not in layers:
             raise InputError(f"the project has no {required} layer", path=path)
-    crs = pyproj.CRS.from_wkt(meta["crs"])
-    fac = layers["facilities"]
-    records = [
-        {"scenario": r.scenario, "fid": r.facility_id, "name": r.name, "type": r.type, "beds": int(r.beds),
-         "nursing_beds": int(r.nursing_beds), "status": r.status, "x": g.x, "y": g.y}
-        for r, g in zip(fac.drop(columns="geometry").itertuples(index=False), fac.geometry)
-    ]
-    plan = PlanModel.from_records(crs, records, scenarios=list(meta["scenarios"]), baseline=meta.get("baseline", BASELINE),
-                                  active=meta.get("active", BASELINE))
-    basemap = meta.get("basemap")
-    return Project(
-        title=meta.get("title", path.stem), crs=crs, roads=layers["roads"], townships=layers["townships"], plan=plan,
-        settings=Settings.from_dict(meta["settings"]), population=layers.get("population"), communities=layers.get("communities"),
-        basemap=(path.parent / basemap) if basemap else None, sources=dict(meta.get("sources", {})),
-    )
+    for name, frame in layers.items():
+        if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+            raise InputError(f"the project's {name} layer has no geometry", path=path)
+    return layers
+
+
+def _facility_records(fac: gpd.GeoDataFrame, path: Path) -> list[dict]:
+    """The facilities layer as :meth:`PlanModel.from_records` records, each checked (row = feature number)."""
+    missing = [c for c in FACILITY_COLUMNS if c not in fac.columns]
+    if missing:
+        raise InputError(f"the facilities layer lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}", path=path)
+    records, seen = [], set()
+    for i, (r, g) in enumerate(zip(fac[list(FACILITY_COLUMNS)].itertuples(index=False), fac.geometry), start=1):
+        where = f"the facilities layer, feature {i}"
+        try:
+            if g is None or g.is_empty or g.geom_type != "Point":
+                raise ValueError("its geometry is not a point")
+            rec = {"scenario": _cell_text(r.scenario, "scenario"), "fid": _cell_text(r.facility_id, "facility_id"),
+                   "name": "" if r.name is None else _cell_text(r.name, "name"), "type": _cell_text(r.type, "type"),
+                   "beds": _cell_count(r.beds, "beds"), "nursing_beds": _cell_count(r.nursing_beds, "nursing_beds"),
+                   "status": _cell_text(r.status, "status"), "x": float(g.x), "y": float(g.y)}
+            Facility(**{k: v for k, v in rec.items() if k != "scenario"})  # the model's own checks, with a row number
+        except ValueError as exc:  # InputError is one
+            raise InputError(f"{where}: {exc}", path=path) from None
+        if (rec["scenario"], rec["fid"]) in seen:
+            raise InputError(f"{where}: facility id {rec['fid']} appears twice in scenario {rec['scenario']}", path=path)
+        seen.add((rec["scenario"], rec["fid"]))
+        records.append(rec)
+    return records
+
+
+def _cell_text(value: object, column: str) -> str:
+    if not isinstance(value, str) or (column != "name" and not value):
+        raise ValueError(f"{column} is empty or not text ({_short(value)})")
+    return value
+
+
+def _cell_count(value: object, column: str) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{column} is not a number ({_short(value)})") from None
+    if not number.is_integer():
+        raise ValueError(f"{column} is not a whole number ({_short(value)})")
+    return int(number)
 
 
 def read_meta(path: Path) -> dict:
+    """The ``carecircle_meta`` table as a dict (values decoded from JSON); InputError naming the file when the
+    file is not a SQLite/GeoPackage file, has no such table, or holds a value that is not JSON."""
+    path = Path(path)
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        if path.is_dir():
+            raise InputError("this is a folder, not a CareCircle project file (.ccproj)", path=path)
+        if not path.is_file():
+            raise InputError("project file not found", path=path)
+        with open(path, "rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
+        raise InputError(f"cannot read the project file ({reason})", path=path) from None
+    if not header:
+        raise InputError("not a CareCircle project (.ccproj): the file is empty", path=path)
+    if header != _SQLITE_HEADER:
+        raise InputError("not a CareCircle project (.ccproj): the file is not a GeoPackage", path=path)
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
+            con.text_factory = bytes  # decoded below, so bad UTF-8 is reported like any other damage
+            if not con.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (META_TABLE,)).fetchone():
+                raise InputError(f"not a CareCircle project (.ccproj): the file has no {META_TABLE} table", path=path)
+            columns = {row[1] for row in con.execute(f"PRAGMA table_info({META_TABLE})")}
+            if not {b"key", b"value"} <= columns and not {"key", "value"} <= columns:
+                raise InputError(f"the project's {META_TABLE} table lacks its key and value columns; the file is damaged", path=path)
             rows = con.execute(f"SELECT key, value FROM {META_TABLE}").fetchall()
         finally:
             con.close()
-    except sqlite3.DatabaseError:
-        raise InputError("not a CareCircle project (.ccproj) or the file is damaged", path=path) from None
-    return {k: json.loads(v) for k, v in rows}
+    except sqlite3.Error as exc:
+        raise InputError(f"not a CareCircle project (.ccproj) or the file is damaged ({exc})", path=path) from None
+    meta = {}
+    for key, value in rows:
+        try:
+            k = key.decode("utf-8") if isinstance(key, bytes) else str(key)
+        except UnicodeDecodeError:
+            raise InputError(f"the project's {META_TABLE} table holds a key that is not UTF-8 text", path=path) from None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            meta[k] = value  # a bare SQLite number is its own JSON
+            continue
+        if value is None:
+            raise InputError(f"the project's {k} is empty in {META_TABLE}; the file is damaged", path=path)
+        try:
+            text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        except UnicodeDecodeError:
+            raise InputError(f"the project's {k} in {META_TABLE} is not UTF-8 text; the file is damaged", path=path) from None
+        try:
+            meta[k] = json.loads(text)
+        except ValueError as exc:  # JSONDecodeError is a ValueError
+            raise InputError(f"the project's {k} in {META_TABLE} is not valid JSON ({exc}); the file is damaged", path=path) from None
+    return meta
 
 
 def project_from_inputs(title: str, inputs: AnalysisInputs, *, profile: StandardProfile | str, sources: dict[str, Path | None] | None = None,

@@ -5,7 +5,9 @@ The first sheet is the bureau's task table: every target of the profile in every
 ``targets.csv`` (:meth:`spatial.analysis.AnalysisResult.targets_frame`), county rows first, with the run
 notes (:func:`projects.outputs.run_notes`) under it. The per-class sheets show the numbers of
 ``coverage.csv`` (:meth:`~spatial.analysis.AnalysisResult.coverage_frame`), 合计 row included: a
-township's beds there are a balance view, never judged against a county-level target. Class and status names
+township's beds there are a balance view, never judged against a county-level target. Given a scenario
+comparison (:class:`projects.compare.Comparison`), a sheet 方案对比 shows its Chinese table (``comparison.csv``),
+rows whose covered share changed in bold and tinted. Class and status names
 come from the facility class registry (:mod:`layers.classes`). Both files are written atomically: a
 temporary file beside the target, then a rename, so an interrupted write leaves the previous file as it was.
 
@@ -27,6 +29,7 @@ import pyogrio
 
 from layers.classes import ClassRegistry
 from layers.crs import WGS84
+from projects.compare import ZH_COLUMNS as COMPARE_ZH, Comparison, comparison_frame_zh
 from projects.outputs import atomic_write, run_notes
 from spatial.analysis import TOTAL_ROW, AnalysisResult
 from spatial.targets import BASIS_LABELS, LEVEL_LABELS, StandardProfile, Target, TargetRow, target_label
@@ -68,6 +71,7 @@ SHEET_SUMMARY = "指标汇总"
 SHEET_FACILITIES = "设施清单"
 SHEET_GAPS = "服务缺口"
 SHEET_PARAMS = "参数说明"
+SHEET_COMPARE = "方案对比"
 
 
 def report_classes(result: AnalysisResult, facilities: gpd.GeoDataFrame | None = None) -> tuple[str, ...]:
@@ -81,11 +85,12 @@ def report_classes(result: AnalysisResult, facilities: gpd.GeoDataFrame | None =
     return tuple(c for c in reg.ids if c in present)
 
 
-def sheet_names(result: AnalysisResult, facilities: gpd.GeoDataFrame | None = None) -> list[str]:
-    """The workbook's sheets, in order."""
+def sheet_names(result: AnalysisResult, facilities: gpd.GeoDataFrame | None = None, *,
+                comparison: Comparison | None = None) -> list[str]:
+    """The workbook's sheets, in order (方案对比 after the per-class sheets when a comparison is given)."""
     reg = result.params.classes
-    return [SHEET_SUMMARY, *(reg.label(c) for c in report_classes(result, facilities)), SHEET_FACILITIES, SHEET_GAPS,
-            SHEET_PARAMS]
+    return [SHEET_SUMMARY, *(reg.label(c) for c in report_classes(result, facilities)),
+            *([SHEET_COMPARE] if comparison is not None else []), SHEET_FACILITIES, SHEET_GAPS, SHEET_PARAMS]
 
 
 def level_label(row: TargetRow) -> str:
@@ -192,11 +197,14 @@ def write_xlsx(
     sources: Mapping[str, str] | None = None,
     scenario: str | None = None,
     generated: _dt.date | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """The report workbook (sheets :func:`sheet_names`), written atomically; returns ``path``.
 
     ``facilities`` is the plan's facility frame (``fid, name, type, beds, nursing_beds, status``, points in
-    any CRS); ``generated`` the date printed on the report (default: today)."""
+    any CRS); ``generated`` the date printed on the report (default: today); ``comparison`` (a
+    :class:`projects.compare.Comparison`) adds the sheet 方案对比: its Chinese table, rows whose covered share
+    changed in bold and tinted (green a gain, red a loss)."""
     from openpyxl import Workbook
 
     path = Path(path)
@@ -208,6 +216,8 @@ def write_xlsx(
     cov = result.coverage_frame()
     for c in report_classes(result, facilities):
         _class_sheet(wb.create_sheet(classes.label(c)), cov[cov["type"] == c], class_sheet_columns(c, classes), labels)
+    if comparison is not None:
+        _compare_sheet(wb.create_sheet(SHEET_COMPARE), comparison)
     _facility_sheet(wb.create_sheet(SHEET_FACILITIES), facilities, classes)
     _gap_sheet(wb.create_sheet(SHEET_GAPS), result.gaps, classes)
     _params_sheet(wb.create_sheet(SHEET_PARAMS), result, title=title, sources=sources, scenario=scenario, day=day)
@@ -264,6 +274,44 @@ def _class_sheet(ws, cov: pd.DataFrame, columns: list[tuple[str, str | None]], l
     n_towns = int((cov["township"] != TOTAL_ROW).sum())
     _finish_table(ws, n_towns, len(columns))  # the filter leaves the 合计 row below it
     _fit_widths(ws, first_row=1, last_row=len(cov) + 1)
+
+
+#: number formats of the 方案对比 columns
+_COMPARE_FORMATS = {"base_share": "0.0%", "other_share": "0.0%", "delta_pp": "+0.00;-0.00;0.00",
+                    "base_covered": "#,##0", "other_covered": "#,##0", "delta_covered": "+#,##0;-#,##0;0"}
+_GAIN_FILL, _LOSS_FILL = "FFE2EFDA", "FFFCE4D6"
+
+
+def _compare_sheet(ws, comparison: Comparison) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    table = comparison.table
+    frame = comparison_frame_zh(table)
+    columns = list(COMPARE_ZH)
+    _header(ws, list(frame.columns))
+    fills = {1: PatternFill("solid", fgColor=_GAIN_FILL), -1: PatternFill("solid", fgColor=_LOSS_FILL)}
+    for r, (rec, values) in enumerate(zip(table.to_dict("records"), frame.itertuples(index=False)), start=2):
+        changed = bool(rec["changed"])
+        total = rec["township"] == TOTAL_ROW
+        font = Font(bold=changed or total)
+        fill = fills[1 if rec["delta_share"] > 0 else -1] if changed else None
+        for c, (name, v) in enumerate(zip(columns, values), start=1):
+            cell = ws.cell(row=r, column=c, value=_cell(v))
+            if name in _COMPARE_FORMATS:
+                cell.number_format = _COMPARE_FORMATS[name]
+            cell.font = font
+            if fill is not None:
+                cell.fill = fill
+    n_towns = int((table["township"] != TOTAL_ROW).sum())
+    _finish_table(ws, n_towns, len(columns))  # the filter leaves the 合计 rows below it
+    note = len(table) + 3
+    ws.cell(row=note, column=1, value="注：").font = Font(bold=True)
+    minutes = comparison.params.analysis.profile.coverage_minutes
+    lines = [f"对比：{comparison.base}（现状列）→ {comparison.other}（方案列）；覆盖按步行 {minutes:g} 分钟计",
+             "覆盖率有变化的行加粗并着色（绿色为提高，红色为降低）；变化以百分点计"]
+    for i, line in enumerate(lines, start=note + 1):
+        ws.cell(row=i, column=1, value=line)
+    _fit_widths(ws, first_row=1, last_row=len(table) + 1)
 
 
 def _facility_sheet(ws, facilities: gpd.GeoDataFrame, classes: ClassRegistry) -> None:

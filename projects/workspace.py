@@ -75,6 +75,11 @@ class Workspace:
         for listener in list(self._listeners):
             listener(event, payload)
 
+    def snapshot(self) -> "Workspace":
+        """A copy for a worker thread: the same (never modified) frames, its own layer list and layer
+        objects, no listeners, so edits made meanwhile in the window do not reach it."""
+        return replace(self, layers=[replace(lyr) for lyr in self.layers], _listeners=[])
+
     # -- layers -----------------------------------------------------------------------------------
     def layer(self, layer_id: str) -> MapLayer | None:
         return next((lyr for lyr in self.layers if lyr.id == layer_id), None)

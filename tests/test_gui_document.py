@@ -8,7 +8,7 @@ import pyogrio
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from gui.cli import main as cli_main  # noqa: E402
 from projects.document import Document  # noqa: E402
@@ -25,12 +25,25 @@ def test_moved_centre_is_the_same_on_screen_in_identify_and_in_every_export(qtbo
         fac = win.plan.frame()
         day = fac[fac["type"] == "day_care"].iloc[0]
         before = win.workspace.result.facility_circles
+        # drag it 2 km east with the move tool and real mouse events
+        x, y = day.geometry.x, day.geometry.y
+        win.canvas.zoom_to_bounds((x - 2500, y - 2500, x + 2500, y + 2500))
+        win.set_tool("move")
+        v = win.canvas.view
+        start = QtCore.QPoint(*(round(float(c)) for c in v.to_screen(x, y)))
+        end = QtCore.QPoint(*(round(float(c)) for c in v.to_screen(x + 2000.0, y)))
         with qtbot.waitSignal(win.gapsRefreshed, timeout=MS):
-            win.move_facility_to(day.fid, day.geometry.x + 2000.0, day.geometry.y)  # 2 km east
+            qtbot.mousePress(win.canvas, QtCore.Qt.MouseButton.LeftButton, pos=start)
+            for k in range(1, 6):
+                qtbot.mouseMove(win.canvas, start + (end - start) * (k / 5))
+            qtbot.mouseRelease(win.canvas, QtCore.Qt.MouseButton.LeftButton, pos=end)
+        moved = win.plan.facility(day.fid)
+        assert abs(moved.x - (x + 2000.0)) <= 2 * v.m_per_px
         shown = win.workspace.result
         assert not shown.pending and shown is win.doc.result  # the map shows the complete current result
         # identify on the moved centre highlights its new circle
-        win.identify_at(day.geometry.x + 2000.0, day.geometry.y)
+        win.set_tool("identify")
+        win.identify_at(moved.x, moved.y)
         new15 = shown.facility_circles[(shown.facility_circles["facility_id"] == day.fid)].to_crs(win.workspace.crs).geometry.iloc[-1]
         assert win.canvas.highlight.buffer(1).contains(new15)
         old15 = before[before["facility_id"] == day.fid].to_crs(win.workspace.crs).geometry.iloc[-1]
