@@ -27,6 +27,8 @@ class ExportRequest:
     csv: Path | None = None
     page: Page = Page()
     display_type: str = "day_care"
+    #: a scenario comparison to add to the workbook (its 方案对比 sheet)
+    comparison: object = None
 
     def any(self) -> bool:
         return any(getattr(self, k) is not None for k in ("pdf", "png", "atlas", "html", "xlsx", "gpkg", "csv"))
@@ -50,7 +52,8 @@ def export_all(request: ExportRequest, *, workspace: Workspace, result: Analysis
     if request.xlsx is not None:
         from projects.report_tables import write_xlsx
 
-        out["xlsx"] = write_xlsx(request.xlsx, result=result, facilities=facilities, title=title, sources=sources, scenario=scenario)
+        out["xlsx"] = write_xlsx(request.xlsx, result=result, facilities=facilities, title=title, sources=sources, scenario=scenario,
+                                 comparison=request.comparison)
     if request.gpkg is not None:
         from projects.report_tables import write_report_gpkg
 
@@ -75,7 +78,7 @@ def export_all(request: ExportRequest, *, workspace: Workspace, result: Analysis
 
 def export_document(doc, *, pdf=None, png=None, atlas=None, html=None, xlsx=None, gpkg=None, csv=None,
                     page: str = "A4", landscape: bool = True, dpi: int = 200, display_type: str | None = None,
-                    title: str | None = None) -> dict[str, Path]:
+                    title: str | None = None, comparison=None) -> dict[str, Path]:
     """Every requested export of a :class:`projects.document.Document`'s current, complete result: the one
     path the command line, scripts and (through the same result) the window take."""
     import os
@@ -104,7 +107,7 @@ def export_document(doc, *, pdf=None, png=None, atlas=None, html=None, xlsx=None
     ws = Workspace(title=project.title)
     ws.set_inputs(project.inputs(network=doc.network), sources={k: Path(v) for k, v in project.sources.items()})
     ws.set_result(result)
-    request = ExportRequest(**paths, page=pg, display_type=display_type)
+    request = ExportRequest(**paths, page=pg, display_type=display_type, comparison=comparison)
     return export_all(request, workspace=ws, result=result, facilities=project.plan.frame(), title=title or project.title,
                       scenario=doc.scenario, sources=project.sources)
 

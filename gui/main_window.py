@@ -482,7 +482,11 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         if result is None:
             self.show_error(tr("export.need_result"), title_key="error.analysis")
             return None
-        request = ExportRequest(**{kind: Path(path)}, page=page or Page(), display_type=self.canvas.renderer.display_type)
+        cmp = getattr(self, "last_comparison", None)  # the comparison on screen, if it is of this plan
+        if cmp is not None and self.plan is not None and (cmp.base, cmp.other) != (self.plan.baseline, self.plan.active):
+            cmp = None
+        request = ExportRequest(**{kind: Path(path)}, page=page or Page(), display_type=self.canvas.renderer.display_type,
+                                comparison=cmp)
         scenario = self.plan.active if self.plan is not None else None
         sources = self.project.sources if self.project is not None else None
         return self._start(_export_job, request, self.workspace.snapshot(), result, self.workspace.layer("facilities").frame, self.workspace.title or "CareCircle",

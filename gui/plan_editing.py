@@ -387,6 +387,7 @@ class PlanEditing:
                            on_success=self._comparison_done, busy_text=tr("analysis.running"))
 
     def _comparison_done(self, comparison) -> None:
+        self.last_comparison = comparison
         self.workspace.put_layer(MapLayer("compare", "compare", frame=comparison.areas))
         self.compare_dialog = CompareDialog(self, comparison, base=comparison.base, other=comparison.other)
         self.compare_dialog.show()
@@ -405,6 +406,7 @@ class PlanEditing:
         if event in ("scenario_changed", "scenarios_changed"):
             self._refresh_scenarios()
         self.workspace.set_facilities(self.plan.frame())
+        self.last_comparison = None  # the plan changed: a comparison on screen no longer describes it
         if self.doc is not None and self.doc.analysed:
             result = self.doc.quick_result()
             self.workspace.set_result(result, quiet=True)

@@ -239,12 +239,25 @@ class Document:
 
     def export(self, *, pdf=None, png=None, atlas=None, html=None, xlsx=None, gpkg=None, csv=None,
                page: str = "A4", landscape: bool = True, dpi: int = 200, display_type: str | None = None,
-               title: str | None = None) -> dict[str, Path]:
-        """Write report exports of the current result. Maps (PDF/PNG/atlas) are drawn by the desktop app's
-        renderer, loaded on demand (Qt, offscreen when there is no screen)."""
+               title: str | None = None, comparison=None) -> dict[str, Path]:
+        """Write report exports of the current result (``comparison``: a :meth:`compare` result for the
+        workbook's 方案对比 sheet). Maps (PDF/PNG/atlas) are drawn by the desktop app's renderer, loaded on
+        demand (Qt, offscreen when there is no screen)."""
         printer = importlib.import_module("gui.exports")  # the renderer lives with the Qt code
         return printer.export_document(self, pdf=pdf, png=png, atlas=atlas, html=html, xlsx=xlsx, gpkg=gpkg, csv=csv,
-                                       page=page, landscape=landscape, dpi=dpi, display_type=display_type, title=title)
+                                       page=page, landscape=landscape, dpi=dpi, display_type=display_type, title=title,
+                                       comparison=comparison)
+
+    def compare(self, other: str | None = None, *, base: str | None = None, feedback: Feedback | None = None):
+        """Scenario ``other`` (default: the active one) beside ``base`` (default: the baseline 现状), each
+        counting what its kind counts: :class:`projects.compare.Comparison` (``table``, ``areas``)."""
+        from .compare import run_comparison
+
+        base = base or self.plan.baseline
+        other = other or self.scenario
+        frames = {name: self.plan.frame(name) for name in (base, other) if name in self.plan.scenarios}
+        return run_comparison(self.project.inputs(network=self.network), frames, self.params(), base=base, other=other,
+                              baseline=self.plan.baseline, feedback=feedback)
 
     # -- background completion ------------------------------------------------------------------------
     def pending_jobs(self) -> tuple[int, list[CircleSnapshot | GapSnapshot]]:

@@ -105,3 +105,13 @@ def test_settings_change_redoes_the_analysis_and_is_saved(tmp_path):
     assert cli_main(["analyze", str(tmp_path / "s.ccproj"), "--out", str(tmp_path / "o"), "--quiet", "--no-facility-circles"]) == 0
     notes = (tmp_path / "o" / "notes.txt").read_text(encoding="utf-8")
     assert "nantong-2014" in notes and "户籍" in notes and "步速 2.52 km/h" in notes
+
+
+def test_compare_from_the_document_and_its_workbook_sheet(edited, tmp_path):
+    doc, *_ = edited
+    cmp = doc.compare()  # the active plan scenario against the baseline
+    assert (cmp.base, cmp.other) == ("现状", "试验方案")
+    day = cmp.table[(cmp.table["type"] == "day_care") & (cmp.table["township"] == "下原镇")].iloc[0]
+    assert day["delta_pp"] > 0  # the added centre covers people in 下原镇
+    paths = doc.export(xlsx=tmp_path / "c.xlsx", comparison=cmp)
+    assert "方案对比" in openpyxl.load_workbook(paths["xlsx"]).sheetnames
