@@ -5,16 +5,18 @@ The type cell names a class of the facility class registry (:mod:`layers.classes
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any, Callable
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 import shapely
 
-from .classes import registry
+from .classes import STATUS_IDS, registry
 from .crs import require_crs
 from .errors import InputError
 from .tables import (
@@ -40,6 +42,34 @@ STATUS_ALIASES = ("status", "状态", "建设状态")
 _OUTPUT_COLUMNS = ["fid", "name", "type", "beds", "nursing_beds", "status", "geometry"]
 _HEADERS_ZH = ["编号", "名称", "类型", "经度", "纬度", "床位数", "护理型床位数", "状态"]
 _HEADERS_EN = ["id", "name", "type", "lon", "lat", "beds", "nursing_beds", "status"]
+
+
+@dataclass(frozen=True)
+class Facility:
+    """One facility as the plan and the analysis both hold it (coordinates in the plan's metric CRS).
+    Validated on creation: a known class and status, beds >= nursing beds >= 0, finite coordinates."""
+
+    fid: str
+    name: str
+    type: str
+    beds: int
+    nursing_beds: int
+    status: str
+    x: float
+    y: float
+
+    def __post_init__(self) -> None:
+        reg = registry()
+        if self.type not in reg:
+            raise InputError(f"unknown facility class {self.type!r}; use one of {', '.join(reg.ids)}")
+        if self.status not in STATUS_IDS:
+            raise InputError(f"unknown status {self.status!r}; use one of {', '.join(STATUS_IDS)}")
+        if int(self.beds) < 0 or int(self.nursing_beds) < 0:
+            raise InputError("beds cannot be negative")
+        if int(self.nursing_beds) > int(self.beds):
+            raise InputError(f"{self.name}: nursing beds ({self.nursing_beds}) exceed beds ({self.beds})")
+        if not (np.isfinite(self.x) and np.isfinite(self.y)):
+            raise InputError(f"{self.name}: coordinates must be numbers")
 
 
 def read_facilities(
@@ -157,6 +187,7 @@ def _coded(value: Any, lookup: Callable[[object], str | None], *, path: Path, ro
 
 
 __all__ = [
+    "Facility",
     "read_facilities",
     "write_facilities_csv",
 ]

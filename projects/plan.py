@@ -20,36 +20,12 @@ import pyproj
 import shapely
 
 from layers.errors import InputError
-from layers.classes import STATUS_IDS, registry
+from layers.classes import STATUS_IDS
+from layers.facilities import Facility  # noqa: F401  (the one facility record; re-exported here)
 
 STATUSES = STATUS_IDS
 BASELINE = "现状"
 EDITABLE = ("name", "type", "beds", "nursing_beds", "status")
-
-
-@dataclass(frozen=True)
-class Facility:
-    fid: str
-    name: str
-    type: str
-    beds: int
-    nursing_beds: int
-    status: str
-    x: float
-    y: float
-
-    def __post_init__(self) -> None:
-        reg = registry()
-        if self.type not in reg:
-            raise InputError(f"unknown facility class {self.type!r}; use one of {', '.join(reg.ids)}")
-        if self.status not in STATUSES:
-            raise InputError(f"unknown status {self.status!r}; use one of {', '.join(STATUSES)}")
-        if int(self.beds) < 0 or int(self.nursing_beds) < 0:
-            raise InputError("beds cannot be negative")
-        if int(self.nursing_beds) > int(self.beds):
-            raise InputError(f"{self.name}: nursing beds ({self.nursing_beds}) exceed beds ({self.beds})")
-        if not (np.isfinite(self.x) and np.isfinite(self.y)):
-            raise InputError(f"{self.name}: coordinates must be numbers")
 
 
 Listener = Callable[[str, object], None]

@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry
 from layers.crs import WGS84, require_crs
+from layers.facilities import Facility
 from layers.errors import InputError
 
 from .coverage import Demand, PolygonLocator, build_demand, covered_by_township, locate_in_polygons, points_covered
@@ -128,16 +129,21 @@ class AnalysisInputs:
 
 @dataclass
 class FacilityState:
-    fid: str
-    name: str
-    type: str
-    beds: int
-    nursing_beds: int
-    status: str
-    x: float
-    y: float
+    """A facility (the plan's own record, :class:`layers.facilities.Facility`) with what the analysis
+    adds: the township it stands in and its walking reach."""
+
+    facility: Facility
     township: int
     reach: Reach
+
+    fid = property(lambda self: self.facility.fid)
+    name = property(lambda self: self.facility.name)
+    type = property(lambda self: self.facility.type)
+    beds = property(lambda self: self.facility.beds)
+    nursing_beds = property(lambda self: self.facility.nursing_beds)
+    status = property(lambda self: self.facility.status)
+    x = property(lambda self: self.facility.x)
+    y = property(lambda self: self.facility.y)
 
 
 class ServiceCircles:
@@ -204,8 +210,9 @@ class ServiceCircles:
             old = self.facilities.get(fid)
             if old is not None:
                 self._invalidate(old.type)
-            state = FacilityState(fid, str(name[i]), type[i], int(beds[i]), int(nursing_beds[i]), str(status[i]),
-                                  float(xs[i]), float(ys[i]), int(towns[i]), reach)
+            fac = Facility(str(fid), str(name[i]), str(type[i]), int(beds[i]), int(nursing_beds[i]), str(status[i]),
+                           float(xs[i]), float(ys[i]))
+            state = FacilityState(fac, int(towns[i]), reach)
             self.facilities[fid] = state
             self._invalidate(state.type)
             out.append(state)
@@ -215,10 +222,10 @@ class ServiceCircles:
         """Change attributes that do not move the facility (name, beds, status, type)."""
         st = self.facilities[fid]
         old_type = st.type
-        for k, v in attrs.items():
-            if k not in ("name", "beds", "nursing_beds", "status", "type"):
-                raise ValueError(f"cannot set {k!r}; move a facility with set_facility")
-            setattr(st, k, v)
+        bad = sorted(set(attrs) - {"name", "beds", "nursing_beds", "status", "type"})
+        if bad:
+            raise ValueError(f"cannot set {bad[0]!r}; move a facility with set_facility")
+        st.facility = replace(st.facility, **attrs)
         self._invalidate(old_type)
         self._invalidate(st.type)
         return st
