@@ -294,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AnalysisCancelled, KeyboardInterrupt):
         print("carecircle: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # read-only, disk full, a file where a folder should be, too long a path: one line
+        where = exc.filename or ""
+        print(f"carecircle: error: cannot write {where}: {exc.strerror or exc}".replace("write : ", "write: "), file=sys.stderr)
+        return EXIT_BAD_INPUT
     parser.print_help()
     return EXIT_BAD_INPUT
 

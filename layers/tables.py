@@ -25,7 +25,7 @@ import pyogrio.errors
 import pyproj
 from numpy.typing import NDArray
 
-from .crs import require_crs
+from .crs import check_coordinates, require_crs
 from .errors import InputError
 from .gcj02 import gcj02_to_wgs84
 
@@ -484,6 +484,7 @@ def read_vector(
         except InputError:
             pass
     require_crs(gdf, what=f"the {what} file", path=p)
+    check_coordinates(gdf, what=f"{what} file", path=p)
     if len(gdf) == 0:
         raise InputError(f"the {what} layer has no features", path=p)
     return gdf

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -9,6 +10,7 @@ from typing import Callable
 import geopandas as gpd
 import pandas as pd
 
+from layers.errors import InputError
 from spatial.analysis import AnalysisResult
 
 
@@ -51,10 +53,38 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], *, suffix: str
     return path
 
 
+#: the files an analysis writes (a run removes those it does not write this time: no stale warnings)
+ANALYSIS_FILES = ("coverage.csv", "targets.csv", "indicators.csv", "islands.csv", "isochrones.gpkg", "gaps.gpkg",
+                  "warnings.txt", "notes.txt")
+
+
 def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
-    """Write every output of ``result`` into ``out_dir``; returns the written paths by name."""
+    """Write every output of ``result`` into ``out_dir``; returns the written paths by name.
+
+    All or nothing: everything is written into a temporary folder beside ``out_dir`` first; only when all of
+    it is written are the files moved into place, and outputs of an earlier run that this run does not
+    write (e.g. a ``warnings.txt``) are removed. A failure leaves ``out_dir`` as it was."""
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("the output folder is a file; give a folder for --out", path=out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        written = _write_analysis_files(result, tmp)
+        names = {p.name for p in written.values()}
+        for name in ANALYSIS_FILES:
+            if name not in names and (out_dir / name).exists():
+                (out_dir / name).unlink()
+        paths = {}
+        for key, p in written.items():
+            os.replace(p, out_dir / p.name)
+            paths[key] = out_dir / p.name
+        return paths
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_analysis_files(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
     paths = {
         "coverage": write_csv_bom(result.coverage_frame(), out_dir / "coverage.csv"),
         "targets": write_csv_bom(result.targets_frame(), out_dir / "targets.csv"),
@@ -69,12 +99,10 @@ def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
         iso_layers["facility_circles"] = result.facility_circles
     paths["isochrones"] = write_gpkg_layers(iso_layers, out_dir / "isochrones.gpkg")
     paths["gaps"] = write_gpkg_layers({"gaps": result.gaps}, out_dir / "gaps.gpkg")
-    notes = out_dir / "warnings.txt"
     if result.warnings:
+        notes = out_dir / "warnings.txt"
         atomic_write(notes, lambda tmp: tmp.write_text("\n".join(result.warnings) + "\n", encoding="utf-8"))
         paths["warnings"] = notes
-    elif notes.exists():
-        notes.unlink()  # a clean run leaves no stale warnings behind
     paths["notes"] = atomic_write(out_dir / "notes.txt", lambda tmp: tmp.write_text(run_notes(result), encoding="utf-8"))
     return paths
 

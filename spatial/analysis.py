@@ -87,6 +87,9 @@ class AnalysisParams:
             raise ValueError("minutes bands must be positive numbers")
         if list(self.minutes) != sorted(set(self.minutes)):
             object.__setattr__(self, "minutes", tuple(sorted(set(float(m) for m in self.minutes))))
+        for name in ("speed_kmh", "buffer_m", "cell_m", "gap_cell_m", "gap_buffer_m"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a number, not {getattr(self, name)}")
         if not 0.1 <= self.speed_kmh <= 10.0:
             raise ValueError("speed_kmh must be a walking speed (0.1–10 km/h)")
         if self.buffer_m < 0 or self.gap_buffer_m < 0 or self.cell_m <= 0 or self.gap_cell_m <= 0:
