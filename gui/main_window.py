@@ -20,7 +20,6 @@ from projects.inputs import DataSources, SampleInfo, load_inputs, read_populatio
 from projects.plan import PlanModel
 from projects.profiles import load_profile
 from layers.basemap import RasterImage, read_basemap
-from projects.document import Document
 from projects.workspace import MapLayer, Workspace
 from spatial.analysis import AnalysisParams, run_analysis
 from spatial.network import build_network

@@ -26,7 +26,6 @@ from .tables import (
     Y_ALIASES,
     cell_text,
     find_column,
-    normalize_header,
     parse_count,
     read_table,
     table_points_wgs84,

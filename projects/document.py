@@ -49,11 +49,11 @@ from spatial.analysis import (
     run_analysis,
 )
 from spatial.feedback import Feedback
-from spatial.network import WalkNetwork, build_network, islands
+from spatial.network import WalkNetwork, build_network
 
 from .ccproj import Project, Settings, load_project, save_project
 from .inputs import SAMPLE_DIR
-from .live import LiveAnalysis, statuses_for
+from .live import LiveAnalysis
 from .plan import EDITABLE, Facility
 
 SAMPLE_PROJECT = SAMPLE_DIR.parent / "sample.ccproj"
@@ -77,6 +77,9 @@ class Document:
         self._iso: dict[str, gpd.GeoDataFrame] = {}  # merged circles per class (EPSG:4326)
         self._gaps: dict[str, gpd.GeoDataFrame] = {}  # gap areas per class (EPSG:4326)
         self._stale: set[str] = set()  # classes whose merged circles and gaps predate the last edit
+        self._wgs_cache: dict[str, tuple] = {}  # per facility: its circles in EPSG:4326 (see _circles_wgs84)
+        self._to_wgs: pyproj.Transformer | None = None
+        self._joined_cache: dict[str, tuple] = {}  # per kind: the classes' frames joined (see _joined)
         self.version = 0  # counts edits: a worker's snapshot is applied only to the version it was taken from
         self.modified = False
         project.plan.subscribe(self._on_plan)
@@ -321,7 +324,7 @@ class Document:
         self._gaps = {t: g.reset_index(drop=True) for t, g in first.gaps.groupby("type")}
         self._stale = set()
         self._islands = first.islands
-        self.__dict__.pop("_wgs_cache", None)
+        self._wgs_cache = {}
         self._quick = None
         self._result, self._result_version = first, self.version
 
@@ -344,8 +347,8 @@ class Document:
     def _circles_wgs84(self, live: LiveAnalysis) -> gpd.GeoDataFrame:
         """Every facility's circle bands in EPSG:4326; only facilities whose circle or attributes changed
         are reprojected (the others keep their geometry objects, so views can keep theirs too)."""
-        cache = self.__dict__.setdefault("_wgs_cache", {})
-        if self.__dict__.get("_to_wgs") is None:
+        cache = self._wgs_cache
+        if self._to_wgs is None:
             self._to_wgs = pyproj.Transformer.from_crs(live.model.net.crs, WGS84, always_xy=True)
         to_wgs = self._to_wgs
         rows, seen = [], set()
@@ -371,7 +374,7 @@ class Document:
     def _joined(self, kind: str, frames: list, columns: list[str]) -> gpd.GeoDataFrame:
         """The classes' frames as one; the same object while none of them changed (views keep their caches)."""
         key = tuple(id(f) for f in frames)
-        cache = self.__dict__.setdefault("_joined_cache", {})
+        cache = self._joined_cache
         if kind not in cache or cache[kind][0] != key:
             cache[kind] = (key, _concat(frames, columns, WGS84), frames)  # frames kept alive so their ids stay theirs
         return cache[kind][1]

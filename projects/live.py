@@ -90,9 +90,6 @@ class LiveAnalysis:
                 circles.update_attributes(fid, name=fac.name, type=fac.type, beds=fac.beds, nursing_beds=fac.nursing_beds, status=fac.status)
         self.timings = Timings({"reach": (time.perf_counter() - t0) * 1000})
 
-    def figures(self) -> list[TownshipTypeFigures]:
-        return self.figures_and_targets()[0]
-
     def figures_and_targets(self) -> tuple[list[TownshipTypeFigures], list[TargetRow]]:
         t0 = time.perf_counter()
         targets = self.model.targets()
@@ -104,26 +101,6 @@ class LiveAnalysis:
         if fid not in self._circles:
             self._circles[fid] = self.model.facility_circle(fid)
         return self._circles[fid]
-
-    def circles_frame(self) -> gpd.GeoDataFrame:
-        """Every active facility's circle bands (the network's CRS); only changed ones are recomputed."""
-        t0 = time.perf_counter()
-        rows = []
-        for fid, st in self.model.circles.facilities.items():
-            if st.status == "to_close":  # as run_analysis: every facility's circle but those to close
-                continue
-            for minutes, poly in zip(self.params.minutes, self.facility_circle(fid)):
-                if not poly.is_empty:
-                    rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
-        frame = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=self.model.net.crs)
-        self.timings.steps["circles"] = (time.perf_counter() - t0) * 1000
-        return frame
-
-    def gaps(self, type_: str) -> gpd.GeoDataFrame:
-        t0 = time.perf_counter()
-        out = self.model.gap_areas(type_)
-        self.timings.steps["gaps"] = (time.perf_counter() - t0) * 1000
-        return out
 
     def preview_circle(self, fid: str, *, x: float, y: float) -> list[shapely.Geometry]:
         """The circle a facility would have at (x, y), without changing anything (for dragging)."""

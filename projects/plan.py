@@ -11,7 +11,7 @@ Subscribers get ``(event, payload)``: ``facility_added`` / ``facility_moved`` / 
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from typing import Callable, Iterable
 
 import geopandas as gpd

@@ -191,26 +191,6 @@ class Workspace:
         self._put_coverage(result.figures, quiet=quiet)
         self._emit("result_changed")
 
-    def update_live(self, figures, circles: gpd.GeoDataFrame, *, gaps: gpd.GeoDataFrame | None = None, gap_type: str | None = None,
-                    targets=None, params=None) -> None:
-        """After an edit: new figures (and targets, and the parameters when a scenario switch changed what
-        counts), the circles frame and optionally one type's gap areas."""
-        if self.result is None:
-            return
-        changes = {"figures": figures}
-        if targets is not None:
-            changes["targets"] = targets
-        if params is not None:
-            changes["params"] = params
-        self.result = replace(self.result, **changes)
-        self.put_layer(MapLayer("circles", "circles", frame=self._to_crs(circles, "circles")), quiet=True)
-        if gaps is not None and gap_type is not None:
-            old = self.layer("gaps").frame
-            frame = pd.concat([old[old["type"] != gap_type], self._to_crs(gaps, "gaps")], ignore_index=True)
-            self.put_layer(MapLayer("gaps", "gaps", frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=self.crs)), quiet=True)
-        self._put_coverage(figures, quiet=True)
-        self._emit("result_changed")
-
     def _put_coverage(self, figures, *, quiet: bool = False) -> None:
         towns = self.layer("townships")
         if towns is None or towns.frame is None:
