@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -37,6 +38,109 @@ def _statuses(text: str) -> tuple[str, ...]:
     return values
 
 
+def _pair(kind: str):
+    """``LAYER=VALUE`` (``--crs``, ``--sheet``) or ``LAYER.FIELD=HEADER`` (``--columns``) as a tuple."""
+    def parse(text: str) -> tuple[str, ...]:
+        key, sep, value = text.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            example = {"crs": "facilities=gcj02", "sheet": "facilities=2023年", "columns": "townships.name=XZQMC"}[kind]
+            raise argparse.ArgumentTypeError(f"expected {'LAYER.FIELD=HEADER' if kind == 'columns' else 'LAYER=VALUE'}, "
+                                             f"e.g. --{kind} {example} (got {text!r})")
+        if kind == "columns":
+            layer, dot, fld = key.partition(".")
+            if not dot or not layer or not fld:
+                raise argparse.ArgumentTypeError(f"expected LAYER.FIELD=HEADER, e.g. townships.name=XZQMC (got {text!r})")
+            return layer.strip(), fld.strip(), value
+        return key, value
+    return parse
+
+
+def _add_input_options(a: argparse.ArgumentParser) -> None:
+    """The input layers and how each is read (shared by ``analyze`` and ``new``)."""
+    a.add_argument("--roads", type=Path, help="road network: .osm / .osm.pbf, or road lines (.shp/.gpkg/.geojson)")
+    a.add_argument("--townships", type=Path, help="township/street polygons with name (and elderly) columns")
+    a.add_argument("--facilities", type=Path, help="facility list (.csv/.xlsx)")
+    a.add_argument("--facilities-crs", default=None, help="same as --crs facilities=CODE")
+    a.add_argument("--population", type=Path, help="elderly population: points (vector/table), a GeoTIFF, or a township table")
+    a.add_argument("--population-share", type=float, default=None, help="share of elderly when the raster holds total population")
+    a.add_argument("--communities", type=Path, help="communities/villages (points or polygons) with a kind 社区/村")
+    a.add_argument("--crs", type=_pair("crs"), action="append", default=[], metavar="LAYER=CODE",
+                   help="the coordinate system of a layer's file when it lacks one or states a wrong one: "
+                        "facilities=gcj02 (Amap/Tencent), facilities=bd09 (Baidu), townships=EPSG:4528, roads=EPSG:4549, ...")
+    a.add_argument("--sheet", type=_pair("sheet"), action="append", default=[], metavar="LAYER=NAME",
+                   help="the workbook sheet holding a layer's table, e.g. facilities=2023年")
+    a.add_argument("--encoding", type=_pair("encoding"), action="append", default=[], metavar="LAYER=NAME",
+                   help="the text encoding of a layer's file when detection fails, e.g. townships=gbk")
+    a.add_argument("--columns", type=_pair("columns"), action="append", default=[], metavar="LAYER.FIELD=HEADER",
+                   help="the header holding a field, e.g. townships.name=XZQMC, population.elderly=LNRK, facilities.beds=核定床位")
+    a.add_argument("--snap-m", type=float, default=None,
+                   help="road noding tolerance in metres: line ends this close are joined (default 0.5, or the project's)")
+
+
+def _layer_options(args: argparse.Namespace) -> dict:
+    """``--crs``/``--sheet``/``--encoding``/``--columns`` gathered per layer (LayerOptions), checked."""
+    from projects.inputs import LayerOptions, check_options
+
+    from layers.errors import InputError
+
+    found: dict[str, dict] = {}
+    crs = list(args.crs)
+    if args.facilities_crs:
+        if any(layer == "facilities" for layer, _ in crs):
+            raise InputError("give the facilities' coordinate system once (--facilities-crs is --crs facilities=...)")
+        crs.append(("facilities", args.facilities_crs))
+    for key, pairs in (("crs", crs), ("sheet", args.sheet), ("encoding", args.encoding)):
+        for layer, value in pairs:
+            slot = found.setdefault(layer, {})
+            if key in slot:
+                raise InputError(f"--{key} {layer}= is given twice")
+            slot[key] = value
+    for layer, fld, header in args.columns:
+        cols = found.setdefault(layer, {}).setdefault("columns", {})
+        if fld in cols:
+            raise InputError(f"--columns {layer}.{fld}= is given twice")
+        cols[fld] = header
+    options = {layer: LayerOptions.from_dict(d, what=f"--{layer}") for layer, d in found.items()}
+    check_options(options)
+    for layer, opt in options.items():
+        if opt.crs is not None:
+            from layers.tables import parse_crs
+
+            parse_crs(opt.crs)  # unknown codes refused now, before any file is read
+    return options
+
+
+def _check_number(value: float | None, what: str) -> None:
+    import math
+
+    from layers.errors import InputError
+
+    if value is not None and not math.isfinite(value):
+        raise InputError(f"{what} must be a finite number, not {value}")
+
+
+def _sources(args: argparse.Namespace):
+    """The files named on the command line and how to read them, as :class:`projects.inputs.DataSources`."""
+    from projects.inputs import DataSources
+
+    from layers.errors import InputError
+
+    missing = [f"--{n}" for n in ("roads", "townships", "facilities") if getattr(args, n) is None]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)} (or give a project file, or --sample for the bundled sample)")
+    _check_number(args.snap_m, "--snap-m")
+    _check_number(args.population_share, "--population-share")
+    options = _layer_options(args)
+    given = {k for k in ("roads", "townships", "facilities", "population", "communities") if getattr(args, k) is not None}
+    unused = sorted(set(options) - given)
+    if unused:
+        raise InputError(f"options are given for {', '.join(unused)} but no such file (--{unused[0]} FILE)")
+    return DataSources(roads=args.roads, townships=args.townships, facilities=args.facilities, population=args.population,
+                       communities=args.communities, population_share=args.population_share, options=options,
+                       snap_m=args.snap_m)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carecircle", description="CareCircle 养老服务圈规划 — elderly-care service circles")
     parser.add_argument("--classes", type=Path, default=None, metavar="FILE",
@@ -47,13 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("project", nargs="?", type=Path, default=None, help="a CareCircle project (.ccproj) to analyse")
     a.add_argument("--scenario", default=None, help="with a project: the scenario to analyse (default: the project's active one)")
     a.add_argument("--sample", action="store_true", help="use the bundled sample county (Rugao 如皋, partly generated)")
-    a.add_argument("--roads", type=Path, help="road network: .osm / .osm.pbf, or road lines (.shp/.gpkg/.geojson)")
-    a.add_argument("--townships", type=Path, help="township/street polygons with name (and elderly) columns")
-    a.add_argument("--facilities", type=Path, help="facility list (.csv/.xlsx)")
-    a.add_argument("--facilities-crs", default=None, help="CRS of the facility coordinates: EPSG:4326 (default), gcj02, or any EPSG code")
-    a.add_argument("--population", type=Path, help="elderly population: points (vector/table), a GeoTIFF, or a township table")
-    a.add_argument("--population-share", type=float, default=None, help="share of elderly when the raster holds total population")
-    a.add_argument("--communities", type=Path, help="communities/villages (points or polygons) with a kind 社区/村")
+    _add_input_options(a)
     a.add_argument("--profile", default=None, help="standard profile name (rugao-2022, nantong-2014, changzhou-2014, changzhou-2025, xinhui-2015, national-2025) or a .toml/.json file")
     a.add_argument("--statuses", type=_statuses, default=None,
                    help="facility statuses to count: existing (the baseline 现状, default) or existing,planned (a plan); with a project, its scenario decides")
@@ -88,6 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, required=True,
                    help="output folder: comparison.csv (UTF-8 with BOM, Chinese headers) and changes.gpkg")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+    n = sub.add_parser("new", help="a new project (.ccproj) from your own files: every layer read with its options, checked "
+                                   "against the others and saved with the choices made")
+    n.add_argument("project", type=Path, help="the project file to write (.ccproj)")
+    n.add_argument("--title", default=None, help="the county's or city's name (default: the file's name)")
+    n.add_argument("--profile", default=None, help="standard profile name or a .toml/.json file (default rugao-2022)")
+    _add_input_options(n)
+    n.add_argument("--force", action="store_true", help="replace an existing project file")
+    n.add_argument("--quiet", action="store_true", help="no progress bar")
     g = sub.add_parser("gui", help="open the desktop app (default: the bundled sample)")
     g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
     g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
@@ -122,7 +228,7 @@ class StderrProgress(Feedback):
 
 def _analyze(args: argparse.Namespace) -> int:
     from layers.errors import InputError
-    from projects.inputs import DataSources, load_inputs, sample_info
+    from projects.inputs import load_inputs, sample_info
     from projects.outputs import write_analysis
     from projects.profiles import DEFAULT_PROFILE, load_profile
     from spatial.analysis import run_analysis
@@ -134,8 +240,6 @@ def _analyze(args: argparse.Namespace) -> int:
         raise InputError(f"give one of a project file, --sample or --roads/--townships/--facilities (got {' and '.join(chosen)})")
     if args.scenario and args.project is None:
         raise InputError("--scenario goes with a project file (.ccproj)")
-    from dataclasses import replace
-
     from layers.classes import BASELINE_STATUSES
     from projects.ccproj import Settings
     from projects.live import statuses_for
@@ -152,6 +256,11 @@ def _analyze(args: argparse.Namespace) -> int:
         project = load_project(args.project)
         if args.statuses is not None:
             raise InputError("with a project, its scenario decides what counts: --scenario NAME (the baseline counts existing facilities)")
+        if args.roads or args.townships or args.facilities or args.crs or args.sheet or args.columns or args.encoding:
+            raise InputError("a project holds its own layers; to use other files make a new project (carecircle new)")
+        if args.snap_m is not None:
+            _check_number(args.snap_m, "--snap-m")
+            overrides["snap_m"] = args.snap_m
         if args.scenario is not None and args.scenario not in project.plan.scenarios:
             raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(project.plan.scenarios)}")
         scenario = args.scenario or project.plan.active
@@ -167,17 +276,13 @@ def _analyze(args: argparse.Namespace) -> int:
             profile_name = args.profile or info.profile
             overrides.setdefault("elderly_basis", info.elderly_basis)
             area = info.title
-            if args.population or args.facilities_crs:
+            if args.population or args.facilities_crs or args.crs or args.sheet or args.columns or args.encoding:
                 raise InputError("--sample brings its own layers; give --roads/--townships/--facilities instead to use your own")
+            if args.snap_m is not None:
+                _check_number(args.snap_m, "--snap-m")
+                sources = replace(sources, snap_m=args.snap_m)
         else:
-            missing = [f"--{n}" for n in ("roads", "townships", "facilities") if getattr(args, n) is None]
-            if missing:
-                raise InputError(f"missing {', '.join(missing)} (or give a project file, or --sample for the bundled sample)")
-            sources = DataSources(
-                roads=args.roads, townships=args.townships, facilities=args.facilities, population=args.population,
-                communities=args.communities, facilities_crs=args.facilities_crs or "EPSG:4326",
-                population_share=args.population_share,
-            )
+            sources = _sources(args)
             profile_name = args.profile or DEFAULT_PROFILE
         overrides["profile"] = overrides.get("profile") or load_profile(profile_name)
         settings = Settings(**overrides)
@@ -199,6 +304,34 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     for name, p in paths.items():
         print(f"{name}: {p}")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from layers.errors import InputError
+    from projects.ccproj import SUFFIX, project_from_inputs, save_project
+    from projects.inputs import load_inputs
+    from projects.profiles import DEFAULT_PROFILE, load_profile
+
+    target = args.project if args.project.suffix.lower() == SUFFIX else args.project.with_suffix(SUFFIX)
+    if target.exists() and not args.force:
+        raise InputError(f"{target} exists; give --force to replace it", path=target)
+    sources = _sources(args)
+    profile = load_profile(args.profile or DEFAULT_PROFILE)
+    fb = StderrProgress(quiet=args.quiet)
+    inputs = load_inputs(sources, feedback=fb)
+    base = target.resolve().parent
+    files = {k: Path(getattr(sources, k)).resolve() for k in ("roads", "townships", "facilities", "population", "communities")
+             if getattr(sources, k) is not None}
+    project = project_from_inputs(args.title or target.stem, inputs, profile=profile, sources=files, base=base,
+                                  imports={k: v.to_dict() for k, v in sources.options.items()})
+    if sources.snap_m is not None:
+        project.settings = replace(project.settings, snap_m=sources.snap_m)
+    written = save_project(project, target)
+    print(f"{written}: {len(inputs.townships)} townships, {len(inputs.facilities)} facilities, "
+          f"{inputs.network.n_edges:,} road segments")
+    for note in inputs.notes:
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -246,7 +379,7 @@ def _compare(args: argparse.Namespace) -> int:
         raise InputError(f"name the scenario to compare with {base}: --scenario NAME (the project has: {', '.join(plan.scenarios)})")
     fb = StderrProgress(quiet=args.quiet)
     fb.progress(0.0, "building the walking network")
-    inputs = project.inputs(network=build_network(project.roads))
+    inputs = project.inputs(network=project.settings.network(project.roads))
     frames = {name: plan.frame(name) for name in (base, other)}
     comparison = run_comparison(inputs, frames, project.params(scenario=other), base=base, other=other,
                                 baseline=plan.baseline, feedback=fb)
@@ -286,6 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "new":
+            return _new(args)
         if args.command == "compare":
             return _compare(args)
     except InputError as exc:

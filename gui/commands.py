@@ -97,3 +97,40 @@ class SetSettings(QtGui.QUndoCommand):
 
     def undo(self) -> None:
         self.doc.set_settings(**self.old)
+
+
+class ReplaceLayer(QtGui.QUndoCommand):
+    """An input layer replaced by a newly read file (roads, townships, population, communities, or the
+    baseline's facility list: plan scenarios keep their planned facilities). redo calls
+    :meth:`projects.document.Document.replace_layer`, undo :meth:`~projects.document.Document.restore_layer`;
+    the project's record of the source file and import choices (under ``source_of``, default the layer: a
+    population table of township counts replaces the townships and is recorded as the population) follows."""
+
+    def __init__(self, doc, layer: str, frame, text: str, *, notes=(), source: str | None = None,
+                 imports: dict | None = None, source_of: str | None = None, parent: QtGui.QUndoCommand | None = None) -> None:
+        super().__init__(text, parent)
+        self.doc, self.layer, self.frame = doc, layer, frame
+        self.source_of = source_of or layer
+        self.notes = tuple(notes)
+        self.source = source
+        self.imports = dict(imports or {})
+        self._old = None
+        self._old_record: tuple[str | None, dict | None] = (None, None)
+
+    def redo(self) -> None:
+        project = self.doc.project
+        self._old_record = (project.sources.get(self.source_of), project.imports.get(self.source_of))
+        self._old = self.doc.replace_layer(self.layer, self.frame, notes=self.notes)
+        self._record(self.source, self.imports or None)
+
+    def undo(self) -> None:
+        self.doc.restore_layer(self._old)
+        self._record(*self._old_record)
+
+    def _record(self, source: str | None, imports: dict | None) -> None:
+        project = self.doc.project
+        for table, value in ((project.sources, source), (project.imports, imports)):
+            if value:
+                table[self.source_of] = value
+            else:
+                table.pop(self.source_of, None)

@@ -5,19 +5,16 @@ widgets; reading, analysis and geometry live in ``layers``, ``spatial`` and ``pr
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 import shapely
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.communities import read_communities
 from layers.errors import InputError
-from layers.facilities import read_facilities
-from layers.roads import read_roads
-from layers.townships import read_townships
-from projects.inputs import DataSources, SampleInfo, load_inputs, read_population
-from projects.plan import PlanModel
+from layers.tables import NOTES_ATTR
+from projects.inputs import DataSources, LayerOptions, SampleInfo, cross_check, load_inputs, read_layer, read_population
 from projects.profiles import load_profile
 from layers.basemap import RasterImage, read_basemap
 from projects.workspace import MapLayer, Workspace
@@ -26,13 +23,16 @@ from spatial.network import build_network
 
 from . import i18n
 from .canvas import MapCanvas
+from .commands import ReplaceLayer
 from .exports import ExportRequest, export_all
 from .i18n import tr
+from .import_dialog import IMPORT_LAYERS, ImportDialog, ImportedProject, LayerChoice
 from .print_layout import Page
 from .panels import AnalysisPanel, LayerPanel
 from .plan_editing import PlanEditing
 from .tables import AttributeTable, IdentifyPanel, ResultsTable
 from .targets_panel import TargetsPanel
+from .warnings_panel import WarningsPanel
 from .worker import Task
 
 IDENTIFY_TOLERANCE_PX = 8
@@ -47,6 +47,8 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
     gapsRefreshed = QtCore.Signal()
     comparisonFinished = QtCore.Signal(object)
     exportFinished = QtCore.Signal(object)
+    #: an input layer of the project was replaced (or the replacement undone): the layer
+    layerReplaced = QtCore.Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,7 +67,11 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.targets_panel = TargetsPanel(self.workspace)
         self._add_dock("dock.targets", self.targets_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["dock.results"], self.docks["dock.targets"])
+        self.warnings_panel = WarningsPanel(lambda: self.workspace.result)
+        self._add_dock("dock.warnings", self.warnings_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["dock.results"], self.docks["dock.warnings"])
         self.docks["dock.results"].raise_()
+        self.import_dialog: ImportDialog | None = None
         self.coords = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.coords)
         self.last_error_dialog: QtWidgets.QMessageBox | None = None
@@ -98,6 +104,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             self.actions_[key] = a
             return a
 
+        act("action.new_project", lambda: self.new_project(), "Ctrl+N")
         act("action.open_sample", lambda: self.confirm_discard() and self.open_sample())
         act("action.open_project", self._ask_open_project, "Ctrl+O")
         act("action.save", self.save, "Ctrl+S")
@@ -141,7 +148,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         mb = self.menuBar()
         self.menus = {k: mb.addMenu("") for k in ("menu.file", "menu.edit", "menu.view", "menu.plan", "menu.analysis", "menu.language", "menu.help")}
         m = self.menus["menu.file"]
-        for k in ("action.open_sample", "action.open_project", "action.save", "action.save_as"):
+        for k in ("action.new_project", "action.open_sample", "action.open_project", "action.save", "action.save_as"):
             m.addAction(self.actions_[k])
         m.addSeparator()
         for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
@@ -193,6 +200,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.scenario_combo.textActivated.connect(self.switch_scenario)
         self.workspace.subscribe(lambda event, payload: self.canvas.refresh())
         self.targets_panel.targetPicked.connect(self._show_target_classes)
+        self.workspace.subscribe(lambda event, payload: event == "result_changed" and self.warnings_panel.refresh())
+        self.warnings_panel.countChanged.connect(lambda _n: self._title_warnings_dock())
+        self.warnings_panel.facilityActivated.connect(self.zoom_to_facility)
 
     def retranslate(self) -> None:
         self._update_title()
@@ -206,10 +216,16 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             menu.setTitle(tr(key))
         for key, dock in self.docks.items():
             dock.setWindowTitle(tr(key))
+        self.warnings_panel.retranslate()
+        self._title_warnings_dock()
         self.layer_panel.retranslate()
         self.analysis_panel.retranslate()
         self.results.retranslate()
         self.targets_panel.retranslate()
+
+    def _title_warnings_dock(self) -> None:
+        n = self.warnings_panel.count()
+        self.docks["dock.warnings"].setWindowTitle(tr("dock.warnings_n", n=n) if n else tr("dock.warnings"))
 
     def set_language(self, lang: str) -> None:
         i18n.set_language(lang)
@@ -275,68 +291,110 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         sources = {k: src.resolve(getattr(src, k)) for k in ("roads", "townships", "facilities", "population", "communities")}
         self._document_from_inputs(inputs, title=info.title, profile=info.profile, sources=sources)
 
-    def _ask_layer_file(self, kind: str) -> None:
-        filters = {
-            "roads": "OSM / roads (*.osm *.pbf *.osm.pbf *.gpkg *.shp *.geojson *.json)",
-            "basemap": "GeoTIFF (*.tif *.tiff)",
-            "facilities": "Tables (*.csv *.xlsx)",
-            "population": "Population (*.gpkg *.shp *.geojson *.csv *.xlsx *.tif *.tiff)",
-        }
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, tr(f"action.add_{kind}"), "", filters.get(kind, "GIS (*.gpkg *.shp *.geojson *.json *.csv *.xlsx)"))
-        if path:
-            self.load_layer_file(kind, Path(path))
+    # -- new project and layer replacement (the import dialog) ----------------------------------------
+    def new_project(self) -> ImportDialog:
+        """新建项目: the import dialog for every layer; on *Create project* (after the save-changes question)
+        the layers are read and checked in a worker and the new project replaces the open one."""
+        profile = self.project.settings.profile.name if self.project is not None else None
+        dialog = ImportDialog(self, layers=IMPORT_LAYERS, before_accept=self.confirm_discard, profile=profile)
+        dialog.projectReady.connect(self._project_imported)
+        self._open_import_dialog(dialog)
+        return dialog
 
-    def load_layer_file(self, kind: str, path: Path, *, facilities_crs: str = "EPSG:4326") -> Task | None:
-        """Read one layer file off the GUI thread; on success it replaces that layer, on failure an error
-        dialog names the file and the problem and nothing loaded before changes."""
+    def open_layer_dialog(self, kind: str) -> ImportDialog:
+        """The import dialog for one layer (add or replace it); the file is then read, checked against the
+        project's other layers and the layer replaced as one undo step."""
+        townships = self.project.townships if self.project is not None else (
+            self.workspace.layer("townships").frame if self.workspace.layer("townships") is not None else None)
+        dialog = ImportDialog(self, layers=(kind,), townships=townships)
+        dialog.layerAccepted.connect(self._layer_chosen)
+        self._open_import_dialog(dialog)
+        return dialog
+
+    def _open_import_dialog(self, dialog: ImportDialog) -> None:
+        dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        dialog.finished.connect(lambda _r, d=dialog: self._import_dialog_closed(d))
+        self.import_dialog = dialog
+        dialog.open()
+
+    def _import_dialog_closed(self, dialog: ImportDialog) -> None:
+        if self.import_dialog is dialog:
+            self.import_dialog = None
+        dialog.deleteLater()
+
+    def _ask_layer_file(self, kind: str) -> None:
+        self.open_layer_dialog(kind)
+
+    def _layer_chosen(self, choice: LayerChoice) -> None:
+        self.load_layer_file(choice.layer, choice.path, options=choice.options, frame=choice.frame)
+
+    def _project_imported(self, imported: ImportedProject) -> None:
+        project = imported.project
+        self.set_document(project, imported.network, path=None)
+        self._dirty_extra = True  # a new project: not saved anywhere yet
+        self._update_title()
+        if imported.basemap is not None:
+            self.workspace.put_layer(MapLayer("basemap", "basemap", raster=imported.basemap, source=project.basemap))
+        self.statusBar().showMessage(tr("import.done", title=project.title), 15000)
+
+    def load_layer_file(self, kind: str, path: Path, *, options: LayerOptions | None = None, frame=None,
+                        facilities_crs: str | None = None) -> Task | None:
+        """Read one layer file off the GUI thread (with the import choices ``options``; ``frame``: the layer
+        the import dialog already read with them) and check it against the project's other layers; then it
+        replaces that layer as one undo step (asking first when the plan has scenarios or edits). On failure
+        an error dialog names the file and the problem and nothing changes."""
         path = Path(path)
-        if kind == "roads":
-            return self._start(_read_network, path, on_success=lambda loaded: self._set_roads(*loaded, path), busy_text=tr("analysis.loading"))
+        opt = options or LayerOptions()
+        if facilities_crs is not None and opt.crs is None:
+            opt = replace(opt, crs=facilities_crs)
         if kind == "basemap":
             return self._start(_read_basemap, path, self.workspace.crs, on_success=lambda img: self.workspace.put_layer(MapLayer("basemap", "basemap", raster=img, source=path)), busy_text=tr("analysis.loading"))
-        readers = {
-            "townships": lambda fb: read_townships(path),
-            "facilities": lambda fb: read_facilities(path, crs=facilities_crs),
-            "communities": lambda fb: read_communities(path),
-            "population": lambda fb: self._read_population(path),
-        }
-        return self._start(readers[kind], on_success=lambda frame: self._set_input(kind, frame, path), busy_text=tr("analysis.loading"))
+        if kind not in ("roads", "townships", "population", "communities", "facilities"):
+            raise ValueError(f"unknown layer {kind!r}")
+        layers = self._current_layers()
+        declared = opt.crs if kind == "facilities" else (self.project.imports.get("facilities", {}).get("crs") if self.project is not None else None)
+        build = kind == "roads" and self.project is None  # an open project builds its network itself
+        return self._start(_read_checked, kind, path, opt, frame, layers, declared, build,
+                           on_success=lambda done: self._layer_read(*done, path=path, options=opt, source_of=kind),
+                           busy_text=tr("analysis.loading"))
 
-    def _read_population(self, path: Path):
-        towns = self.workspace.layer("townships")
-        if towns is None:
-            raise InputError("load the township boundaries before a population table", path=path)
-        new_towns, points = read_population(path, townships=towns.frame)
-        return ("table", new_towns) if points is None else ("points", points)
+    def _current_layers(self) -> dict:
+        """The layers a new file is checked against: the project's (baseline facilities), else the map's."""
+        p = self.project
+        if p is not None:
+            return {"roads": p.roads, "townships": p.townships, "facilities": p.plan.frame(p.plan.baseline),
+                    "population": p.population, "communities": p.communities}
+        out = {}
+        for k in ("townships", "facilities", "population", "communities"):
+            lyr = self.workspace.layer(k)
+            out[k] = lyr.frame if lyr is not None else None
+        roads = self.workspace.layer("roads")
+        out["roads"] = roads.frame if roads is not None else None
+        return out
 
-    def _set_roads(self, roads, net, path: Path) -> None:
-        self.workspace.set_network(net, source=path)
-        if self.project is not None:
-            self.project.roads = roads
-            self._bind_document()  # a new network: the analysis starts again
-            self._dirty_extra = True
-            self._update_title()
-
-    def _set_input(self, kind: str, frame, path: Path) -> None:
-        if kind == "population" and isinstance(frame, tuple):
-            form, frame = frame
-            if form == "table":
-                kind = "townships"
-        self.workspace.set_input_layer(kind, frame, source=path)
-        if self.project is not None:
-            crs = self.project.crs
-            if kind == "facilities":  # a new facility list becomes the baseline of a new plan
-                self.project.plan = PlanModel.from_frame(frame, crs=crs)
-                self.undo_stack.clear()
+    def _layer_read(self, kind: str, frame, notes: list[str], network, *, path: Path, options: LayerOptions,
+                    source_of: str | None = None) -> bool:
+        """A layer read and checked: replace it (one undo step) in the open project, or show it."""
+        if self.project is None or self.doc is None:
+            if kind == "roads":
+                self.workspace.set_network(network, source=path)
             else:
-                setattr(self.project, kind, frame.to_crs(crs))
-            self._bind_document()
-            self._refresh_scenarios()
-            self.workspace.set_facilities(self.plan.frame())
-            self._dirty_extra = True
-            self._update_title()
-        if self.canvas.view is None:
-            self.canvas.zoom_full()
+                self.workspace.set_input_layer(kind, frame, source=path)
+            if self.canvas.view is None:
+                self.canvas.zoom_full()
+            return True
+        if (len(self.plan.scenarios) > 1 or self.undo_stack.count() > 0) and not self.ask_replace(kind):
+            return False
+        self.undo_stack.push(ReplaceLayer(self.doc, kind, frame, tr("cmd.replace_layer", layer=tr(f"layer.{kind}")),
+                                          notes=notes, source=str(path.resolve()), imports=options.to_dict(),
+                                          source_of=source_of))
+        return True
+
+    def ask_replace(self, kind: str) -> bool:
+        """Before replacing a layer the plan's scenarios or edit history build on: the user's yes."""
+        text = tr("replace.facilities_ask") if kind == "facilities" else tr("replace.layer_ask", layer=tr(f"layer.{kind}"))
+        answer = QtWidgets.QMessageBox.question(self, tr("replace.title"), text)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     # -- analysis ---------------------------------------------------------------------------------
     def analysis_params(self) -> AnalysisParams:
@@ -421,6 +479,25 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             geom = sel.geometry.iloc[0]
             self.canvas.set_highlight(geom)
             self.canvas.zoom_to_bounds(tuple(geom.bounds), margin=0.08)
+
+    def zoom_to_facility(self, fid: str, lon: float = float("nan"), lat: float = float("nan")) -> bool:
+        """Zoom to a facility of the map (by id; else at lon/lat, WGS 84) and highlight it."""
+        geom = None
+        lyr = self.workspace.layer("facilities")
+        if lyr is not None and lyr.frame is not None and "fid" in lyr.frame.columns:
+            hit = lyr.frame[lyr.frame["fid"].astype(str) == str(fid)]
+            if len(hit):
+                geom = hit.geometry.iloc[0]
+        if geom is None and self.workspace.crs is not None and lon == lon and lat == lat:
+            from pyproj import Transformer
+
+            x, y = Transformer.from_crs("EPSG:4326", self.workspace.crs, always_xy=True).transform(lon, lat)
+            geom = shapely.Point(x, y)
+        if geom is None:
+            return False
+        self.canvas.set_highlight(geom.buffer(25))
+        self.canvas.zoom_to_bounds(tuple(geom.buffer(400).bounds))
+        return True
 
     def zoom_to_current_layer(self) -> None:
         lyr = self.workspace.layer(self.layer_panel.current_layer_id() or "")
@@ -531,11 +608,41 @@ def _run(feedback, inputs, params):
     return run_analysis(inputs, params, feedback=feedback)
 
 
-def _read_network(feedback, path: Path):
-    feedback.progress(0.1, "reading roads")
-    roads = read_roads(path)
-    feedback.progress(0.6, "building the walking network")
-    return roads, build_network(roads)
+def _read_checked(feedback, kind: str, path: Path, options: LayerOptions, frame, layers: dict, declared: str | None,
+                  build: bool):
+    """Read one layer file (unless the import dialog read it already) and check it against the other layers
+    (:func:`projects.inputs.cross_check`: refuses layers that do not overlap). Returns ``(layer, frame, notes,
+    network)``: a population table of township counts comes back as the townships it fills; ``network`` (when
+    ``build``) the walking network of new roads."""
+    feedback.progress(0.1, f"reading {kind}")
+    if kind == "population":
+        towns = layers.get("townships")
+        if towns is None:
+            raise InputError("load the township boundaries before a population table", path=path)
+        new_towns, points = read_population(path, townships=towns, options=options)
+        kind, frame = ("townships", new_towns) if points is None else ("population", points)
+    elif frame is None:
+        frame = read_layer(kind, path, options)
+    feedback.progress(0.6, "checking the layers against each other")
+    checked = {**layers, kind: frame}
+    notes = cross_check(checked, files={kind: path}, facilities_crs=declared)
+    own = list(frame.attrs.get(NOTES_ATTR, []))
+    notes = list(dict.fromkeys([*own, *[n for n in notes if n not in _old_notes(layers, kind)]]))
+    network = None
+    if build and kind == "roads":
+        feedback.progress(0.7, "building the walking network")
+        network = build_network(frame)
+    feedback.progress(1.0, "layer ready")
+    return kind, frame, notes, network
+
+
+def _old_notes(layers: dict, replaced: str) -> set[str]:
+    """The reading notes the other (unchanged) layers already carry."""
+    out: set[str] = set()
+    for k, f in layers.items():
+        if k != replaced and f is not None and hasattr(f, "attrs"):
+            out.update(f.attrs.get(NOTES_ATTR, []))
+    return out
 
 
 def _read_basemap(feedback, path: Path, crs) -> RasterImage:

@@ -171,6 +171,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.basis = QtWidgets.QComboBox()
         self.cell = QtWidgets.QDoubleSpinBox(decimals=0, minimum=2.0, maximum=200.0, singleStep=5.0, value=10.0)
         self.gap_cell = QtWidgets.QDoubleSpinBox(decimals=0, minimum=5.0, maximum=500.0, singleStep=5.0, value=25.0)
+        self.snap = QtWidgets.QDoubleSpinBox(decimals=2, minimum=0.0, maximum=10.0, singleStep=0.1, value=0.5)
         self.display_type = QtWidgets.QComboBox()
         self.run = QtWidgets.QPushButton()
         self.cancel = QtWidgets.QPushButton()
@@ -182,7 +183,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.form = QtWidgets.QFormLayout()
         self.labels = {k: QtWidgets.QLabel() for k in ("analysis.profile", "analysis.minutes", "analysis.speed", "analysis.speed_kmh",
                                                        "analysis.buffer", "analysis.basis", "analysis.cell", "analysis.gap_cell",
-                                                       "analysis.choropleth")}
+                                                       "analysis.snap", "analysis.choropleth")}
         self.form.addRow(self.labels["analysis.profile"], self.profile)
         self.form.addRow(self.labels["analysis.minutes"], self.minutes)
         self.form.addRow(self.labels["analysis.speed"], self.speed_preset)
@@ -191,6 +192,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.form.addRow(self.labels["analysis.basis"], self.basis)
         self.form.addRow(self.labels["analysis.cell"], self.cell)
         self.form.addRow(self.labels["analysis.gap_cell"], self.gap_cell)
+        self.form.addRow(self.labels["analysis.snap"], self.snap)
         self.form.addRow(self.labels["analysis.choropleth"], self.display_type)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.run)
@@ -215,6 +217,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.basis.activated.connect(lambda _: self.settingsEdited.emit({"elderly_basis": self.basis.currentData()}))
         self.cell.editingFinished.connect(lambda: self.settingsEdited.emit({"cell_m": float(self.cell.value())}))
         self.gap_cell.editingFinished.connect(lambda: self.settingsEdited.emit({"gap_cell_m": float(self.gap_cell.value())}))
+        self.snap.editingFinished.connect(lambda: self.settingsEdited.emit({"snap_m": round(float(self.snap.value()), 2)}))
         self.retranslate()
 
     def _minutes_edited(self) -> None:
@@ -225,7 +228,8 @@ class AnalysisPanel(QtWidgets.QWidget):
 
     def show_settings(self, settings) -> None:
         """Show a document's settings (without emitting edits)."""
-        widgets = (self.profile, self.minutes, self.speed, self.speed_preset, self.buffer, self.basis, self.cell, self.gap_cell)
+        widgets = (self.profile, self.minutes, self.speed, self.speed_preset, self.buffer, self.basis, self.cell, self.gap_cell,
+                   self.snap)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -240,6 +244,7 @@ class AnalysisPanel(QtWidgets.QWidget):
             self.basis.setCurrentIndex(max(self.basis.findData(settings.elderly_basis), 0))
             self.cell.setValue(settings.cell_m)
             self.gap_cell.setValue(settings.gap_cell_m)
+            self.snap.setValue(settings.snap_m)
         finally:
             for w in widgets:
                 w.blockSignals(False)

@@ -26,7 +26,6 @@ from projects.document import SAMPLE_PROJECT, Document
 from projects.profiles import load_profile
 from projects.plan import Facility, PlanModel
 from projects.workspace import MapLayer
-from spatial.network import build_network
 
 from .commands import AddFacility, MoveFacility, RemoveFacility, SetAttributes, SetSettings
 from .editing import PICK_TOLERANCE_PX, AddTool, CompareDialog, FacilityDialog, MapTool, MoveTool, SelectTool
@@ -36,7 +35,7 @@ from .worker import Task
 #: the panel label of each setting (names the undo step)
 _SETTING_LABELS = {"profile": "analysis.profile", "minutes": "analysis.minutes", "speed_kmh": "analysis.speed",
                    "buffer_m": "analysis.buffer", "elderly_basis": "analysis.basis", "cell_m": "analysis.cell",
-                   "gap_cell_m": "analysis.gap_cell"}
+                   "gap_cell_m": "analysis.gap_cell", "snap_m": "analysis.snap"}
 AUTOSAVE_MS = 3 * 60 * 1000
 GAPS_DELAY_MS = 250
 
@@ -402,6 +401,9 @@ class PlanEditing:
             if self.workspace.result is not None and not getattr(self, "_in_run", False):
                 self.run_analysis()
             return
+        if event == "layer_replaced":
+            self._show_replaced_layer(str(payload))
+            return
         t0 = time.perf_counter()
         if event in ("scenario_changed", "scenarios_changed"):
             self._refresh_scenarios()
@@ -419,6 +421,42 @@ class PlanEditing:
         self.last_live_ms = (time.perf_counter() - t0) * 1000
         self.statusBar().showMessage(tr("status.live", ms=self.last_live_ms), 5000)
         self.planChanged.emit()
+
+    def _show_replaced_layer(self, layer: str) -> None:
+        """The document replaced an input layer (or undid that): the map shows the project's layer, the old
+        result goes, and the analysis runs again if one was on screen (scenarios and history stay)."""
+        had_result = self.workspace.result is not None
+        project = self.project
+        if layer == "roads":
+            self.workspace.set_network(self.doc.network, source=self.workspace.layer("roads").source if self.workspace.layer("roads") else None)
+        elif layer == "facilities":
+            self.workspace.set_facilities(self.plan.frame())
+        else:
+            frame = getattr(project, layer)
+            if frame is None:
+                self.workspace.layers = [lyr for lyr in self.workspace.layers if lyr.id != layer]
+            else:
+                old = self.workspace.layer(layer)
+                self.workspace.set_input_layer(layer, frame, source=old.source if old is not None else None)
+        self.workspace.clear_result()
+        self.results.set_results(None)
+        self.last_comparison = None
+        self._refresh_scenarios()
+        self._show_selection()
+        self.layer_panel.rebuild()
+        self.canvas.refresh()
+        self._update_title()
+        self.layerReplaced.emit(layer)
+        if had_result:
+            self._run_when_idle()
+
+    def _run_when_idle(self) -> None:
+        """Run the analysis now, or when the running task (e.g. the one that read a replacement) has ended."""
+        task = getattr(self, "task", None)
+        if task is not None and task.isRunning():
+            task.finished.connect(self._run_when_idle)  # after _task_finished: the window is idle then
+            return
+        self.run_analysis()
 
     def _refresh_gaps(self) -> None:
         """Finish the pending classes' merged circles and gap areas in a worker (immutable snapshots)."""
@@ -472,7 +510,7 @@ def _load_project(feedback, path: Path):
     feedback.progress(0.1, "reading the project")
     project = load_project(path)
     feedback.progress(0.5, "building the walking network")
-    return project, build_network(project.roads)
+    return project, project.settings.network(project.roads)
 
 
 def _finish_jobs(feedback, jobs):

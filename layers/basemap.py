@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pyproj
 import rasterio
+from rasterio._err import CPLE_BaseError  # GDAL errors raised outside rasterio's own wrappers (warping)
 from rasterio.errors import RasterioError
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
@@ -39,18 +40,24 @@ def read_basemap(path: str | Path, *, crs: pyproj.CRS | None) -> RasterImage:
             transform = src.transform @ src.transform.scale(src.width / out_shape[2], src.height / out_shape[1])
             src_crs = src.crs
             nodata = src.nodata
-    except RasterioError as exc:
-        raise InputError(f"cannot read the GeoTIFF: {str(exc).splitlines()[0]}", path=path) from None
-    dst_crs = crs or pyproj.CRS.from_user_input(src_crs.to_wkt())
-    count, h, w = data.shape
-    left, top = transform.c, transform.f
-    right, bottom = left + transform.a * w, top + transform.e * h
-    dst_transform, dw, dh = calculate_default_transform(src_crs, dst_crs.to_wkt(), w, h, left=left, bottom=bottom, right=right, top=top)
-    bands = min(count, 4)
-    out = np.zeros((bands, dh, dw), dtype=np.float64)
-    for b in range(bands):
-        reproject(data[b].astype(np.float64), out[b], src_transform=transform, src_crs=src_crs, dst_transform=dst_transform,
-                  dst_crs=dst_crs.to_wkt(), resampling=Resampling.bilinear, src_nodata=nodata, dst_nodata=np.nan)
+        dst_crs = crs or pyproj.CRS.from_user_input(src_crs.to_wkt())
+        count, h, w = data.shape
+        left, top = transform.c, transform.f
+        right, bottom = left + transform.a * w, top + transform.e * h
+        dst_transform, dw, dh = calculate_default_transform(
+            src_crs, dst_crs.to_wkt(), w, h, left=left, bottom=bottom, right=right, top=top
+        )
+        bands = min(count, 4)
+        out = np.zeros((bands, dh, dw), dtype=np.float64)
+        for b in range(bands):
+            reproject(data[b].astype(np.float64), out[b], src_transform=transform, src_crs=src_crs,
+                      dst_transform=dst_transform, dst_crs=dst_crs.to_wkt(), resampling=Resampling.bilinear,
+                      src_nodata=nodata, dst_nodata=np.nan)
+    except InputError:
+        raise
+    except (RasterioError, CPLE_BaseError, pyproj.exceptions.CRSError, ValueError, UnicodeDecodeError) as exc:
+        # a damaged file fails while opening, reading or warping (a garbled CRS, a geotransform that cannot be inverted)
+        raise InputError(f"cannot read the GeoTIFF: {_first_line(exc)}", path=path) from None
     valid = ~np.isnan(out[0])
     if bands >= 3:
         rgb = out[:3]
@@ -66,3 +73,8 @@ def read_basemap(path: str | Path, *, crs: pyproj.CRS | None) -> RasterImage:
     a, e, c, f = dst_transform.a, dst_transform.e, dst_transform.c, dst_transform.f
     bounds = (c, f + e * dh, c + a * dw, f)
     return RasterImage(pixels=pixels, bounds=bounds)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 import shapely
 
 from .errors import InputError
 from .tables import (
+    NOTES_ATTR,
     ELDERLY_ALIASES,
     LAT_ALIASES,
     LON_ALIASES,
@@ -46,33 +49,41 @@ def read_communities(
     path: PathLikeStr,
     *,
     layer: str | None = None,
-    crs: str | pyproj.CRS = "EPSG:4326",
+    crs: str | pyproj.CRS | None = None,
     sheet: str | int | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read communities/villages as ``name``, ``kind`` ('urban' | 'village'), ``elderly``, ``geometry`` (Point).
 
     Polygons become their representative point. ``kind`` comes from a kind/类型/性质 column, else from the
     name ending (…社区 urban, …村 village). CSV/XLSX tables with lon/lat (经度/纬度) are accepted too
-    (``crs`` as for :func:`layers.population.read_population_points`).
+    (``crs`` as for :func:`layers.population.read_population_points`); ``columns`` maps ``name``, ``kind``,
+    ``elderly`` to the headers the user chose.
     """
     p = Path(path)
+    chosen = dict(columns or {})
+    notes: list[str] = []
     if is_table_path(p):
         table = read_table(
-            p, sheet=sheet, expect=NAME_ALIASES + KIND_ALIASES + LON_ALIASES + LAT_ALIASES, what="community table"
+            p, sheet=sheet, expect=NAME_ALIASES + KIND_ALIASES + LON_ALIASES + LAT_ALIASES, what="community table",
+            encoding=encoding,
         )
+        notes = list(table.notes)
         headers = list(table.headers)
-        name_col, kind_col, elderly_col = _columns(headers, path=p)
+        name_col, kind_col, elderly_col = _columns(headers, path=p, chosen=chosen)
         rows = [r for r, _ in table.rows]
         names_raw = [v for _, v in table.column(name_col)]
         kinds_raw = [v for _, v in table.column(kind_col)] if kind_col else [None] * len(rows)
         elderly_raw = [v for _, v in table.column(elderly_col)] if elderly_col else [None] * len(rows)
-        lon, lat = table_points_wgs84(table, crs=crs, what="community")
+        lon, lat = table_points_wgs84(table, crs=crs or "EPSG:4326", what="community")
         points: Any = shapely.points(lon, lat)
         out_crs: Any = "EPSG:4326"
     else:
-        gdf = read_vector(p, layer=layer, what="community", geometry_types=_LAYER_TYPES)
+        gdf = read_vector(p, layer=layer, what="community", geometry_types=_LAYER_TYPES, crs=crs, encoding=encoding)
+        notes = list(gdf.attrs.get(NOTES_ATTR, []))
         headers = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-        name_col, kind_col, elderly_col = _columns(headers, path=p)
+        name_col, kind_col, elderly_col = _columns(headers, path=p, chosen=chosen)
         rows = list(range(1, len(gdf) + 1))
         names_raw = list(gdf[name_col].to_numpy())
         kinds_raw = list(gdf[kind_col].to_numpy()) if kind_col else [None] * len(gdf)
@@ -99,13 +110,16 @@ def read_communities(
         "kind": pd.Series(kinds, dtype=object),
         "elderly": pd.Series(elderly, dtype=float),
     }
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(points, crs=out_crs), crs=out_crs)[_OUTPUT_COLUMNS]
+    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(points, crs=out_crs), crs=out_crs)[_OUTPUT_COLUMNS]
+    out.attrs[NOTES_ATTR] = notes
+    return out
 
 
-def _columns(headers: list[str], *, path: Path) -> tuple[str, str | None, str | None]:
-    name_col = find_column(headers, NAME_ALIASES, path=path, what="community name", required=True)
-    kind_col = find_column(headers, KIND_ALIASES, path=path, what="kind", required=False)
-    elderly_col = find_column(headers, ELDERLY_ALIASES, path=path, what="elderly count", required=False)
+def _columns(headers: list[str], *, path: Path, chosen: Mapping[str, str]) -> tuple[str, str | None, str | None]:
+    name_col = find_column(headers, NAME_ALIASES, path=path, what="community name", required=True, chosen=chosen.get("name"))
+    kind_col = find_column(headers, KIND_ALIASES, path=path, what="kind", required=False, chosen=chosen.get("kind"))
+    elderly_col = find_column(headers, ELDERLY_ALIASES, path=path, what="elderly count", required=False,
+                              chosen=chosen.get("elderly"))
     assert name_col is not None
     return name_col, kind_col, elderly_col
 
@@ -138,19 +152,25 @@ def _as_point(geometry: Any, *, path: Path, row: int) -> Any:
     if geometry is None or geometry.is_empty:
         raise InputError("community has no geometry", path=path, row=row)
     geometry = shapely.force_2d(geometry)
-    if geometry.geom_type == "Point":
+    geom_type = geometry.geom_type
+    single_multipoint = geom_type == "MultiPoint" and len(geometry.geoms) == 1
+    if geom_type not in {"Point", "Polygon", "MultiPolygon"} and not single_multipoint:
+        raise InputError(
+            f"the community layer must contain points or polygons, but feature {row} is a {geom_type}",
+            path=path,
+            row=row,
+        )
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():  # NaN/inf break GEOS (validity, representative point)
+        raise InputError(
+            "community geometry has coordinates that are not finite numbers (NaN or infinity)", path=path, row=row
+        )
+    if geom_type == "Point":
         return geometry
-    if geometry.geom_type in {"Polygon", "MultiPolygon"}:
-        if not geometry.is_valid:
-            geometry = shapely.make_valid(geometry)
-        return geometry.representative_point()
-    if geometry.geom_type == "MultiPoint" and len(geometry.geoms) == 1:
+    if single_multipoint:
         return geometry.geoms[0]
-    raise InputError(
-        f"the community layer must contain points or polygons, but feature {row} is a {geometry.geom_type}",
-        path=path,
-        row=row,
-    )
+    if not geometry.is_valid:
+        geometry = shapely.make_valid(geometry)
+    return geometry.representative_point()
 
 
 __all__ = ["KINDS", "read_communities"]

@@ -5,6 +5,8 @@ The type cell names a class of the facility class registry (:mod:`layers.classes
 from __future__ import annotations
 
 import csv
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from numpy.typing import NDArray
 
 from .classes import STATUS_IDS, registry
 from .crs import require_crs
@@ -23,6 +26,7 @@ from .tables import (
     LAT_ALIASES,
     LON_ALIASES,
     X_ALIASES,
+    NOTES_ATTR,
     Y_ALIASES,
     cell_text,
     find_column,
@@ -71,8 +75,17 @@ class Facility:
             raise InputError(f"{self.name}: coordinates must be numbers")
 
 
+#: two rows of the same class and name closer than this are one facility listed twice
+DUPLICATE_M = 10.0
+
+
 def read_facilities(
-    path: str | PathLike[str], *, crs: str = "EPSG:4326", sheet: str | int | None = None
+    path: str | PathLike[str],
+    *,
+    crs: str = "EPSG:4326",
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a facility list (CSV in UTF-8/GB18030, or XLSX) into an EPSG:4326 GeoDataFrame.
 
@@ -80,18 +93,32 @@ def read_facilities(
     (a class id of :func:`layers.classes.registry`), ``beds``, ``nursing_beds``, ``status``
     ('existing' | 'planned' | 'to_close'; empty cells 'existing'),
     ``geometry``. ``crs`` gives the table's coordinates: EPSG:4326 lon/lat (default), ``"gcj02"`` for
-    Amap/Tencent coordinates, or a projected CRS with x/y columns. ``sheet``: XLSX sheet name or 0-based index.
+    Amap/Tencent or ``"bd09"`` for Baidu coordinates, or a projected CRS with x/y columns. ``sheet``: XLSX
+    sheet name or 0-based index; ``encoding`` forces a CSV's text encoding; ``columns`` maps fields (``id``,
+    ``name``, ``type``, ``beds``, ``nursing_beds``, ``status``) to the headers the user chose.
+
+    Missing is never zero: an empty beds cell of a class whose beds count in the bed targets is refused for
+    institutional beds (养老机构) and noted with its count for community beds; a list without a beds column
+    is noted with the count of facilities whose beds it leaves out. The same facility listed twice (same class and name, within
+    :data:`DUPLICATE_M`) is kept once. What was done is listed in ``frame.attrs[NOTES_ATTR]``.
     """
     expect = NAME_ALIASES + TYPE_ALIASES + LON_ALIASES + LAT_ALIASES + X_ALIASES + Y_ALIASES
-    table = read_table(path, sheet=sheet, expect=expect, what="facility table")
+    table = read_table(path, sheet=sheet, expect=expect, what="facility table", encoding=encoding)
     p = table.path
-    name_col = find_column(table.headers, NAME_ALIASES, path=p, what="facility name", required=True)
-    type_col = find_column(table.headers, TYPE_ALIASES, path=p, what="facility type", required=True)
-    id_col = find_column(table.headers, ID_ALIASES, path=p, what="id", required=False)
-    beds_col = find_column(table.headers, BEDS_ALIASES, path=p, what="beds", required=False)
-    nursing_col = find_column(table.headers, NURSING_BEDS_ALIASES, path=p, what="nursing beds", required=False)
-    status_col = find_column(table.headers, STATUS_ALIASES, path=p, what="status", required=False)
+    chosen = dict(columns or {})
+
+    def column(aliases: tuple[str, ...], what: str, field: str, *, required: bool) -> str | None:
+        return find_column(table.headers, aliases, path=p, what=what, required=required, chosen=chosen.get(field))
+
+    name_col = column(NAME_ALIASES, "facility name", "name", required=True)
+    type_col = column(TYPE_ALIASES, "facility type", "type", required=True)
+    id_col = column(ID_ALIASES, "id", "id", required=False)
+    beds_col = column(BEDS_ALIASES, "beds", "beds", required=False)
+    nursing_col = column(NURSING_BEDS_ALIASES, "nursing beds", "nursing_beds", required=False)
+    status_col = column(STATUS_ALIASES, "status", "status", required=False)
     assert name_col is not None and type_col is not None
+    notes: list[str] = list(table.notes)
+    no_beds: list[tuple[int, str]] = []
 
     def cells(column: str | None) -> list[Any]:
         return [v for _, v in table.column(column)] if column else [None] * len(table.rows)
@@ -107,6 +134,8 @@ def read_facilities(
             raise InputError("facility name is empty", path=p, row=row, column=name_col)
         facility_type = _coded(raw_type, reg.lookup, path=p, row=row, column=type_col, what="facility type",
                                accepted=reg.accepted_names())
+        if beds_col is not None and cell_text(raw_beds) is None and reg[facility_type].beds != "none":
+            no_beds.append((row, facility_type))
         beds = parse_count(raw_beds, path=p, row=row, column=beds_col, what="beds", default=0)
         nursing = parse_count(raw_nursing, path=p, row=row, column=nursing_col, what="nursing beds", default=0)
         if nursing > beds:
@@ -129,7 +158,28 @@ def read_facilities(
             {"fid": fid, "name": name, "type": facility_type, "beds": beds, "nursing_beds": nursing, "status": status}
         )
 
+    if beds_col is None:
+        held = [r["type"] for r in records if reg[r["type"]].beds != "none"]
+        if held:
+            institutional = sum(reg[t].beds == "institutional" for t in held)
+            notes.append(f"{p.name}: no beds column (床位数): its {len(held)} facilities of classes with beds "
+                         f"({institutional} of them with institutional beds, 养老机构床位) count no beds, so the bed "
+                         f"targets cannot be judged from this list")
     lon, lat = table_points_wgs84(table, crs=crs, what="facility")
+    refused = [(r, t) for r, t in no_beds if reg[t].beds == "institutional"]
+    if refused:
+        row, facility_type = refused[0]
+        raise InputError(
+            f"beds is empty for a {reg.label(facility_type)}; its beds count in the bed targets, and missing is not zero: "
+            f"write the number (0 if it has none)", path=p, row=row, column=beds_col)
+    no_beds = [(r, t) for r, t in no_beds if reg[t].beds != "institutional"]
+    if no_beds:
+        rows_text = ", ".join(str(r) for r, _ in no_beds[:10]) + (" …" if len(no_beds) > 10 else "")
+        notes.append(f"{p.name}: {len(no_beds)} facilities with community beds have an empty beds cell (rows {rows_text}); "
+                     f"they count no beds, so bed figures counting all elderly-care beds are a lower bound")
+    keep = _drop_duplicates(records, lon, lat, rows=[r for r, _ in table.rows], path=p, notes=notes)
+    records = [r for r, k in zip(records, keep) if k]
+    lon, lat = np.asarray(lon)[keep], np.asarray(lat)[keep]
     frame = pd.DataFrame(records)
     data = {
         "fid": frame["fid"].astype(object),
@@ -140,7 +190,43 @@ def read_facilities(
         "status": frame["status"].astype(object),
     }
     geometry = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326")
-    return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")[_OUTPUT_COLUMNS]
+    out = gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")[_OUTPUT_COLUMNS]
+    out.attrs[NOTES_ATTR] = notes
+    return out
+
+
+def _drop_duplicates(records: list[dict[str, Any]], lon: Any, lat: Any, *, rows: list[int], path: Path,
+                     notes: list[str]) -> NDArray[np.bool_]:
+    """Which rows to keep: a row of the same class and name as an earlier one within :data:`DUPLICATE_M`
+    is the same facility listed twice (under a new id, or with no id) and is dropped, with a note."""
+    keep = np.ones(len(records), dtype=bool)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, r in enumerate(records):
+        groups.setdefault((r["type"], "".join(str(r["name"]).split())), []).append(i)
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    found: list[str] = []
+    beds = 0
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for k, j in enumerate(members[1:], start=1):
+            for i in members[:k]:
+                if not keep[i]:
+                    continue
+                dx = (lon[j] - lon[i]) * 111_320.0 * math.cos(math.radians(lat[i]))
+                dy = (lat[j] - lat[i]) * 110_574.0
+                gap_m = math.hypot(dx, dy)
+                if gap_m <= DUPLICATE_M:
+                    keep[j] = False
+                    beds += int(records[j]["beds"])
+                    found.append(f"{records[j]['name']} (rows {rows[i]} and {rows[j]}, {gap_m:.0f} m apart)")
+                    break
+    if found:
+        shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+        notes.append(f"{path.name}: {len(found)} facilities are listed twice (same class and name within "
+                     f"{DUPLICATE_M:g} m) and counted once ({beds:,} beds not doubled): {shown}")
+    return keep
 
 
 def write_facilities_csv(

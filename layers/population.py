@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ import shapely
 
 from .errors import InputError
 from .tables import (
+    NOTES_ATTR,
     ELDERLY_ALIASES,
     LAT_ALIASES,
     LON_ALIASES,
@@ -37,36 +39,44 @@ def read_population_points(
     path: PathLikeStr,
     *,
     layer: str | None = None,
-    crs: str | pyproj.CRS = "EPSG:4326",
+    crs: str | pyproj.CRS | None = None,
     sheet: str | int | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read counted elderly points as ``name`` (str or None), ``elderly`` (float), ``geometry`` (Point).
 
-    A vector point layer keeps its own (required) CRS. A CSV/XLSX table needs lon/lat (经度/纬度) columns,
-    or x/y with ``crs`` naming their projected CRS (``crs="gcj02"`` converts Amap coordinates); table
-    points are returned in EPSG:4326.
+    A vector point layer keeps its own (required) CRS unless ``crs`` states the real one. A CSV/XLSX table
+    needs lon/lat (经度/纬度) columns, or x/y with ``crs`` naming their projected CRS (default EPSG:4326;
+    ``crs="gcj02"``/``"bd09"`` converts Amap/Baidu coordinates); table points are returned in EPSG:4326.
+    ``columns`` maps ``elderly``, ``name``, ``lon``, ``lat``, ``x``, ``y`` to the headers the user chose.
     """
     p = Path(path)
+    chosen = dict(columns or {})
     if is_table_path(p):
-        return _points_from_table(p, crs=crs, sheet=sheet)
-    gdf = read_vector(p, layer=layer, what="population point", geometry_types=_POINT_TYPES)
+        return _points_from_table(p, crs=crs or "EPSG:4326", sheet=sheet, encoding=encoding, chosen=chosen)
+    gdf = read_vector(p, layer=layer, what="population point", geometry_types=_POINT_TYPES, crs=crs, encoding=encoding)
     headers = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    count_col = find_column(headers, COUNT_ALIASES, path=p, what="elderly count", required=True)
-    name_col = find_column(headers, NAME_ALIASES, path=p, what="name", required=False)
+    count_col = find_column(headers, COUNT_ALIASES, path=p, what="elderly count", required=True, chosen=chosen.get("elderly"))
+    name_col = find_column(headers, NAME_ALIASES, path=p, what="name", required=False, chosen=chosen.get("name"))
     points = [_single_point(g, path=p, row=i + 1) for i, g in enumerate(gdf.geometry.to_numpy())]
     elderly = [
         parse_float(v, path=p, row=i + 1, column=count_col, what="elderly count", minimum=0)
         for i, v in enumerate(gdf[count_col].to_numpy())
     ]
     names = [cell_text(v) for v in gdf[name_col].to_numpy()] if name_col else [None] * len(gdf)
-    return _frame(names, elderly, points, crs=gdf.crs)
+    out = _frame(names, elderly, points, crs=gdf.crs)
+    out.attrs[NOTES_ATTR] = list(gdf.attrs.get(NOTES_ATTR, []))
+    return out
 
 
-def _points_from_table(path: Path, *, crs: str | pyproj.CRS, sheet: str | int | None) -> gpd.GeoDataFrame:
+def _points_from_table(path: Path, *, crs: str | pyproj.CRS, sheet: str | int | None, encoding: str | None = None,
+                       chosen: Mapping[str, str] = {}) -> gpd.GeoDataFrame:
     expect = COUNT_ALIASES + LON_ALIASES + LAT_ALIASES + X_ALIASES + Y_ALIASES
-    table = read_table(path, sheet=sheet, expect=expect, what="population table")
-    count_col = find_column(table.headers, COUNT_ALIASES, path=path, what="elderly count", required=True)
-    name_col = find_column(table.headers, NAME_ALIASES, path=path, what="name", required=False)
+    table = read_table(path, sheet=sheet, expect=expect, what="population table", encoding=encoding)
+    count_col = find_column(table.headers, COUNT_ALIASES, path=path, what="elderly count", required=True,
+                            chosen=chosen.get("elderly"))
+    name_col = find_column(table.headers, NAME_ALIASES, path=path, what="name", required=False, chosen=chosen.get("name"))
     assert count_col is not None
     elderly = [
         parse_float(v, path=path, row=r, column=count_col, what="elderly count", minimum=0)
@@ -74,7 +84,9 @@ def _points_from_table(path: Path, *, crs: str | pyproj.CRS, sheet: str | int | 
     ]
     lon, lat = table_points_wgs84(table, crs=crs, what="population point")
     names = [cell_text(v) for _, v in table.column(name_col)] if name_col else [None] * len(elderly)
-    return _frame(names, elderly, shapely.points(lon, lat), crs="EPSG:4326")
+    out = _frame(names, elderly, shapely.points(lon, lat), crs="EPSG:4326")
+    out.attrs[NOTES_ATTR] = list(table.notes)
+    return out
 
 
 def read_population_raster(
@@ -134,7 +146,11 @@ def _single_point(geometry: object, *, path: Path, row: int) -> object:
             path=path,
             row=row,
         )
-    return shapely.force_2d(geometry)
+    point = shapely.force_2d(geometry)
+    if not np.isfinite(shapely.get_coordinates(point)).all():
+        raise InputError("population point has coordinates that are not finite numbers (NaN or infinity)",
+                         path=path, row=row)
+    return point
 
 
 def _frame(names: list[str | None], elderly: list[float], points: object, *, crs: object) -> gpd.GeoDataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
-from .tables import VECTOR_SUFFIXES, PathLikeStr, cell_text, find_column, read_vector
+from .tables import NOTES_ATTR, VECTOR_SUFFIXES, PathLikeStr, cell_text, find_column, read_vector
 
 #: Highways an elderly pedestrian may use (both directions).
 WALKABLE_HIGHWAYS = frozenset(
@@ -76,7 +76,14 @@ def is_walkable(tags: Mapping[str, str]) -> bool:
     return not (area == "yes" and highway != "pedestrian")
 
 
-def read_roads(path: PathLikeStr, *, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_roads(
+    path: PathLikeStr,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
     """Read walkable road lines as ``highway``, ``name``, ``geometry`` (LineStrings, CRS always set).
 
     ``.osm``/``.osm.pbf``/``.pbf`` files are filtered with :func:`is_walkable` and returned in EPSG:4326,
@@ -86,9 +93,11 @@ def read_roads(path: PathLikeStr, *, layer: str | None = None) -> gpd.GeoDataFra
     p = Path(path)
     lowered = p.name.lower()
     if lowered.endswith(_OSM_SUFFIXES):
+        if crs is not None and str(crs).strip().upper() not in ("EPSG:4326", "WGS84", "WGS 84"):
+            raise InputError(f"OpenStreetMap files are always in WGS 84 (EPSG:4326); {crs} cannot apply", path=p)
         return _read_osm_roads(p)
     if p.suffix.lower() in VECTOR_SUFFIXES:
-        return _read_vector_roads(p, layer=layer)
+        return _read_vector_roads(p, layer=layer, crs=crs, encoding=encoding, columns=columns or {})
     raise InputError(
         f"unknown road file type '{p.suffix}'; use OpenStreetMap .osm/.osm.pbf or a line layer "
         "(.shp, .gpkg, .geojson)",
@@ -119,7 +128,7 @@ def _read_osm_roads(path: Path) -> gpd.GeoDataFrame:
                 coords.extend(run)
                 highways.append(tags["highway"].strip().lower())
                 names.append(tags.get("name") or tags.get("name:zh") or None)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:  # libosmium parse/decompress errors
         raise InputError(f"cannot read as an OpenStreetMap file: {_first_line(exc)}", path=path) from exc
     if not highways:
         raise InputError("the OpenStreetMap file contains no walkable roads (highway=* ways)", path=path)
@@ -144,14 +153,17 @@ def _located_runs(nodes: Iterable[Any]) -> Iterator[list[tuple[float, float]]]:
         yield run
 
 
-def _read_vector_roads(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
-    gdf = read_vector(path, layer=layer, what="road", geometry_types=_LINE_TYPES)
+def _read_vector_roads(path: Path, *, layer: str | None, crs: str | None = None, encoding: str | None = None,
+                       columns: Mapping[str, str] = {}) -> gpd.GeoDataFrame:
+    gdf = read_vector(path, layer=layer, what="road", geometry_types=_LINE_TYPES, crs=crs, encoding=encoding)
     geometry = gdf.geometry
     present = ~(geometry.isna() | geometry.is_empty)
     _check_lines(gdf, present=present.to_numpy(), path=path)
+    _check_finite(geometry.to_numpy(), path=path)
     headers = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    highway_col = find_column(headers, _HIGHWAY_ALIASES, path=path, what="road class", required=False)
-    name_col = find_column(headers, _NAME_ALIASES, path=path, what="road name", required=False)
+    highway_col = find_column(headers, _HIGHWAY_ALIASES, path=path, what="road class", required=False,
+                              chosen=columns.get("highway"))
+    name_col = find_column(headers, _NAME_ALIASES, path=path, what="road name", required=False, chosen=columns.get("name"))
     kept = gdf.loc[present.to_numpy()]
     parts = shapely.get_parts(shapely.force_2d(kept.geometry.to_numpy()), return_index=True)
     lines, source = parts
@@ -163,7 +175,9 @@ def _read_vector_roads(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
         raise InputError("the road layer has no usable lines (all empty or zero length)", path=path)
     highways = [cell_text(highway_values[i]) for i in source]
     names = [cell_text(name_values[i]) for i in source]
-    return _frame(highways, names, lines, crs=gdf.crs)
+    out = _frame(highways, names, lines, crs=gdf.crs)
+    out.attrs[NOTES_ATTR] = list(gdf.attrs.get(NOTES_ATTR, []))
+    return out
 
 
 def _check_lines(gdf: gpd.GeoDataFrame, *, present: np.ndarray, path: Path) -> None:
@@ -173,6 +187,17 @@ def _check_lines(gdf: gpd.GeoDataFrame, *, present: np.ndarray, path: Path) -> N
             raise InputError(
                 f"the road layer must contain lines, but feature {i + 1} is a {geom_type}", path=path, row=i + 1
             )
+
+
+def _check_finite(geometries: np.ndarray, *, path: Path) -> None:
+    """A line with a NaN/infinite vertex would be dropped silently (its length is NaN): refuse it by feature."""
+    coords, index = shapely.get_coordinates(shapely.force_2d(geometries), return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if bad.any():
+        row = int(index[bad][0]) + 1
+        raise InputError(
+            "the road line has coordinates that are not finite numbers (NaN or infinity)", path=path, row=row
+        )
 
 
 def _frame(highways: list[Any], names: list[Any], lines: Any, *, crs: Any) -> gpd.GeoDataFrame:

@@ -4,16 +4,23 @@ from __future__ import annotations
 import difflib
 import math
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
+from .crs import metric_crs_for
 from .errors import InputError
 from .tables import (
     ELDERLY_ALIASES,
+    NOTES_ATTR,
+    TOWNSHIP_CODE_EXTRA,
+    TOWNSHIP_NAME_EXTRA,
     PathLikeStr,
     cell_text,
     find_column,
@@ -22,23 +29,38 @@ from .tables import (
     read_vector,
 )
 
-NAME_ALIASES = ("name", "名称", "乡镇", "镇街", "township", "乡镇名称", "镇街名称", "乡镇街道", "街道")
-CODE_ALIASES = ("code", "代码", "区划代码", "行政区划代码", "adcode")
+NAME_ALIASES = ("name", "名称", "乡镇", "镇街", "township", "乡镇名称", "镇街名称", "乡镇街道", "街道") + TOWNSHIP_NAME_EXTRA
+CODE_ALIASES = ("code", "代码", "区划代码", "行政区划代码", "adcode") + TOWNSHIP_CODE_EXTRA
+#: two townships overlapping by more than this share of the smaller one are refused (digitising slivers pass)
+MAX_OVERLAP_SHARE = 0.01
 _POLYGON_TYPES = frozenset({"Polygon", "MultiPolygon"})
 _OUTPUT_COLUMNS = ["name", "code", "elderly", "geometry"]
 
 
-def read_townships(path: PathLikeStr, *, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_townships(
+    path: PathLikeStr,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
     """Read township polygons as ``name``, ``code``, ``elderly`` (NaN when absent), ``geometry``.
 
-    Invalid polygons are repaired with :func:`shapely.make_valid`; the file's CRS is kept (and required).
+    Invalid polygons are repaired with :func:`shapely.make_valid`; the file's CRS is kept (and required)
+    unless ``crs`` states the real one (see :func:`layers.tables.read_vector`); ``columns`` maps ``name``,
+    ``code`` and ``elderly`` to the headers the user chose. Townships that overlap (beyond digitising
+    slivers) and a feature covering the others (the county outline) are refused: they would count people
+    twice.
     """
     p = Path(path)
-    gdf = read_vector(p, layer=layer, what="township", geometry_types=_POLYGON_TYPES)
+    gdf = read_vector(p, layer=layer, what="township", geometry_types=_POLYGON_TYPES, crs=crs, encoding=encoding)
     headers = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    name_col = find_column(headers, NAME_ALIASES, path=p, what="township name", required=True)
-    code_col = find_column(headers, CODE_ALIASES, path=p, what="township code", required=False)
-    elderly_col = find_column(headers, ELDERLY_ALIASES, path=p, what="elderly count", required=False)
+    chosen = dict(columns or {})
+    name_col = find_column(headers, NAME_ALIASES, path=p, what="township name", required=True, chosen=chosen.get("name"))
+    code_col = find_column(headers, CODE_ALIASES, path=p, what="township code", required=False, chosen=chosen.get("code"))
+    elderly_col = find_column(headers, ELDERLY_ALIASES, path=p, what="elderly count", required=False,
+                              chosen=chosen.get("elderly"))
     assert name_col is not None
 
     names: list[str] = []
@@ -69,24 +91,80 @@ def read_townships(path: PathLikeStr, *, layer: str | None = None) -> gpd.GeoDat
         "code": pd.Series(codes, dtype=object),
         "elderly": pd.Series(elderly, dtype=float),
     }
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometries, crs=gdf.crs), crs=gdf.crs)[_OUTPUT_COLUMNS]
+    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometries, crs=gdf.crs), crs=gdf.crs)[_OUTPUT_COLUMNS]
+    check_partition(out, path=p)
+    out.attrs[NOTES_ATTR] = list(gdf.attrs.get(NOTES_ATTR, []))
+    return out
+
+
+def check_partition(townships: gpd.GeoDataFrame, *, path: PathLikeStr | None = None) -> None:
+    """Refuse townships that do not partition the area: a feature that covers most of two or more others
+    (the county outline left in the layer) or two townships overlapping by more than
+    :data:`MAX_OVERLAP_SHARE` of the smaller one. People there would be counted twice."""
+    geoms = townships.geometry.to_numpy()
+    if len(geoms) < 2:
+        return
+    crs = townships.crs
+    if crs is not None and not pyproj.CRS.from_user_input(crs).is_projected:
+        lon, lat = (float(v) for v in townships.geometry.union_all().centroid.coords[0])
+        geoms = townships.geometry.to_crs(metric_crs_for(lon, lat)).to_numpy()
+    areas = shapely.area(geoms)
+    names = [str(n) for n in townships["name"]]
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    if left.size == 0:
+        return
+    overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(areas[left], areas[right])
+    share = np.divide(overlap, smaller, out=np.zeros_like(overlap), where=smaller > 0)
+    covered = np.zeros(len(geoms), dtype=int)  # how many others each feature covers (> half of their area)
+    big = share > 0.5
+    for a, b in zip(left[big], right[big]):
+        covered[a if areas[a] >= areas[b] else b] += 1
+    if covered.max() >= 2:
+        i = int(np.argmax(covered))
+        raise InputError(
+            f"feature {i + 1} '{names[i]}' covers {int(covered[i])} other townships: it looks like the county outline, "
+            f"which would count their elderly twice; remove it from the township layer", path=path, row=i + 1)
+    bad = np.nonzero(share > MAX_OVERLAP_SHARE)[0]
+    if bad.size:
+        k = bad[np.argmax(share[bad])]
+        a, b = int(left[k]), int(right[k])
+        raise InputError(
+            f"townships '{names[a]}' (feature {a + 1}) and '{names[b]}' (feature {b + 1}) overlap by "
+            f"{overlap[k] / 1e4:,.1f} ha, {share[k]:.0%} of the smaller; {bad.size} pair(s) overlap beyond digitising "
+            f"slivers, and people there would be counted twice: fix the boundaries", path=path)
 
 
 def apply_elderly_table(
-    townships: gpd.GeoDataFrame, table_path: PathLikeStr, *, sheet: str | int | None = None
+    townships: gpd.GeoDataFrame,
+    table_path: PathLikeStr,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return a copy of ``townships`` with ``elderly`` filled from a CSV/XLSX table.
 
-    The table is matched on township code when both sides have codes, otherwise on the name. Townships
-    missing from the table keep their value; a table row naming an unknown township raises.
+    The table is matched on township code when both sides have codes, otherwise on the name. A table row
+    naming an unknown township raises; townships missing from the table are refused naming them (missing is
+    not zero) unless the township layer itself gave them a count, which they keep (with a note).
+    Totals rows (合计) are skipped by :func:`layers.tables.read_table`.
     """
     table = read_table(
-        table_path, sheet=sheet, expect=NAME_ALIASES + CODE_ALIASES + ELDERLY_ALIASES, what="elderly table"
+        table_path, sheet=sheet, expect=NAME_ALIASES + CODE_ALIASES + ELDERLY_ALIASES, what="elderly table",
+        encoding=encoding,
     )
     p = table.path
-    name_col = find_column(table.headers, NAME_ALIASES, path=p, what="township name", required=False)
-    code_col = find_column(table.headers, CODE_ALIASES, path=p, what="township code", required=False)
-    elderly_col = find_column(table.headers, ELDERLY_ALIASES, path=p, what="elderly count", required=True)
+    chosen = dict(columns or {})
+    name_col = find_column(table.headers, NAME_ALIASES, path=p, what="township name", required=False,
+                           chosen=chosen.get("name"))
+    code_col = find_column(table.headers, CODE_ALIASES, path=p, what="township code", required=False,
+                           chosen=chosen.get("code"))
+    elderly_col = find_column(table.headers, ELDERLY_ALIASES, path=p, what="elderly count", required=True,
+                              chosen=chosen.get("elderly"))
     assert elderly_col is not None
 
     have_codes = "code" in townships.columns and bool(townships["code"].notna().all())
@@ -135,8 +213,21 @@ def apply_elderly_table(
         values[position[key]] = parse_float(
             counts[row], path=p, row=row, column=elderly_col, what="elderly count", minimum=0
         )
+    absent = [i for i, k in enumerate(keys) if normalize(k) not in seen]
+    notes = list(townships.attrs.get(NOTES_ATTR, [])) + list(table.notes)
+    if absent:
+        unknown = [i for i in absent if math.isnan(values[i])]
+        names = [str(townships["name"].iloc[i]) for i in (unknown or absent)]
+        shown = "、".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        if unknown:
+            raise InputError(
+                f"{len(unknown)} of the {len(keys)} townships are not in the elderly table ({shown}); missing is not zero: "
+                f"add their rows (0 where nobody lives)", path=p)
+        notes.append(f"{p.name}: {len(absent)} townships are not in the elderly table ({shown}); they keep the "
+                     f"count of the township layer ({sum(values[i] for i in absent):,.0f} elderly)")
     result = townships.copy()
     result["elderly"] = values
+    result.attrs[NOTES_ATTR] = notes
     return result
 
 

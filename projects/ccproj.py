@@ -39,7 +39,7 @@ from layers.errors import InputError
 from spatial.analysis import AnalysisInputs, AnalysisParams
 from layers.classes import BASELINE_STATUSES
 from spatial.indicators import StandardProfile
-from spatial.network import build_network
+from spatial.network import DEFAULT_SNAP_M, build_network
 
 from .outputs import atomic_write
 from .plan import BASELINE, Facility, PlanModel
@@ -107,6 +107,8 @@ class Settings:
     #: raster cells of the circles and of the gap areas, metres
     cell_m: float = 10.0
     gap_cell_m: float = 25.0
+    #: road noding tolerance: line ends and vertices this close are joined, undershoots closed (metres)
+    snap_m: float = DEFAULT_SNAP_M
 
     def params(self, *, statuses: tuple[str, ...] = BASELINE_STATUSES, area_name: str = "") -> AnalysisParams:
         try:
@@ -119,7 +121,7 @@ class Settings:
     def to_dict(self) -> dict:
         return {"profile": profile_to_dict(self.profile), "minutes": list(self.minutes), "speed_kmh": self.speed_kmh,
                 "buffer_m": self.buffer_m, "elderly_basis": self.elderly_basis, "cell_m": self.cell_m,
-                "gap_cell_m": self.gap_cell_m}
+                "gap_cell_m": self.gap_cell_m, "snap_m": self.snap_m}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Settings":
@@ -138,7 +140,19 @@ class Settings:
                    minutes=tuple(_number(m, "minutes") for m in minutes),
                    speed_kmh=_number(d["speed_kmh"], "speed_kmh"), buffer_m=_number(d.get("buffer_m", 50.0), "buffer_m"),
                    elderly_basis=_text(d.get("elderly_basis", "resident"), "elderly_basis"),
-                   cell_m=_number(d.get("cell_m", 10.0), "cell_m"), gap_cell_m=_number(d.get("gap_cell_m", 25.0), "gap_cell_m"))
+                   cell_m=_number(d.get("cell_m", 10.0), "cell_m"), gap_cell_m=_number(d.get("gap_cell_m", 25.0), "gap_cell_m"),
+                   snap_m=_number(d.get("snap_m", DEFAULT_SNAP_M), "snap_m"))
+
+    def check(self) -> None:
+        """The checks an analysis makes, now (InputError, one line)."""
+        self.params()
+        if not (math.isfinite(self.snap_m) and 0.0 <= self.snap_m <= 10.0):
+            raise InputError(f"invalid project settings: the road snapping distance must be 0–10 m, not {self.snap_m:g}")
+
+    def network(self, roads: gpd.GeoDataFrame):
+        """The walking network of ``roads`` with these settings' noding tolerance."""
+        self.check()
+        return build_network(roads, snap_m=self.snap_m)
 
 
 def _short(value: object, limit: int = 40) -> str:
@@ -179,6 +193,10 @@ class Project:
     communities: gpd.GeoDataFrame | None = None
     basemap: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    #: how each source file was read (see :class:`projects.inputs.LayerOptions`), by layer
+    imports: dict[str, dict] = field(default_factory=dict)
+    #: what reading and checking the layers found, kept with the project and listed among the warnings
+    notes: list[str] = field(default_factory=list)
 
     def params(self, *, scenario: str | None = None) -> AnalysisParams:
         """Analysis parameters for a scenario (default: the active one): the baseline counts existing
@@ -193,9 +211,9 @@ class Project:
         if scenario is not None and scenario not in self.plan.scenarios:
             raise InputError(f"no scenario called {scenario}; the project has: {', '.join(self.plan.scenarios)}")
         return AnalysisInputs(
-            network=network if network is not None else build_network(self.roads),
+            network=network if network is not None else self.settings.network(self.roads),
             townships=self.townships, facilities=self.plan.frame(scenario), population=self.population,
-            communities=self.communities,
+            communities=self.communities, notes=tuple(self.notes),
         )
 
 
@@ -276,6 +294,8 @@ def _write(project: Project, tmp: Path, *, base: Path) -> None:
         "active": project.plan.active,
         "basemap": _relative(project.basemap, base),
         "sources": project.sources,
+        "imports": project.imports,
+        "notes": project.notes,
     }
     con = sqlite3.connect(tmp)
     try:
@@ -343,7 +363,7 @@ def _load(path: Path) -> Project:
         meta["schema_version"] = version
     crs = _project_crs(meta["crs"], path)
     settings = Settings.from_dict(meta["settings"])
-    settings.params()  # the same checks an analysis makes, now rather than at the first run
+    settings.check()  # the same checks an analysis makes, now rather than at the first run
     scenarios = list(meta["scenarios"])
     baseline = meta.get("baseline", BASELINE)
     if baseline not in scenarios:
@@ -355,6 +375,7 @@ def _load(path: Path) -> Project:
         title=meta.get("title", path.stem), crs=crs, roads=layers["roads"], townships=layers["townships"], plan=plan,
         settings=settings, population=layers.get("population"), communities=layers.get("communities"),
         basemap=(path.parent / basemap) if basemap else None, sources=dict(meta.get("sources", {})),
+        imports=dict(meta.get("imports", {})), notes=list(meta.get("notes", [])),
     )
 
 
@@ -380,6 +401,18 @@ def _check_meta_types(meta: dict, path: Path) -> None:
     sources = meta.get("sources", {})
     if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
         raise bad("sources", "a table of file paths")
+    imports = meta.get("imports", {})
+    if not isinstance(imports, dict):
+        raise bad("imports", "a table of import options by layer")
+    from .inputs import LayerOptions, check_options
+
+    try:
+        check_options({k: LayerOptions.from_dict(v, what=f"imports.{k}") for k, v in imports.items()})
+    except InputError as exc:
+        raise InputError(f"the project's {exc}", path=path) from None
+    notes = meta.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise bad("notes", "a list of lines")
 
 
 def _project_crs(value: str, path: Path) -> pyproj.CRS:
@@ -507,7 +540,8 @@ def read_meta(path: Path) -> dict:
 
 
 def project_from_inputs(title: str, inputs: AnalysisInputs, *, profile: StandardProfile | str, sources: dict[str, Path | None] | None = None,
-                        base: Path | None = None, roads: gpd.GeoDataFrame | None = None) -> Project:
+                        base: Path | None = None, roads: gpd.GeoDataFrame | None = None,
+                        imports: dict[str, dict] | None = None) -> Project:
     """A new project from loaded inputs: the facilities become the baseline scenario."""
     crs = inputs.network.crs
     prof = load_profile(profile) if isinstance(profile, str) else profile
@@ -518,6 +552,7 @@ def project_from_inputs(title: str, inputs: AnalysisInputs, *, profile: Standard
         plan=PlanModel.from_frame(inputs.facilities, crs=crs), settings=Settings(profile=prof),
         population=inputs.population.to_crs(crs) if inputs.population is not None else None,
         communities=inputs.communities.to_crs(crs) if inputs.communities is not None else None, sources=rel,
+        imports={k: v for k, v in (imports or {}).items() if v}, notes=list(inputs.notes),
     )
 
 

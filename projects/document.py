@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -43,7 +43,9 @@ from spatial.analysis import (
     AnalysisResult,
     CircleSnapshot,
     GapSnapshot,
+    MAX_FACILITY_CIRCLES,
     _warnings,
+    warning_details,
     gap_areas,
     merged_circles,
     run_analysis,
@@ -68,7 +70,7 @@ class Document:
     def __init__(self, project: Project, *, path: str | Path | None = None, network: WalkNetwork | None = None) -> None:
         self.project = project
         self.path = Path(path) if path is not None else None
-        self.network = network if network is not None else build_network(project.roads)
+        self.network = network if network is not None else project.settings.network(project.roads)
         self._to_plan = pyproj.Transformer.from_crs(WGS84, project.crs, always_xy=True)
         self._listeners: list[Listener] = []
         self._live: LiveAnalysis | None = None
@@ -210,8 +212,47 @@ class Document:
         if name != self.scenario:
             self.plan.set_active(name)
 
+    def replace_layer(self, layer: str, frame: gpd.GeoDataFrame, *, notes: Sequence[str] = ()) -> Any:
+        """Replace an input layer (roads, townships, population, communities) with a newly read one, or the
+        baseline's facility list (``facilities``: plan scenarios keep their planned facilities, see
+        :meth:`projects.plan.PlanModel.replace_baseline`). Returns what :meth:`restore_layer` needs to undo.
+        The whole analysis is redone on the next read of :attr:`result`."""
+        p = self.project
+        self._reset()  # first: the plan's events below then find no live analysis to update
+        if layer == "facilities":
+            from .plan import facilities_of
+
+            old = ("facilities", p.plan.replace_baseline(facilities_of(frame, crs=p.crs)), list(p.notes))
+        elif layer in ("roads", "townships", "population", "communities"):
+            old = (layer, getattr(p, layer), list(p.notes))
+            setattr(p, layer, frame.to_crs(p.crs))
+            if layer == "roads":
+                self.network = p.settings.network(p.roads)
+        else:
+            raise ValueError(f"unknown layer {layer!r}")
+        p.notes = list(dict.fromkeys([*p.notes, *notes]))
+        self._reset()
+        self._emit("layer_replaced", layer)
+        return old
+
+    def restore_layer(self, old: Any) -> None:
+        """Undo :meth:`replace_layer` with what it returned."""
+        layer, value, notes = old
+        p = self.project
+        self._reset()
+        if layer == "facilities":
+            p.plan.restore_scenarios(value)
+        else:
+            setattr(p, layer, value)
+            if layer == "roads":
+                self.network = p.settings.network(p.roads)
+        p.notes = notes
+        self._reset()
+        self._emit("layer_replaced", layer)
+
     def set_settings(self, **changes: Any) -> None:
-        """Change settings (profile, minutes, speed_kmh, buffer_m, elderly_basis, cell_m, gap_cell_m):
+        """Change settings (profile, minutes, speed_kmh, buffer_m, elderly_basis, cell_m, gap_cell_m, snap_m — a new
+        snapping distance rebuilds the walking network):
         validated first, then the whole analysis is redone on the next read of :attr:`result`."""
         bad = sorted(set(changes) - set(SETTINGS_FIELDS))
         if bad:
@@ -223,9 +264,11 @@ class Document:
         if "minutes" in changes:
             changes["minutes"] = tuple(float(m) for m in changes["minutes"])
         new = replace(self.settings, **changes)
-        new.params()  # raises InputError for a bad value, before anything changes
+        new.check()  # raises InputError for a bad value, before anything changes
         if new == self.settings:
             return
+        if new.snap_m != self.settings.snap_m:
+            self.network = new.network(self.project.roads)
         self.project.settings = new
         self._reset()
         self._emit("settings_changed", tuple(changes))
@@ -341,7 +384,8 @@ class Document:
         iso = self._joined("iso", [self._iso.get(t) for t in model.classes.ids], ["type", "minutes", "geometry"])
         gaps = self._joined("gaps", [self._gaps.get(t) for t in model.classes.ids], ["type", "township", "elderly", "area_ha", "geometry"])
         return AnalysisResult(params=model.params, figures=figures, isochrones=iso, gaps=gaps, islands=self._islands,
-                              warnings=_warnings(model, isl=self._islands), facility_circles=circles, targets=targets, model=model,
+                              warnings=_warnings(model, isl=self._islands), warning_details=warning_details(model),
+                              facility_circles=circles, targets=targets, model=model,
                               pending=frozenset(self._stale))
 
     def _circles_wgs84(self, live: LiveAnalysis) -> gpd.GeoDataFrame:
@@ -353,7 +397,11 @@ class Document:
         to_wgs = self._to_wgs
         rows, seen = [], set()
         minutes = [float(m) for m in live.params.minutes]
-        for fid, st in live.model.circles.facilities.items():
+        facilities = live.model.circles.facilities
+        if len(facilities) > MAX_FACILITY_CIRCLES:  # see spatial.analysis.MAX_FACILITY_CIRCLES
+            facilities = {}
+            cache.clear()
+        for fid, st in facilities.items():
             if st.status == "to_close":
                 continue
             polys = live.facility_circle(fid)

@@ -1,6 +1,7 @@
 """Writing an analysis result to a folder: coverage.csv, indicators.csv, isochrones.gpkg, gaps.gpkg."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -37,6 +38,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], *, suffix: str
     ``path``: readers see the old file or the new one, never half of one. ``suffix`` names the temporary
     file's ending (default: the target's; GDAL wants .gpkg for a GeoPackage)."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder; give a file name", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix or path.suffix, dir=path.parent)
     os.close(fd)
@@ -55,7 +58,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], *, suffix: str
 
 #: the files an analysis writes (a run removes those it does not write this time: no stale warnings)
 ANALYSIS_FILES = ("coverage.csv", "targets.csv", "indicators.csv", "islands.csv", "isochrones.gpkg", "gaps.gpkg",
-                  "warnings.txt", "notes.txt")
+                  "warnings.txt", "warnings.csv", "notes.txt")
 
 
 def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
@@ -103,6 +106,9 @@ def _write_analysis_files(result: AnalysisResult, out_dir: Path) -> dict[str, Pa
         notes = out_dir / "warnings.txt"
         atomic_write(notes, lambda tmp: tmp.write_text("\n".join(result.warnings) + "\n", encoding="utf-8"))
         paths["warnings"] = notes
+    details = result.warning_details
+    if details is not None and len(details):
+        paths["warning_details"] = write_csv_bom(details, out_dir / "warnings.csv")
     paths["notes"] = atomic_write(out_dir / "notes.txt", lambda tmp: tmp.write_text(run_notes(result), encoding="utf-8"))
     return paths
 

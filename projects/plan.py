@@ -158,6 +158,39 @@ class PlanModel:
         self._emit("scenario_changed", name)
         return old
 
+    def replace_baseline(self, facilities: Iterable[Facility]) -> dict[str, dict[str, Facility]]:
+        """A new list of what exists (a re-read facility list) replaces the baseline; every plan scenario keeps
+        its planned facilities and its closures of facilities still listed, and takes the new existing ones.
+        Returns the previous scenarios (what :meth:`restore_scenarios` needs to undo)."""
+        new = {f.fid: f for f in facilities}
+        old = {name: dict(facs) for name, facs in self.scenarios.items()}
+        for name, facs in old.items():
+            if name == self.baseline:
+                self.scenarios[name] = dict(new)
+                continue
+            merged = {fid: f for fid, f in new.items()}
+            for fid, f in facs.items():
+                if f.status == "to_close" and fid in merged:
+                    merged[fid] = replace(merged[fid], status="to_close")
+                elif f.status == "planned":
+                    key = fid if fid not in merged else self._free_fid(merged, old)
+                    merged[key] = replace(f, fid=key)
+            self.scenarios[name] = merged
+        self._emit("scenario_changed", self.active)
+        return old
+
+    def restore_scenarios(self, scenarios: dict[str, dict[str, Facility]]) -> None:
+        """Put back scenarios returned by :meth:`replace_baseline` (undo)."""
+        self.scenarios = {name: dict(facs) for name, facs in scenarios.items()}
+        if self.active not in self.scenarios:
+            self.active = self.baseline
+        self._emit("scenario_changed", self.active)
+
+    def _free_fid(self, *taken: dict) -> str:
+        while any(f"P{self._next:04d}" in t for t in taken) or any(f"P{self._next:04d}" in sc for sc in self.scenarios.values()):
+            self._next += 1
+        return f"P{self._next:04d}"
+
     # -- persistence helpers ----------------------------------------------------------------------
     def records(self) -> list[dict]:
         """All scenarios' facilities as flat records (``scenario`` + the facility fields)."""
@@ -177,9 +210,13 @@ class PlanModel:
     @classmethod
     def from_frame(cls, facilities: gpd.GeoDataFrame, *, crs: pyproj.CRS) -> "PlanModel":
         """A plan whose baseline is a facility frame (as read by :func:`layers.facilities.read_facilities`)."""
-        pts = facilities.geometry.to_crs(crs)
-        facs = [
-            Facility(str(r.fid), str(r.name), str(r.type), int(r.beds), int(r.nursing_beds), str(r.status), float(x), float(y))
-            for r, x, y in zip(facilities.itertuples(index=False), pts.x, pts.y)
-        ]
-        return cls(crs, facs)
+        return cls(crs, facilities_of(facilities, crs=crs))
+
+
+def facilities_of(facilities: gpd.GeoDataFrame, *, crs: pyproj.CRS) -> list[Facility]:
+    """The records of a facility frame (as read by :func:`layers.facilities.read_facilities`) in ``crs``."""
+    pts = facilities.geometry.to_crs(crs)
+    return [
+        Facility(str(r.fid), str(r.name), str(r.type), int(r.beds), int(r.nursing_beds), str(r.status), float(x), float(y))
+        for r, x, y in zip(facilities.itertuples(index=False), pts.x, pts.y)
+    ]

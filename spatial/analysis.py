@@ -44,7 +44,7 @@ from .isochrones import (
     reach_from,
     Samples,
 )
-from .network import WalkNetwork, islands, snap_points
+from .network import WalkNetwork, islands, noding_note, snap_points
 from layers.townships import is_street
 
 #: facility statuses that can take part in an analysis ("to_close" ones never do); which of them a run
@@ -128,6 +128,9 @@ class AnalysisInputs:
     facilities: gpd.GeoDataFrame
     population: gpd.GeoDataFrame | None = None
     communities: gpd.GeoDataFrame | None = None
+    #: what reading and checking the layers found (inferred CRSs, skipped rows, duplicates, a likely
+    #: GCJ-02 shift); the analysis lists them first among its warnings
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -284,6 +287,8 @@ class AnalysisResult:
     gaps: gpd.GeoDataFrame
     islands: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    #: the rows behind grouped facility warnings (see :func:`warning_details`), for warnings.csv
+    warning_details: pd.DataFrame | None = None
     facility_circles: gpd.GeoDataFrame | None = None
     #: every target of the profile in every unit (county rows first)
     targets: list[TargetRow] = field(default_factory=list)
@@ -658,7 +663,8 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
                 iso_rows.append({"type": t, "minutes": float(minutes), "geometry": poly})
     iso = gpd.GeoDataFrame(iso_rows, columns=["type", "minutes", "geometry"], geometry="geometry", crs=model.net.crs)
     fac_iso = None
-    if facility_circles:
+    too_many = facility_circles and len(model.circles.facilities) > MAX_FACILITY_CIRCLES
+    if facility_circles and not too_many:
         rows = []
         shown = [(fid, st) for fid, st in model.circles.facilities.items() if st.status != "to_close"]
         for i, (fid, st) in enumerate(shown):
@@ -677,12 +683,12 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     fb.progress(1.0, "done")
     return AnalysisResult(
         params=params, figures=figures, isochrones=iso.to_crs(WGS84), gaps=gaps.to_crs(WGS84),
-        islands=islands(model.net), warnings=warnings, facility_circles=fac_iso, targets=targets, model=model,
+        islands=islands(model.net), warnings=warnings, warning_details=warning_details(model), facility_circles=fac_iso, targets=targets, model=model,
     )
 
 
 def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[str]:
-    out = []
+    out = list(model.inputs.notes)
     net = model.net
     params = model.params
     left = [f for f in model.circles.facilities.values() if f.status not in params.statuses]
@@ -706,21 +712,85 @@ def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[
     if len(isl):
         out.append(f"the road network has {len(isl)} islands (fragments not joined to the main network, "
                    f"{int(isl['nodes'].sum())} nodes); people and facilities on them reach only their own fragment")
-    comp = net.component
-    for f in model.circles.facilities.values():
-        e = f.reach.edge
-        if e >= 0 and comp[net.u[e]] != 0:
-            out.append(f"facility {f.name} ({f.fid}) lies on an island of {int((comp == comp[net.u[e]]).sum())} nodes; its circle stays on that island")
-        if f.reach.access_m > 300:
-            out.append(f"facility {f.name} ({f.fid}) is {f.reach.access_m:.0f} m from the nearest walkable road")
-        if f.township < 0:
-            out.append(f"facility {f.name} ({f.fid}) lies outside every township")
+    report = getattr(net, "noding", None)
+    if report is not None and (line := noding_note(report)):
+        out.append(line)
+    dem = model.demand
+    if dem.outside_points:
+        out.append(f"{dem.outside_points:,} population points with {dem.outside_elderly:,.0f} elderly lie outside every "
+                   f"township and are not counted in any figure")
+    details = warning_details(model)
+    for kind, (one, many) in _FACILITY_WARNINGS.items():
+        rows = details[details["kind"] == kind]
+        if len(rows) == 0:
+            continue
+        beds = int(rows["beds"].sum())
+        if len(rows) <= GROUP_WARNINGS_OVER:
+            out.extend(one.format(name=r.name, fid=r.facility_id, value=r.value, beds=r.beds) for r in rows.itertuples())
+        else:
+            out.append(many.format(n=len(rows), beds=beds))
+    if len(model.circles.facilities) > MAX_FACILITY_CIRCLES:
+        out.append(FACILITY_CIRCLES_LEFT_OUT.format(n=len(model.circles.facilities)))
     unplaced = [model.township_names[i] for i in range(len(model.township_names))
-                if model.demand.township_total[i] > 0 and model.demand.edge_weight.any()
-                and not np.any((model.demand.edge_township == i) & (model.demand.edge_weight > 0))]
+                if dem.township_total[i] > 0 and dem.edge_weight.any()
+                and not np.any((dem.edge_township == i) & (dem.edge_weight > 0))]
     for name in unplaced:
         out.append(f"township {name} has elderly people but no roads; none of them can be covered")
     return out
+
+
+#: above this many facilities the per-facility circle layer is not made (it would take gigabytes for a
+#: prefecture-wide list); the merged circles per class, coverage and gaps are computed as always
+MAX_FACILITY_CIRCLES = 5000
+FACILITY_CIRCLES_LEFT_OUT = ("{n:,} facilities: the layer of each facility's own circle is left out above "
+                             f"{MAX_FACILITY_CIRCLES:,} facilities (memory); circles per class, coverage and gaps are complete")
+#: per-facility warnings listed one by one up to this many of a kind; beyond, one line and warnings.csv
+GROUP_WARNINGS_OVER = 5
+#: facility warning kinds: (one facility, many facilities)
+_FACILITY_WARNINGS = {
+    "island": ("facility {name} ({fid}) lies on an island of {value:.0f} nodes; its circle stays on that island",
+               "{n:,} facilities lie on road islands; their circles stay on those fragments (listed in warnings.csv)"),
+    "far_from_road": ("facility {name} ({fid}) is {value:.0f} m from the nearest walkable road",
+                      "{n:,} facilities are more than 300 m from a walkable road (listed in warnings.csv)"),
+    "outside_townships": ("facility {name} ({fid}) lies outside every township; its {beds:,} beds are left out of the "
+                          "county bed figures",
+                          "{n:,} facilities lie outside every township; their {beds:,} beds are left out of the county "
+                          "bed figures (listed in warnings.csv)"),
+}
+#: walking access leg beyond which a facility is reported as far from the roads
+FAR_FROM_ROAD_M = 300.0
+WARNING_COLUMNS = ["kind", "facility_id", "name", "type", "beds", "value", "lon", "lat", "message"]
+
+
+def warning_details(model: CoverageModel) -> pd.DataFrame:
+    """One row per facility warning (kind island / far_from_road / outside_townships): id, name, class, beds,
+    the value (nodes of its island, metres to the road), WGS 84 position and a line of text — the table behind
+    the grouped warning lines (``warnings.csv``)."""
+    net = model.net
+    comp = net.component
+    sizes = np.bincount(comp) if comp.size else np.zeros(1, np.int64)
+    rows = []
+    for f in model.circles.facilities.values():
+        e = f.reach.edge
+        found = []
+        if e >= 0 and comp[net.u[e]] != 0:
+            found.append(("island", float(sizes[comp[net.u[e]]])))
+        if f.reach.access_m > FAR_FROM_ROAD_M:
+            found.append(("far_from_road", float(f.reach.access_m)))
+        if f.township < 0:
+            found.append(("outside_townships", math.nan))
+        for kind, value in found:
+            rows.append({"kind": kind, "facility_id": f.fid, "name": f.name, "type": f.type, "beds": int(f.beds),
+                         "value": value, "x": f.x, "y": f.y,
+                         "message": _FACILITY_WARNINGS[kind][0].format(name=f.name, fid=f.fid, value=value, beds=int(f.beds))})
+    frame = pd.DataFrame(rows, columns=[c for c in WARNING_COLUMNS if c not in ("lon", "lat")] + ["x", "y"])
+    if len(frame):
+        lon, lat = gpd.GeoSeries(gpd.points_from_xy(frame["x"], frame["y"]), crs=net.crs).to_crs(WGS84).pipe(
+            lambda s: (s.x.round(7), s.y.round(7)))
+        frame["lon"], frame["lat"] = lon.to_numpy(), lat.to_numpy()
+    else:
+        frame["lon"], frame["lat"] = [], []
+    return frame[WARNING_COLUMNS]
 
 
 class _Scaled(Feedback):

@@ -26,6 +26,10 @@ from .isochrones import DistanceField
 from .network import Snap, WalkNetwork, snap_frame
 
 
+#: population points outside every township beyond this share of the elderly mean the layers do not match
+MAX_OUTSIDE_SHARE = 0.10
+
+
 @dataclass(frozen=True)
 class Demand:
     """Elderly people located on ``net``; township indices refer to the township frame's row order
@@ -37,6 +41,9 @@ class Demand:
     point_weight: NDArray[np.float64]
     point_township: NDArray[np.int64]
     township_total: NDArray[np.float64]
+    #: population points outside every township (not counted anywhere) and the elderly they hold
+    outside_points: int = 0
+    outside_elderly: float = 0.0
 
     @property
     def n_townships(self) -> int:
@@ -91,12 +98,27 @@ def build_demand(
         weight = population["elderly"].to_numpy(dtype=float)
         p_town = locate_in_polygons(pts.x.to_numpy(), pts.y.to_numpy(), polys)
         inside = p_town >= 0
+        out_weight = float(weight[~inside].sum())
+        all_weight = float(weight.sum())
+        if all_weight > 0 and out_weight > MAX_OUTSIDE_SHARE * all_weight:
+            raise InputError(
+                f"{out_weight / all_weight:.0%} of the elderly in the population layer ({out_weight:,.0f} of {all_weight:,.0f}, "
+                f"{int((~inside).sum()):,} points) lie outside every township: the population and township layers do not "
+                f"match (another area, or a wrong coordinate system)")
         snap = snap_frame(net, population.loc[inside], what="population layer")
         total = np.bincount(p_town[inside], weights=weight[inside], minlength=n_town)
-        return Demand(np.zeros(net.n_edges), edge_town, snap, weight[inside], p_town[inside], total)
+        return Demand(np.zeros(net.n_edges), edge_town, snap, weight[inside], p_town[inside], total,
+                      outside_points=int((~inside).sum()), outside_elderly=out_weight)
     if "elderly" not in townships.columns or townships["elderly"].isna().all():
         raise InputError("no elderly population: give township counts (an elderly/老年人口 column or table) or a population layer")
-    elderly = townships["elderly"].fillna(0.0).to_numpy(dtype=float)
+    missing = townships["elderly"].isna().to_numpy()
+    if missing.any():
+        names = [str(n) for n in townships["name"].to_numpy()[missing]] if "name" in townships.columns else []
+        shown = "、".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        raise InputError(
+            f"{int(missing.sum())} of {len(townships)} townships have no elderly count ({shown}); missing is not zero: "
+            f"fill them in the township layer or the elderly table (0 where nobody lives), or give a population layer")
+    elderly = townships["elderly"].to_numpy(dtype=float)
     in_town = edge_town >= 0
     town_len = np.bincount(edge_town[in_town], weights=net.length_m[in_town], minlength=n_town)
     w = np.zeros(net.n_edges)

@@ -55,9 +55,14 @@ def test_apply_table_by_name_reports_renamed_unit(tmp_path: Path) -> None:
     assert message.startswith("by_name.csv, row 4, column 名称: township name '海门市' is not among")
     assert "did you mean '海门区'" in message
     table.write_text("名称,老年人口\n如皋市,386019\n海安市,284476\n", encoding="utf-8")
+    # the other five counties have no count anywhere: missing is not zero
+    with pytest.raises(InputError, match="5 of the 7 townships are not in the elderly table \\(通州区、崇川区、海门区、如东县、启东市\\)"):
+        apply_elderly_table(towns, table)
+    rest = "".join(f"{n},{1000 + i}\n" for i, n in enumerate(("通州区", "崇川区", "海门区", "如东县", "启东市")))
+    table.write_text("名称,老年人口\n如皋市,386019\n海安市,284476\n" + rest, encoding="utf-8")
     filled = apply_elderly_table(towns, table)
     assert filled.set_index("name")["elderly"].to_dict()["海安市"] == 284476.0
-    assert math.isnan(filled.set_index("name")["elderly"]["启东市"])
+    assert filled.set_index("name")["elderly"]["启东市"] == 1004.0
 
 
 def test_apply_xlsx_with_title_row(tmp_path: Path) -> None:
@@ -69,6 +74,9 @@ def test_apply_xlsx_with_title_row(tmp_path: Path) -> None:
     sheet.append(["区划代码", "60岁以上人口（人）"])
     sheet.append([320682, 386019])
     sheet.append([320685, "284,476"])
+    for code in (320612, 320613, 320614, 320623, 320681):
+        sheet.append([code, 1000])
+    sheet.append(["合计", 675495])  # a totals row is skipped, never a township
     book.save(path)
     filled = apply_elderly_table(towns, path).set_index("code")["elderly"]
     assert filled["320682"] == 386019.0

@@ -1,0 +1,292 @@
+"""The 提示与警告 dock: the current result's warning lines and, below, the facility-by-facility table behind
+them (``AnalysisResult.warning_details``); double-clicking a facility row asks the window to zoom to it.
+
+The panel keeps no data of its own beyond what it shows: ``refresh()`` reads the result through the getter
+the window gives (the document's current result as the window shows it) and is called when that changes.
+
+The data layers write their notes and warnings in English; :func:`warning_text`, :func:`crs_text` give the
+Chinese text of the lines they know (any other line is shown as written).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Callable
+
+import pandas as pd
+from PySide6 import QtCore, QtWidgets
+
+from spatial.analysis import WARNING_COLUMNS
+
+from .i18n import language, tr
+
+#: the columns shown, in order (spatial.analysis.WARNING_COLUMNS)
+COLUMNS = tuple(WARNING_COLUMNS)
+
+# -- the data layers' English lines in Chinese ------------------------------------------------------
+
+_NUM = r"[\d,]+"
+_GK_ZONE = re.compile(r"(?P<datum>[\w ]+?) / (?P<deg>[36])-degree GK zone (?P<zone>\d+)")
+_GK_CM = re.compile(r"(?P<datum>[\w ]+?) / (?P<deg>[36])-degree GK CM (?P<cm>[\d.]+)°E")
+_UTM = re.compile(r"(?P<datum>[\w ]+?) / UTM zone (?P<zone>\d+)N")
+
+
+def crs_text(label: str | None) -> str:
+    """A coordinate-system label of :func:`layers.crs.describe_crs` in the UI language
+    (``CGCS2000 / 3-degree GK zone 40 (EPSG:4528)`` → ``CGCS2000 3度带高斯投影 第40带 (EPSG:4528)``)."""
+    if not label:
+        return ""
+    if language() == "en":
+        return label
+    if label == "no coordinate system":
+        return tr("crs.none")
+    out = _GK_ZONE.sub(lambda m: tr("crs.gk_zone", datum=m["datum"], deg=m["deg"], zone=m["zone"]), label)
+    out = _GK_CM.sub(lambda m: tr("crs.gk_cm", datum=m["datum"], deg=m["deg"], cm=m["cm"]), out)
+    out = _UTM.sub(lambda m: tr("crs.utm", datum=m["datum"], zone=m["zone"]), out)
+    return out.replace("Web Mercator", tr("crs.web_mercator"))
+
+
+def _status_names(text: str) -> str:
+    return "、".join(tr(f"status.{s.strip()}") for s in text.split(",") if s.strip())
+
+
+def _left_out(detail: str) -> str:
+    parts = []
+    for item in detail.split(","):
+        n, _, status = item.strip().partition(" ")
+        parts.append(f"{tr(f'status.{status}')} {n} 个" if status else item)
+    return "，".join(parts)
+
+
+def _noding(m: re.Match) -> str:
+    merged = m["merged"].split(" ")[0]
+    closed = m["closed"].split(" ")[0]
+    isl = m["islands"]
+    islands = tr("warn.noding_no_islands") if isl.startswith("no island") else tr("warn.noding_islands", n=isl.split(" ")[0])
+    return tr("warn.noding", snap=m["snap"], merged=merged, closed=closed, islands=islands)
+
+
+#: (pattern of an English line, its Chinese text)
+_LINES: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
+    (re.compile(rf"the road network has (?P<n>{_NUM}) islands \(fragments not joined to the main network, (?P<nodes>{_NUM}) nodes\)"),
+     lambda m: tr("warn.islands", n=m["n"], nodes=m["nodes"])),
+    (re.compile(r"road noding joined (?P<merged>[\d,]+ \w+) within (?P<snap>[\d.]+) m \((?P<closed>[\d,]+ \w+) closed\); "
+                r"(?P<islands>.+) from near-misses"), _noding),
+    (re.compile(rf"(?P<n>{_NUM}) population points with (?P<elderly>{_NUM}) elderly lie outside every township"),
+     lambda m: tr("warn.outside_points", n=m["n"], elderly=m["elderly"])),
+    (re.compile(r"township (?P<name>.+) has elderly people but no roads; none of them can be covered"),
+     lambda m: tr("warn.unplaced", name=m["name"])),
+    (re.compile(rf"facility (?P<name>.+) \((?P<fid>[^()]+)\) lies on an island of (?P<value>{_NUM}) nodes"),
+     lambda m: tr("warn.msg.island", name=m["name"], fid=m["fid"], value=float(m["value"].replace(",", "")))),
+    (re.compile(rf"facility (?P<name>.+) \((?P<fid>[^()]+)\) is (?P<value>{_NUM}) m from the nearest walkable road"),
+     lambda m: tr("warn.msg.far_from_road", name=m["name"], fid=m["fid"], value=float(m["value"].replace(",", "")))),
+    (re.compile(rf"facility (?P<name>.+) \((?P<fid>[^()]+)\) lies outside every township; its (?P<beds>{_NUM}) beds"),
+     lambda m: tr("warn.msg.outside_townships", name=m["name"], fid=m["fid"], beds=int(m["beds"].replace(",", "")))),
+    (re.compile(rf"(?P<n>{_NUM}) facilities lie on road islands"), lambda m: tr("warn.many.island", n=int(m["n"].replace(",", "")))),
+    (re.compile(rf"(?P<n>{_NUM}) facilities are more than 300 m from a walkable road"),
+     lambda m: tr("warn.many.far_from_road", n=int(m["n"].replace(",", "")))),
+    (re.compile(rf"(?P<n>{_NUM}) facilities lie outside every township; their (?P<beds>{_NUM}) beds"),
+     lambda m: tr("warn.many.outside_townships", n=int(m["n"].replace(",", "")), beds=m["beds"])),
+    (re.compile(rf"counted statuses: (?P<st>[\w, ]+); left out (?P<n>{_NUM}) facilities \((?P<detail>.+), (?P<beds>{_NUM}) beds\)"),
+     lambda m: tr("warn.statuses", statuses=_status_names(m["st"]), n=m["n"], detail=_left_out(m["detail"]), beds=m["beds"])),
+    (re.compile(r"the profile has community/village targets but no community layer is loaded"), lambda m: tr("warn.no_communities")),
+    (re.compile(r"target (?P<t>\S+) counts urban units only; taken as the streets \(街道\) by name or code: (?P<s>.*)"),
+     lambda m: tr("warn.urban", target=m["t"], streets=tr("warn.none") if m["s"] == "none" else m["s"])),
+    (re.compile(r"target (?P<t>\S+) counts per (?P<b>\w+) elderly, the data hold (?P<d>\w+) elderly"),
+     lambda m: tr("warn.basis", target=m["t"], basis=tr(f"warn.basis.{m['b']}"), data=tr(f"warn.basis.{m['d']}"))),
+    (re.compile(r"(?P<file>.+?): no \.cpg; attribute text read as (?P<enc>.+)"), lambda m: tr("warn.no_cpg", file=m["file"], encoding=m["enc"])),
+    (re.compile(r"(?P<file>.+?): no \.prj; read as (?P<crs>.+) from its coordinates"),
+     lambda m: tr("warn.no_prj", file=m["file"], crs=crs_text(m["crs"]))),
+    (re.compile(r"(?P<file>.+?): attribute text read as (?P<enc>.+), as chosen"),
+     lambda m: tr("warn.encoding_chosen", file=m["file"], encoding=m["enc"])),
+    (re.compile(r"(?P<file>.+?): (?P<crs>.+) coordinates converted to WGS 84 \(EPSG:4326\)"),
+     lambda m: tr("warn.converted", file=m["file"], crs=crs_text(m["crs"]))),
+    (re.compile(r"(?P<file>.+?): the file states no coordinate system; read as (?P<crs>.+), as given"),
+     lambda m: tr("warn.crs_given", file=m["file"], crs=crs_text(m["crs"]))),
+    (re.compile(r"(?P<file>.+?): the file says (?P<own>.+); read as (?P<crs>.+), as given"),
+     lambda m: tr("warn.crs_overridden", file=m["file"], own=crs_text(m["own"]), crs=crs_text(m["crs"]))),
+)
+
+
+def warning_text(line: str) -> str:
+    """A warning or reading note in the UI language (lines it does not know are shown as written)."""
+    if language() == "en":
+        return line
+    for pattern, text in _LINES:
+        m = pattern.match(line)
+        if m:
+            return text(m)
+    return line
+
+
+def _detail_message(row: pd.Series) -> str:
+    """The 说明 of one facility row (the analysis' own English line in English)."""
+    kind = str(row.get("kind", ""))
+    if language() == "en" or kind not in ("island", "far_from_road", "outside_townships"):
+        return str(row.get("message", ""))
+    value = row.get("value")
+    return tr(f"warn.msg.{kind}", name=row.get("name", ""), fid=row.get("facility_id", ""),
+              value=float(value) if value is not None and not pd.isna(value) else math.nan, beds=int(row.get("beds", 0) or 0))
+
+
+class WarningsPanel(QtWidgets.QWidget):
+    """Warning lines above, the facility table below. ``result_of()`` gives the result to show (or None)."""
+
+    #: a facility row was double-clicked: facility id, longitude, latitude (WGS 84)
+    facilityActivated = QtCore.Signal(str, float, float)
+    #: the number of warning lines shown changed
+    countChanged = QtCore.Signal(int)
+
+    def __init__(self, result_of: Callable[[], object], parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._result_of = result_of
+        self._shown: tuple[tuple[str, ...], pd.DataFrame | None] | None = None  # identity of what is on screen
+        self.empty = QtWidgets.QLabel()
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #666;")
+        self.lines = QtWidgets.QListWidget()
+        self.lines.setWordWrap(True)
+        self.lines.setAlternatingRowColors(True)
+        self.lines.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
+        self.details_label = QtWidgets.QLabel()
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.cellDoubleClicked.connect(self._activated)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        self.split = split
+        split.addWidget(self.lines)
+        lower = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(lower)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.details_label)
+        lay.addWidget(self.table)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.empty)
+        layout.addWidget(split, 1)
+        self.retranslate()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - a wide, low dock shows the lines beside the table
+        wide = event.size().width() > 2.2 * event.size().height()
+        orientation = QtCore.Qt.Orientation.Horizontal if wide else QtCore.Qt.Orientation.Vertical
+        if orientation != self.split.orientation():
+            self.split.setOrientation(orientation)
+            extent = event.size().width() if wide else event.size().height()
+            self.split.setSizes([int(extent * 0.4), int(extent * 0.6)])  # the table gets the larger part
+        super().resizeEvent(event)
+
+    # -- reading ------------------------------------------------------------------------------------
+    def count(self) -> int:
+        """Warning lines shown."""
+        return self.lines.count()
+
+    def line_texts(self) -> list[str]:
+        return [self.lines.item(i).text() for i in range(self.lines.count())]
+
+    def detail_count(self) -> int:
+        return self.table.rowCount()
+
+    def detail_record(self, row: int) -> dict[str, str]:
+        """The texts of one row of the facility table, by column name (as shown, after sorting)."""
+        return {c: (self.table.item(row, i).text() if self.table.item(row, i) else "") for i, c in enumerate(COLUMNS)}
+
+    # -- updating -----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Show the current result's warnings (nothing to do when they are the ones on screen)."""
+        result = self._result_of()
+        warnings = tuple(getattr(result, "warnings", None) or ()) if result is not None else ()
+        details = getattr(result, "warning_details", None) if result is not None else None
+        if self._shown is not None and self._shown[0] == warnings and _same(self._shown[1], details):
+            return
+        self._shown = (warnings, details)
+        self._fill(result is not None, warnings, details)
+
+    def _fill(self, has_result: bool, warnings: tuple[str, ...], details: pd.DataFrame | None) -> None:
+        self.lines.clear()
+        for line in warnings:
+            item = QtWidgets.QListWidgetItem(warning_text(line))
+            item.setToolTip(line)
+            self.lines.addItem(item)
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(0)
+        if details is not None and len(details):
+            self.table.setRowCount(len(details))
+            for r, (_, row) in enumerate(details.iterrows()):
+                for c, col in enumerate(COLUMNS):
+                    self.table.setItem(r, c, self._cell(col, row))
+        self.table.setSortingEnabled(True)
+        self.table.resizeColumnsToContents()
+        self.empty.setVisible(not has_result)
+        self.details_label.setVisible(self.table.rowCount() > 0)
+        self.table.setVisible(self.table.rowCount() > 0)
+        self.countChanged.emit(self.count())
+
+    def _cell(self, col: str, row: pd.Series) -> QtWidgets.QTableWidgetItem:
+        value = row.get(col)
+        item = QtWidgets.QTableWidgetItem()
+        if col == "kind":
+            item.setText(tr(f"warn.kind.{value}"))
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, str(row.get("facility_id", "")))
+        elif col == "type":
+            item.setText(tr(f"type.{value}"))
+        elif col == "message":
+            item.setText(_detail_message(row))
+            item.setToolTip(item.text())
+        elif col in ("beds", "value", "lon", "lat"):
+            number = float(value) if value is not None and not pd.isna(value) else math.nan
+            item = _NumberItem(number, "" if math.isnan(number) else
+                               (f"{number:.6f}" if col in ("lon", "lat") else f"{number:,.0f}"))
+            item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        else:
+            item.setText("" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value))
+        return item
+
+    def retranslate(self) -> None:
+        self.empty.setText(tr("warnings.empty"))
+        self.details_label.setText(tr("warnings.details"))
+        self.table.setHorizontalHeaderLabels([tr(f"warn.col.{c}") for c in COLUMNS])
+        if self._shown is not None:  # the lines and cells in the new language
+            result = self._result_of()
+            self._fill(result is not None, *self._shown)
+        else:
+            self.refresh()
+
+    def _activated(self, row: int, _column: int) -> None:
+        rec = self.detail_record(row)
+        fid = self.table.item(row, COLUMNS.index("kind")).data(QtCore.Qt.ItemDataRole.UserRole) if self.table.item(row, 0) else ""
+        try:
+            lon, lat = float(rec["lon"]), float(rec["lat"])
+        except ValueError:
+            lon = lat = math.nan
+        self.facilityActivated.emit(str(fid or rec.get("facility_id", "")), lon, lat)
+
+
+class _NumberItem(QtWidgets.QTableWidgetItem):
+    """A number shown as formatted text that sorts as a number (empty cells last)."""
+
+    def __init__(self, number: float, text: str) -> None:
+        super().__init__(text)
+        self.number = number
+
+    def __lt__(self, other: QtWidgets.QTableWidgetItem) -> bool:
+        theirs = getattr(other, "number", math.nan)
+        if math.isnan(self.number) or math.isnan(theirs):
+            return not math.isnan(self.number) and math.isnan(theirs)
+        return self.number < theirs
+
+
+def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.shape == b.shape and a.equals(b))
+
+
+__all__ = ["COLUMNS", "WarningsPanel", "crs_text", "warning_text"]
