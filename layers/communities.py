@@ -76,7 +76,7 @@ def read_communities(
         names_raw = [v for _, v in table.column(name_col)]
         kinds_raw = [v for _, v in table.column(kind_col)] if kind_col else [None] * len(rows)
         elderly_raw = [v for _, v in table.column(elderly_col)] if elderly_col else [None] * len(rows)
-        lon, lat = table_points_wgs84(table, crs=crs or "EPSG:4326", what="community")
+        lon, lat = table_points_wgs84(table, crs=crs or "EPSG:4326", what="community", columns=chosen)
         points: Any = shapely.points(lon, lat)
         out_crs: Any = "EPSG:4326"
     else:

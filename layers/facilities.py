@@ -165,7 +165,7 @@ def read_facilities(
             notes.append(f"{p.name}: no beds column (床位数): its {len(held)} facilities of classes with beds "
                          f"({institutional} of them with institutional beds, 养老机构床位) count no beds, so the bed "
                          f"targets cannot be judged from this list")
-    lon, lat = table_points_wgs84(table, crs=crs, what="facility")
+    lon, lat = table_points_wgs84(table, crs=crs, what="facility", columns=chosen)
     refused = [(r, t) for r, t in no_beds if reg[t].beds == "institutional"]
     if refused:
         row, facility_type = refused[0]

@@ -82,7 +82,7 @@ def _points_from_table(path: Path, *, crs: str | pyproj.CRS, sheet: str | int | 
         parse_float(v, path=path, row=r, column=count_col, what="elderly count", minimum=0)
         for r, v in table.column(count_col)
     ]
-    lon, lat = table_points_wgs84(table, crs=crs, what="population point")
+    lon, lat = table_points_wgs84(table, crs=crs, what="population point", columns=chosen)
     names = [cell_text(v) for _, v in table.column(name_col)] if name_col else [None] * len(elderly)
     out = _frame(names, elderly, shapely.points(lon, lat), crs="EPSG:4326")
     out.attrs[NOTES_ATTR] = list(table.notes)

@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -932,7 +932,7 @@ _AREA_MARGIN_DEG = 10.0
 
 
 def table_points_wgs84(
-    table: Table, *, crs: str | pyproj.CRS, what: str
+    table: Table, *, crs: str | pyproj.CRS, what: str, columns: Mapping[str, str] | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Longitude/latitude (EPSG:4326) of every table row from lon/lat (经度/纬度) or x/y columns.
 
@@ -941,16 +941,18 @@ def table_points_wgs84(
     CRS (x/y). Degree cells may be written as DMS (:func:`parse_degrees`). WGS 84, CGCS2000 and projected
     coordinates may lie anywhere in the world; refused are (0, 0), degrees beyond ±180/±90, swapped
     columns (a row outside China that swapped lies inside it, when the others lie in China or all of them
-    swapped would) and x/y that convert to nothing or far outside the area of their CRS.
+    swapped would) and x/y that convert to nothing or far outside the area of their CRS. ``columns`` maps
+    ``lon``, ``lat``, ``x``, ``y`` to headers the user chose.
     """
     source = parse_crs(crs, path=table.path)
     shift = source if isinstance(source, str) else None
     geographic = shift is not None or (isinstance(source, pyproj.CRS) and source.is_geographic)
     headers = table.headers
-    lon_h = find_column(headers, LON_ALIASES, path=table.path, what="longitude", required=False)
-    lat_h = find_column(headers, LAT_ALIASES, path=table.path, what="latitude", required=False)
-    x_h = find_column(headers, X_ALIASES, path=table.path, what="x", required=False)
-    y_h = find_column(headers, Y_ALIASES, path=table.path, what="y", required=False)
+    chosen = dict(columns or {})
+    lon_h = find_column(headers, LON_ALIASES, path=table.path, what="longitude", required=False, chosen=chosen.get("lon"))
+    lat_h = find_column(headers, LAT_ALIASES, path=table.path, what="latitude", required=False, chosen=chosen.get("lat"))
+    x_h = find_column(headers, X_ALIASES, path=table.path, what="x", required=False, chosen=chosen.get("x"))
+    y_h = find_column(headers, Y_ALIASES, path=table.path, what="y", required=False, chosen=chosen.get("y"))
     geo_pair = (lon_h, lat_h) if lon_h and lat_h else None
     xy_pair = (x_h, y_h) if x_h and y_h else None
     pair = (geo_pair or xy_pair) if geographic else (xy_pair or geo_pair)

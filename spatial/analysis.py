@@ -730,7 +730,7 @@ def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[
         else:
             out.append(many.format(n=len(rows), beds=beds))
     if len(model.circles.facilities) > MAX_FACILITY_CIRCLES:
-        out.append(FACILITY_CIRCLES_LEFT_OUT.format(n=len(model.circles.facilities)))
+        out.append(FACILITY_CIRCLES_LEFT_OUT.format(n=len(model.circles.facilities), limit=MAX_FACILITY_CIRCLES))
     unplaced = [model.township_names[i] for i in range(len(model.township_names))
                 if dem.township_total[i] > 0 and dem.edge_weight.any()
                 and not np.any((dem.edge_township == i) & (dem.edge_weight > 0))]
@@ -743,7 +743,7 @@ def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[
 #: prefecture-wide list); the merged circles per class, coverage and gaps are computed as always
 MAX_FACILITY_CIRCLES = 5000
 FACILITY_CIRCLES_LEFT_OUT = ("{n:,} facilities: the layer of each facility's own circle is left out above "
-                             f"{MAX_FACILITY_CIRCLES:,} facilities (memory); circles per class, coverage and gaps are complete")
+                             "{limit:,} facilities (memory); circles per class, coverage and gaps are complete")
 #: per-facility warnings listed one by one up to this many of a kind; beyond, one line and warnings.csv
 GROUP_WARNINGS_OVER = 5
 #: facility warning kinds: (one facility, many facilities)

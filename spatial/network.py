@@ -303,7 +303,10 @@ def noding_note(report: NodingReport) -> str | None:
     closed = _plural(report.undershoots_closed, "undershoot", "undershoots")
     joined = report.islands_from_near_misses
     islands = "no island came" if joined <= 0 else _plural(joined, "island", "islands") + " came"
-    return f"road noding joined {merged} within {report.snap_m:g} m ({closed} closed); {islands} from near-misses"
+    snap = f"{report.snap_m:g}"
+    if "e" in snap:  # plain digits only (1e-05 -> 0.00001)
+        snap = f"{report.snap_m:.6f}".rstrip("0").rstrip(".")
+    return f"road noding joined {merged} within {snap} m ({closed} closed); {islands} from near-misses"
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -586,8 +589,9 @@ def _close_undershoots(
     split_edges = np.zeros(0, dtype=np.int64)
     if split.size:
         # split points on the same edge within 1 mm of each other are one node
-        key = pd.DataFrame({"edge": k[split], "mm": np.round(offset[split] / _SPLIT_EPS_M).astype(np.int64)})
-        group = key.groupby(["edge", "mm"], sort=True).ngroup().to_numpy()
+        mm = np.round(offset[split] / _SPLIT_EPS_M).astype(np.int64)
+        _, group = np.unique(k[split] * (int(mm.max()) + 1) + mm, return_inverse=True)
+        group = group.ravel()
         n_new = int(group.max()) + 1
         first_of = np.full(n_new, -1, dtype=np.int64)
         first_of[group[::-1]] = split[::-1]

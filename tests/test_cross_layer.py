@@ -371,3 +371,28 @@ def test_writing_a_file_onto_a_folder_names_the_folder_not_a_temporary_file(tmp_
         atomic_write(folder, lambda tmp: tmp.write_text("x"))
     assert err.value.filename == str(folder) and "give a file name" in err.value.strerror
     assert list(tmp_path.iterdir()) == [folder]  # no temporary file left beside it
+
+
+def test_above_the_limit_the_per_facility_circles_are_left_out_with_a_line(tmp_path, monkeypatch):
+    import spatial.analysis as sa
+
+    p = _helsinki(tmp_path)
+    inputs = load_inputs(DataSources(roads=p["roads"], townships=p["townships"], facilities=p["facilities"]))
+    params = AnalysisParams(profile=load_profile("rugao-2022"))
+    assert run_analysis(inputs, params).facility_circles is not None
+    monkeypatch.setattr(sa, "MAX_FACILITY_CIRCLES", 0)
+    result = run_analysis(inputs, params)
+    assert result.facility_circles is None
+    assert any("circle is left out above 0 facilities" in w for w in result.warnings)
+    assert len(result.isochrones) > 0  # the circles per class are complete
+
+
+def test_chosen_coordinate_columns_win(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("名称,类型,坐标E,坐标N,床位数\n甲敬老院,敬老院,120°33′36″E,32°22′48″N,50\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no coordinate columns"):
+        read_facilities(path)
+    fac = read_facilities(path, columns={"lon": "坐标E", "lat": "坐标N"})
+    assert fac.geometry.x.iloc[0] == pytest.approx(120.56) and fac.geometry.y.iloc[0] == pytest.approx(32.38)
+    with pytest.raises(InputError, match="no column '经度X'"):
+        read_facilities(path, columns={"lon": "经度X", "lat": "坐标N"})

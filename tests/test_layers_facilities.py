@@ -144,7 +144,8 @@ def test_xlsx_with_title_row_and_sheet(tmp_path: Path) -> None:
     assert gdf["fid"].tolist() == ["1", "2"]
     assert gdf["beds"].tolist() == [60, 0] and gdf["nursing_beds"].tolist() == [30, 0]
     assert read_facilities(path, sheet=1)["name"].tolist() == ["翠江镇敬老院", "翠江社区助餐点"]
-    with pytest.raises(InputError, match="f.xlsx: no facility name column"):
+    with pytest.raises(InputError, match="f.xlsx: the first sheet '说明' has no facility table header; the list seems to be on "
+                                         "sheet '设施' — choose the sheet '设施' \\(--sheet facilities=设施\\)"):
         read_facilities(path)  # first sheet is the notes sheet
 
 

@@ -223,9 +223,15 @@ def test_read_vector_missing_crs_and_gbk_shapefile(tmp_path: Path) -> None:
     read = read_vector(shp, layer=None, what="township", geometry_types=POINTS)
     assert read["名称"].tolist() == ["城关镇", "石壁镇"]
     shp.with_suffix(".prj").unlink()
+    # degrees inside China without a .prj: read as CGCS2000 and said so (never silently)
+    read = read_vector(shp, layer=None, what="township", geometry_types=POINTS)
+    assert read.crs.to_epsg() == 4490
+    assert any("no .prj" in n and "EPSG:4490" in n for n in read.attrs["carecircle_notes"])
+    # metres that fit no CRS without a .prj: refused
+    gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[Point(5_000_000, 9_000_000)], crs=None).to_file(tmp_path / "odd.shp")
     with pytest.raises(InputError) as info:
-        read_vector(shp, layer=None, what="township", geometry_types=POINTS)
-    assert str(info.value).startswith("towns.shp: the township file has no coordinate reference system")
+        read_vector(tmp_path / "odd.shp", layer=None, what="township", geometry_types=POINTS)
+    assert str(info.value).startswith("odd.shp:") and "\n" not in str(info.value)
 
 
 def test_read_vector_empty_layer(tmp_path: Path) -> None:
