@@ -105,6 +105,7 @@ _CLI_KEYS = {
     "facility table": "facilities",
     "population point": "population",
     "population table": "population",
+    "elderly table": "population",  # a township table of counts is given as --population
     "community": "communities",
     "community table": "communities",
 }

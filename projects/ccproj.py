@@ -45,7 +45,7 @@ from .outputs import atomic_write
 from .plan import BASELINE, Facility, PlanModel
 from .profiles import available_profiles, load_profile, profile_from_dict, profile_to_dict
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SUFFIX = ".ccproj"
 META_TABLE = "carecircle_meta"
 INPUT_LAYERS = ("roads", "townships", "population", "communities")
@@ -94,6 +94,18 @@ def _migrate_1_to_2(meta: dict, layers: dict[str, gpd.GeoDataFrame]) -> None:
 
 
 MIGRATIONS[1] = _migrate_1_to_2
+
+
+def _migrate_2_to_3(meta: dict, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Version 3 keeps how each source file was read (``imports``), what reading found (``notes``) and the
+    road snapping distance. Version 2 joined road lines only where their coordinates agreed to the millimetre:
+    a migrated project keeps that (``snap_m`` 0), so its figures do not change on opening."""
+    meta.setdefault("imports", {})
+    meta.setdefault("notes", [])
+    meta.setdefault("settings", {}).setdefault("snap_m", 0.0)
+
+
+MIGRATIONS[2] = _migrate_2_to_3
 
 
 @dataclass

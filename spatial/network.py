@@ -54,6 +54,8 @@ DEFAULT_SNAP_M = 0.5
 #: never snapped together: joining them would only shorten a walk by less than a metre, and would chain
 #: the vertices of a densely digitised line into one node
 _LINKED_FACTOR = 2.0
+#: vertices this close (metres) are coordinate noise: one node whatever the lines and layers they lie on
+_NOISE_M = 0.01
 #: undershoot search: edges longer than this (metres) are searched with an STRtree, shorter ones from
 #: their nodes (a KD-tree ball of half this radius around each line end)
 _LONG_EDGE_M = 100.0
@@ -201,7 +203,7 @@ def build_network(
     1 mm) only. The result's ``noding`` (:class:`NodingReport`) says what was joined. When the lines
     carry a ``layer`` column (OpenStreetMap ``layer``: bridges above 0, tunnels below; empty = 0), the
     tolerance joins only lines of the same layer: a tunnel ending under a street is not connected to it.
-    Identical vertices (to 1 mm) are one node whatever their layers.
+    Vertices within 1 cm of each other (coordinate noise) are one node whatever their layers.
     """
     snap_m = _check_snap(snap_m)
     require_crs(lines, what="road network")
@@ -387,25 +389,39 @@ def _snap_vertices(
 
     All pairs within ``snap_m`` are joined (connected components), except two vertices already linked
     along one line by at most ``_LINKED_FACTOR * snap_m`` of it: the vertices of a densely digitised
-    line are never merged, so such a line cannot chain into one node. A cluster's node is the mean of its
+    line are never merged, so such a line cannot chain into one node. Vertices within ``_NOISE_M`` are
+    joined first and unconditionally (noise), and count as one vertex when judging "linked". A
+    cluster's node is the mean of its
     vertices. Chain guard: a cluster with a vertex farther than ``snap_m`` from that mean (pairs linked
     in a chain, e.g. two dense lines running side by side) is split greedily — the first unassigned
     vertex (in coordinate order) takes every unassigned vertex within ``snap_m`` and is their node — so
     no vertex ever moves by more than ``snap_m``. Exact nodes are never split. With several layers
-    (``part_layer``), two nodes are joined only when some line of each lies on the same layer.
+    (``part_layer``), two nodes farther apart than ``_NOISE_M`` are joined only when some line of each
+    lies on the same layer.
 
     Returns the cluster of every exact node, the cluster coordinates and the number of chains split.
     """
     n = nodes_xy.shape[0]
     pairs = tree.query_pairs(snap_m, output_type="ndarray").astype(np.int64)
-    if pairs.size:
-        linked = _linked_node_pairs(node_of_vertex, vertex_line, coords, n_nodes=n, limit_m=_LINKED_FACTOR * snap_m)
-        if linked.size:
-            lo = np.minimum(pairs[:, 0], pairs[:, 1])
-            hi = np.maximum(pairs[:, 0], pairs[:, 1])
-            pairs = pairs[~np.isin(lo * n + hi, linked)]
-    if pairs.size and part_layer.size and part_layer.min() != part_layer.max():
-        pairs = pairs[_share_a_layer(pairs, _node_layer_keys(node_of_vertex, part_layer[vertex_line]))]
+    if pairs.size == 0:
+        return np.arange(n, dtype=np.int64), nodes_xy, 0
+    # coordinate noise first: vertices within _NOISE_M are one node whatever their lines and layers, so
+    # that "linked along a line" below sees a noisy junction as the junction it is
+    gap = np.hypot(*(nodes_xy[pairs[:, 0]] - nodes_xy[pairs[:, 1]]).T)
+    noise = gap <= min(_NOISE_M, snap_m)
+    base = np.arange(n, dtype=np.int64)
+    if noise.any():
+        adj = sparse.csr_matrix((np.ones(int(noise.sum())), (pairs[noise, 0], pairs[noise, 1])), shape=(n, n))
+        base = csgraph.connected_components(adj, directed=True, connection="weak")[1].astype(np.int64)
+    near = pairs[~noise]
+    if near.size:
+        bp, bq = base[near[:, 0]], base[near[:, 1]]
+        lo, hi = np.minimum(bp, bq), np.maximum(bp, bq)
+        linked = _linked_node_pairs(base[node_of_vertex], vertex_line, coords, n_nodes=n, limit_m=_LINKED_FACTOR * snap_m)
+        near = near[(lo != hi) & ~np.isin(lo * n + hi, linked)]
+    if near.size and part_layer.size and part_layer.min() != part_layer.max():
+        near = near[_share_a_layer(near, _node_layer_keys(node_of_vertex, part_layer[vertex_line]))]
+    pairs = np.concatenate([pairs[noise], near])
     if pairs.size == 0:
         return np.arange(n, dtype=np.int64), nodes_xy, 0
     adj = sparse.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))

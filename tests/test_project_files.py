@@ -176,8 +176,10 @@ def test_an_upgraded_project_saves_as_the_current_schema_and_reloads_equal(v1_co
     first = load_project(v1_copies[name])
     path = save_project(first, tmp_path / "again.ccproj")
     meta = read_meta(path)
-    assert meta["schema_version"] == SCHEMA_VERSION == 2
+    assert meta["schema_version"] == SCHEMA_VERSION == 3
     assert meta["settings"]["elderly_basis"] == "resident" and "target" in meta["settings"]["profile"]
+    # older files joined road lines only where they met to the millimetre: kept, so figures do not change
+    assert meta["settings"]["snap_m"] == 0.0 and meta["imports"] == {} and meta["notes"] == []
     again = load_project(path)
     _assert_tiny_project(again)
     assert again.settings == first.settings

@@ -263,6 +263,16 @@ def test_near_miss_junction_vertices_merge() -> None:
     )
 
 
+def test_noisy_junction_next_to_a_short_segment_is_noded_as_the_clean_one() -> None:
+    # road A has a vertex 0.3 m before the junction J where B ends; noise splits J (0.6 mm): the short
+    # 0.3 m segment of A stays, as in the clean data (J's two copies are one vertex when judging "linked")
+    a = [(0, 0), (99.7, 0), (100, 0), (200, 0)]
+    for b_start in [(100, 0), (100.0006, 0.0004)]:
+        net = build_network(_lines(a, [b_start, (100, 80)]))
+        assert (net.n_nodes, net.n_edges, _n_components(net)) == (5, 4, 1)
+        assert sorted(net.length_m.round(3).tolist()) == [0.3, 80.0, 99.7, 100.0]
+
+
 def test_dense_line_does_not_collapse() -> None:
     # vertices every 0.1 m: neighbours along one line are never merged
     dense = [(0.1 * i, 0.0) for i in range(51)]
@@ -358,6 +368,9 @@ def test_layers_are_joined_only_on_the_same_layer() -> None:
     assert _n_components(build_network(frame([None, 1], street, ramp))) == 2
     assert _n_components(build_network(frame(["1", 1.0], street, ramp))) == 1
     assert _n_components(build_network(frame([None, 1], street, [(200, 0), (300, 0)]))) == 1
+    # ... and so are vertices within 1 cm (coordinate noise at a bridge's end)
+    assert _n_components(build_network(frame([None, 1], street, [(200.0006, 0.0004), (300, 0)]))) == 1
+    assert _n_components(build_network(frame([None, 1], street, [(200.0006, 0.0004), (300, 0)]), snap_m=0)) == 2
 
 
 def test_rows_without_geometry_keep_attributes_aligned() -> None:
