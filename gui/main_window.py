@@ -244,16 +244,24 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.errorShown.emit(message)
 
     # -- background work --------------------------------------------------------------------------
+    def busy(self) -> bool:
+        """True while a task's work is still going on (a task whose result has been handed over no longer
+        counts, even if its thread has not quite ended)."""
+        return self.task is not None and self.task.isRunning() and not getattr(self.task, "settled", False)
+
     def _start(self, fn: Callable, *args, on_success: Callable, busy_text: str) -> Task | None:
-        if self.task is not None and self.task.isRunning():
+        if self.busy():
             self.statusBar().showMessage(tr("analysis.running"), 3000)
             return None
         task = Task(fn, *args, parent=self)
+        task.settled = False
+        for signal in (task.succeeded, task.failed, task.cancelled):  # connected first: settled before the result is used
+            signal.connect(lambda *_a, t=task: setattr(t, "settled", True))
         task.progress.connect(self.analysis_panel.show_progress)
         task.succeeded.connect(on_success)
         task.failed.connect(self._task_failed)
         task.cancelled.connect(self._task_cancelled)
-        task.finished.connect(lambda: self.analysis_panel.set_busy(False))
+        task.finished.connect(lambda: self.task in (None, task) and self.analysis_panel.set_busy(False))
         task.finished.connect(lambda: self._task_finished(task))
         self.task = task
         self.analysis_panel.set_busy(True)
@@ -590,6 +598,8 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         if self.task is not None and self.task.isRunning():
             self.task.cancel()
             self.task.wait(10_000)
+        for task in self.findChildren(Task):  # a task whose result was taken may still be ending its thread
+            task.wait(10_000)
         super().closeEvent(event)
 
 

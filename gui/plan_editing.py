@@ -452,9 +452,8 @@ class PlanEditing:
 
     def _run_when_idle(self) -> None:
         """Run the analysis now, or when the running task (e.g. the one that read a replacement) has ended."""
-        task = getattr(self, "task", None)
-        if task is not None and task.isRunning():
-            task.finished.connect(self._run_when_idle)  # after _task_finished: the window is idle then
+        if self.busy():
+            self.task.finished.connect(self._run_when_idle)  # after _task_finished: the window is idle then
             return
         self.run_analysis()
 

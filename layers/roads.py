@@ -50,10 +50,11 @@ _FOOT_FORBIDDEN = frozenset({"no", "private"})
 _ACCESS_FORBIDDEN = frozenset({"no", "private"})
 _OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".o5m")
 
-_HIGHWAY_ALIASES = ("highway", "道路等级", "等级", "type", "类型", "道路类型")
-_NAME_ALIASES = ("name", "名称", "道路名称", "路名")
+HIGHWAY_ALIASES = ("highway", "道路等级", "等级", "type", "类型", "道路类型")
+NAME_ALIASES = ("name", "名称", "道路名称", "路名")
 _LINE_TYPES = frozenset({"LineString", "MultiLineString"})
-_OUTPUT_COLUMNS = ["highway", "name", "geometry"]
+LEVEL_ALIASES = ("layer", "层", "层次", "立交层")
+_OUTPUT_COLUMNS = ["highway", "name", "layer", "geometry"]
 
 
 def is_walkable(tags: Mapping[str, str]) -> bool:
@@ -110,6 +111,7 @@ def _read_osm_roads(path: Path) -> gpd.GeoDataFrame:
         raise InputError(f"road file not found: {path}", path=path)
     highways: list[str] = []
     names: list[str | None] = []
+    levels: list[int] = []
     coords: list[tuple[float, float]] = []
     line_index: list[int] = []
     try:
@@ -128,12 +130,29 @@ def _read_osm_roads(path: Path) -> gpd.GeoDataFrame:
                 coords.extend(run)
                 highways.append(tags["highway"].strip().lower())
                 names.append(tags.get("name") or tags.get("name:zh") or None)
+                levels.append(osm_level(tags))
     except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:  # libosmium parse/decompress errors
         raise InputError(f"cannot read as an OpenStreetMap file: {_first_line(exc)}", path=path) from exc
     if not highways:
         raise InputError("the OpenStreetMap file contains no walkable roads (highway=* ways)", path=path)
     lines = shapely.linestrings(np.asarray(coords, dtype=float), indices=np.asarray(line_index))
-    return _frame(highways, names, lines, crs="EPSG:4326")
+    return _frame(highways, names, lines, crs="EPSG:4326", levels=levels)
+
+
+def osm_level(tags: Mapping[str, str]) -> int:
+    """The vertical level of a way: its ``layer`` tag (a whole number), else -1 for a tunnel, +1 for a bridge,
+    0 otherwise. Road noding snaps line ends together only on the same level, so a tunnel ending under a street
+    is not joined to it (see :func:`spatial.network.build_network`)."""
+    text = (tags.get("layer") or "").strip().replace("+", "")
+    try:
+        return int(round(float(text.split(";")[0])))
+    except ValueError:
+        pass
+    if (tags.get("tunnel") or "").strip().lower() in ("yes", "culvert"):
+        return -1
+    if (tags.get("bridge") or "").strip().lower() not in ("", "no"):
+        return 1
+    return 0
 
 
 def _located_runs(nodes: Iterable[Any]) -> Iterator[list[tuple[float, float]]]:
@@ -161,21 +180,24 @@ def _read_vector_roads(path: Path, *, layer: str | None, crs: str | None = None,
     _check_lines(gdf, present=present.to_numpy(), path=path)
     _check_finite(geometry.to_numpy(), path=path)
     headers = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    highway_col = find_column(headers, _HIGHWAY_ALIASES, path=path, what="road class", required=False,
+    highway_col = find_column(headers, HIGHWAY_ALIASES, path=path, what="road class", required=False,
                               chosen=columns.get("highway"))
-    name_col = find_column(headers, _NAME_ALIASES, path=path, what="road name", required=False, chosen=columns.get("name"))
+    name_col = find_column(headers, NAME_ALIASES, path=path, what="road name", required=False, chosen=columns.get("name"))
+    level_col = find_column(headers, LEVEL_ALIASES, path=path, what="road level", required=False, chosen=columns.get("layer"))
     kept = gdf.loc[present.to_numpy()]
     parts = shapely.get_parts(shapely.force_2d(kept.geometry.to_numpy()), return_index=True)
     lines, source = parts
     highway_values = kept[highway_col].to_numpy() if highway_col else np.full(len(kept), None, dtype=object)
     name_values = kept[name_col].to_numpy() if name_col else np.full(len(kept), None, dtype=object)
+    level_values = kept[level_col].to_numpy() if level_col else np.zeros(len(kept), dtype=object)
     good = (shapely.length(lines) > 0) & (shapely.get_num_coordinates(lines) >= 2)
     lines, source = lines[good], source[good]
     if len(lines) == 0:
         raise InputError("the road layer has no usable lines (all empty or zero length)", path=path)
     highways = [cell_text(highway_values[i]) for i in source]
     names = [cell_text(name_values[i]) for i in source]
-    out = _frame(highways, names, lines, crs=gdf.crs)
+    levels = [_level(level_values[i]) for i in source]
+    out = _frame(highways, names, lines, crs=gdf.crs, levels=levels)
     out.attrs[NOTES_ATTR] = list(gdf.attrs.get(NOTES_ATTR, []))
     return out
 
@@ -200,10 +222,19 @@ def _check_finite(geometries: np.ndarray, *, path: Path) -> None:
         )
 
 
-def _frame(highways: list[Any], names: list[Any], lines: Any, *, crs: Any) -> gpd.GeoDataFrame:
+def _level(value: Any) -> int:
+    text = cell_text(value)
+    try:
+        return int(round(float(text))) if text is not None else 0
+    except ValueError:
+        return 0
+
+
+def _frame(highways: list[Any], names: list[Any], lines: Any, *, crs: Any, levels: list[int] | None = None) -> gpd.GeoDataFrame:
     data = {
         "highway": pd.Series(highways, dtype=object),
         "name": pd.Series(names, dtype=object),
+        "layer": pd.Series(levels if levels is not None else [0] * len(highways), dtype="int64"),
     }
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(lines, crs=crs), crs=crs)[_OUTPUT_COLUMNS]
 

@@ -557,7 +557,7 @@ def project_from_inputs(title: str, inputs: AnalysisInputs, *, profile: Standard
     """A new project from loaded inputs: the facilities become the baseline scenario."""
     crs = inputs.network.crs
     prof = load_profile(profile) if isinstance(profile, str) else profile
-    road_lines = roads if roads is not None else _network_lines(inputs.network)
+    road_lines = roads if roads is not None else inputs.roads if inputs.roads is not None else _network_lines(inputs.network)
     rel = {k: _relative(Path(v), base) if base is not None else str(v) for k, v in (sources or {}).items() if v is not None}
     return Project(
         title=title, crs=crs, roads=road_lines.to_crs(crs), townships=inputs.townships.to_crs(crs),

@@ -19,6 +19,7 @@ import pyogrio
 from layers import communities as _communities
 from layers import facilities as _facilities
 from layers import population as _population
+from layers import roads as _roads
 from layers import townships as _townships
 from layers.crs import WGS84, describe_crs
 from layers.errors import InputError
@@ -38,7 +39,7 @@ from .inputs import LAYER_FIELDS, DataSources, LayerOptions, read_population
 
 #: header aliases per layer and field (the readers' own), for the dialog's guesses
 FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "roads": {"highway": ("highway", "道路等级", "等级", "type", "类型", "道路类型"), "name": ("name", "名称", "道路名称", "路名")},
+    "roads": {"highway": _roads.HIGHWAY_ALIASES, "name": _roads.NAME_ALIASES, "layer": _roads.LEVEL_ALIASES},
     "townships": {"name": _townships.NAME_ALIASES, "code": _townships.CODE_ALIASES, "elderly": _townships.ELDERLY_ALIASES},
     "population": {"elderly": _population.COUNT_ALIASES, "name": _population.NAME_ALIASES, "lon": LON_ALIASES,
                    "lat": LAT_ALIASES, "x": X_ALIASES, "y": Y_ALIASES},

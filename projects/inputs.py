@@ -33,7 +33,7 @@ RASTER_SUFFIXES = frozenset({".tif", ".tiff"})
 LAYERS = ("roads", "townships", "population", "communities", "facilities")
 #: the fields a user can map to a header of their own, per layer (``--columns LAYER.FIELD=HEADER``)
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {
-    "roads": ("highway", "name"),
+    "roads": ("highway", "name", "layer"),
     "townships": ("name", "code", "elderly"),
     "population": ("elderly", "name", "lon", "lat", "x", "y"),
     "communities": ("name", "kind", "elderly", "lon", "lat"),
@@ -198,7 +198,7 @@ def load_inputs(sources: DataSources, *, feedback: Feedback | None = None) -> An
     net = build_network(roads, **({"snap_m": sources.snap_m} if sources.snap_m is not None else {}))
     fb.progress(1.0, "inputs ready")
     return AnalysisInputs(network=net, townships=townships, facilities=facilities, population=population,
-                          communities=communities, notes=tuple(notes))
+                          communities=communities, notes=tuple(notes), roads=roads)
 
 
 def read_layer(layer: str, path: Path, options: LayerOptions | None = None) -> gpd.GeoDataFrame:

@@ -131,6 +131,8 @@ class AnalysisInputs:
     #: what reading and checking the layers found (inferred CRSs, skipped rows, duplicates, a likely
     #: GCJ-02 shift); the analysis lists them first among its warnings
     notes: tuple[str, ...] = ()
+    #: the road lines the network was built from (kept so a project stores them, levels included)
+    roads: gpd.GeoDataFrame | None = None
 
 
 @dataclass

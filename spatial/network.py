@@ -25,6 +25,7 @@ graph held as a symmetric CSR matrix (``WalkNetwork.csr``) with :mod:`scipy.spar
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -365,14 +366,11 @@ def _unique_edges(
     uu = np.minimum(a, b)
     vv = np.maximum(a, b)
     length = np.hypot(xy[vv, 0] - xy[uu, 0], xy[vv, 1] - xy[uu, 1])
-    frame = pd.DataFrame({"u": uu, "v": vv, "length_m": length, "part": part})
-    frame = frame.sort_values(["u", "v", "length_m"], kind="stable").drop_duplicates(["u", "v"], keep="first")
-    return (
-        frame["u"].to_numpy(dtype=np.int64),
-        frame["v"].to_numpy(dtype=np.int64),
-        frame["length_m"].to_numpy(dtype=float),
-        frame["part"].to_numpy(dtype=np.int64),
-    )
+    order = np.lexsort((length, vv, uu))  # by u, v, then length; stable
+    uu, vv, length, part = uu[order], vv[order], length[order], part[order]
+    first = np.ones(uu.size, dtype=bool)
+    first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
+    return uu[first].astype(np.int64), vv[first].astype(np.int64), length[first], part[first].astype(np.int64)
 
 
 def _snap_vertices(
@@ -645,8 +643,7 @@ def _nodes_near(
 ) -> NDArray[np.int64]:
     """Nodes of ``xy`` with an exact vertex within ``radius_m`` of the nodes ``points`` (with repeats)."""
     balls = exact_tree.query_ball_point(xy[points], radius_m, return_sorted=False)
-    hits = [np.asarray(b, dtype=np.int64) for b in balls]
-    return cluster[np.concatenate(hits)] if hits else np.zeros(0, dtype=np.int64)
+    return cluster[np.fromiter(itertools.chain.from_iterable(balls), dtype=np.int64)]
 
 
 def _end_edge_candidates(
@@ -676,7 +673,7 @@ def _end_edge_candidates(
     found_e: list[NDArray[np.int64]] = []
     found_k: list[NDArray[np.int64]] = []
     if counts.sum():
-        node = cluster[np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])]
+        node = cluster[np.fromiter(itertools.chain.from_iterable(balls), dtype=np.int64, count=int(counts.sum()))]
         which = np.repeat(np.arange(ends.size, dtype=np.int64), counts)
         pair = np.unique(node * ends.size + which)  # sorted by node
         node, which = pair // ends.size, pair % ends.size

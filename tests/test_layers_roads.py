@@ -80,7 +80,7 @@ def test_is_walkable_does_not_mutate() -> None:
 
 def test_ninghua_osm_xml() -> None:
     roads = read_roads(NINGHUA)
-    assert list(roads.columns) == ["highway", "name", "geometry"]
+    assert list(roads.columns) == ["highway", "name", "layer", "geometry"]
     assert roads.crs.to_epsg() == 4326
     assert len(roads) == 29
     assert roads["highway"].value_counts().to_dict() == {
@@ -220,7 +220,7 @@ def test_vector_roads_explode_and_map_columns(tmp_path: Path) -> None:
     path = tmp_path / "roads.gpkg"
     gdf.to_file(path)
     roads = read_roads(path)
-    assert list(roads.columns) == ["highway", "name", "geometry"]
+    assert list(roads.columns) == ["highway", "name", "layer", "geometry"]
     assert roads.crs.to_epsg() == 4549
     assert roads["name"].tolist() == ["翠江大道", "翠江大道", "南大街"]
     assert roads["highway"].tolist() == ["主干路", "主干路", None]
@@ -257,3 +257,14 @@ def test_vector_roads_bad_inputs(tmp_path: Path) -> None:
         read_roads(tmp_path / "roads.dwg")
     with pytest.raises(InputError, match="road file not found"):
         read_roads(tmp_path / "missing.gpkg")
+
+
+def test_levels_of_osm_ways_keep_tunnels_apart_from_the_streets_above() -> None:
+    from layers.roads import osm_level
+
+    assert osm_level({"layer": "-3", "tunnel": "yes"}) == -3
+    assert osm_level({"tunnel": "yes"}) == -1 and osm_level({"bridge": "viaduct"}) == 1
+    assert osm_level({"tunnel": "building_passage"}) == 0 and osm_level({"layer": "+1"}) == 1
+    assert osm_level({"layer": "junk"}) == 0
+    roads = read_roads(NINGHUA)
+    assert roads["layer"].dtype.kind == "i"
