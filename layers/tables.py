@@ -1176,7 +1176,7 @@ def read_vector(
         gdf = _read_dataframe(p, layer=layer)
         if chosen is not None and chosen != "utf-8":
             notes.append(f"{p.name}: the format stores text as UTF-8; the chosen encoding {_label(chosen)} was not used")
-        if _looks_mojibake(p, gdf, layer=layer):
+        if looks_mojibake(p, gdf, layer=layer):
             try:
                 gdf = _read_dataframe(p, layer=layer, encoding="gb18030")
                 notes.append(f"{p.name}: no .cpg; attribute text read as GB18030 (GBK)")
@@ -1387,7 +1387,8 @@ def _is_text_column(series: pd.Series) -> bool:
     return bool(pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_object_dtype(series.dtype))
 
 
-def _looks_mojibake(path: Path, gdf: gpd.GeoDataFrame, *, layer: str | None) -> bool:
+def looks_mojibake(path: Path, gdf: gpd.GeoDataFrame, *, layer: str | None) -> bool:
+    """True for a Shapefile without .cpg whose text reads as GBK bytes taken for Latin-1 (``Èç³Ç½ÖµÀ``)."""
     if path.suffix.lower() != ".shp" or path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
         return False
     texts = [str(c) for c in gdf.columns]

@@ -32,6 +32,7 @@ from layers.tables import (
     cell_text,
     find_column,
     is_table_path,
+    looks_mojibake,
     read_table,
 )
 
@@ -148,10 +149,12 @@ def _raw_view(p: Path, opt: LayerOptions) -> tuple[tuple[str, ...], tuple[str, .
         if p.suffix.lower() in (".tif", ".tiff") or p.name.lower().endswith((".osm", ".pbf", ".osm.pbf")):
             return sheets, names, (), ()
         names = tuple(str(n) for n, _ in pyogrio.list_layers(p))
-        kwargs: dict[str, Any] = {"layer": opt.layer, "max_features": PREVIEW_ROWS, "read_geometry": False}
+        kwargs: dict[str, Any] = {"layer": opt.layer, "max_features": PREVIEW_ROWS}
         if opt.encoding:
             kwargs["encoding"] = opt.encoding
         frame = pyogrio.read_dataframe(p, **kwargs)
+        if not opt.encoding and looks_mojibake(p, frame, layer=opt.layer):  # as the reader does: GBK without .cpg
+            frame = pyogrio.read_dataframe(p, **kwargs, encoding="gb18030")
         headers = tuple(str(c) for c in frame.columns if c != "geometry")
         rows = tuple(tuple(cell_text(v) or "" for v in rec) for rec in frame[list(headers)].itertuples(index=False))
         return sheets, names, headers, rows

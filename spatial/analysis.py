@@ -733,11 +733,12 @@ def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[
             out.append(many.format(n=len(rows), beds=beds))
     if len(model.circles.facilities) > MAX_FACILITY_CIRCLES:
         out.append(FACILITY_CIRCLES_LEFT_OUT.format(n=len(model.circles.facilities), limit=MAX_FACILITY_CIRCLES))
-    unplaced = [model.township_names[i] for i in range(len(model.township_names))
-                if dem.township_total[i] > 0 and dem.edge_weight.any()
-                and not np.any((dem.edge_township == i) & (dem.edge_weight > 0))]
-    for name in unplaced:
-        out.append(f"township {name} has elderly people but no roads; none of them can be covered")
+    if not len(dem.points):  # township counts spread along streets: a township without streets cannot be covered
+        with_roads = np.zeros(dem.n_townships, dtype=bool)
+        with_roads[dem.edge_township[dem.edge_township >= 0]] = True
+        for i in np.nonzero((dem.township_total > 0) & ~with_roads)[0]:
+            out.append(f"township {model.township_names[i]} has {dem.township_total[i]:,.0f} elderly but no walkable roads "
+                       f"inside; none of them can be covered")
     return out
 
 

@@ -120,6 +120,9 @@ def build_demand(
             f"fill them in the township layer or the elderly table (0 where nobody lives), or give a population layer")
     elderly = townships["elderly"].to_numpy(dtype=float)
     in_town = edge_town >= 0
+    if not in_town.any():
+        raise InputError("no walkable road lies inside any township: the road and township layers do not match "
+                         "(another area, or a wrong coordinate system)")
     town_len = np.bincount(edge_town[in_town], weights=net.length_m[in_town], minlength=n_town)
     w = np.zeros(net.n_edges)
     share = np.divide(elderly, town_len, out=np.zeros(n_town), where=town_len > 0)

@@ -396,3 +396,17 @@ def test_chosen_coordinate_columns_win(tmp_path):
     assert fac.geometry.x.iloc[0] == pytest.approx(120.56) and fac.geometry.y.iloc[0] == pytest.approx(32.38)
     with pytest.raises(InputError, match="no column '经度X'"):
         read_facilities(path, columns={"lon": "经度X", "lat": "坐标N"})
+
+
+def test_a_township_without_roads_is_named_with_its_elderly(tmp_path):
+    p = _helsinki(tmp_path)
+    towns = gpd.read_file(p["townships"])
+    extra = gpd.GeoDataFrame({"name": ["Suomenlinna"], "elderly": [250.0]}, geometry=[box(24.98, 60.14, 24.99, 60.145)],
+                             crs="EPSG:4326")
+    pd.concat([towns, extra], ignore_index=True).to_file(p["townships"], driver="GPKG")
+    inputs = load_inputs(DataSources(roads=p["roads"], townships=p["townships"], facilities=p["facilities"]))
+    result = run_analysis(inputs, AnalysisParams(profile=load_profile("rugao-2022")), facility_circles=False)
+    assert any("Suomenlinna has 250 elderly but no walkable roads" in w for w in result.warnings)
+    cov = result.coverage_frame()
+    row = cov[(cov["township"] == "Suomenlinna") & (cov["type"] == "day_care")].iloc[0]
+    assert row["elderly"] == 250 and row["elderly_covered"] == 0

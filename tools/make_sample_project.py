@@ -15,9 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from layers.roads import read_roads  # noqa: E402
 from projects.ccproj import project_from_inputs, save_project  # noqa: E402
-from projects.inputs import SAMPLE_DIR, load_inputs, sample_info  # noqa: E402
+from projects.inputs import LAYERS, SAMPLE_DIR, load_inputs, sample_info  # noqa: E402
 
 OUT = ROOT / "projects" / "sample.ccproj"
 PLAN_SCENARIO = "2025规划"
@@ -28,8 +27,9 @@ def main() -> None:
     src = info.sources
     inputs = load_inputs(src)
     sources = {k: src.resolve(getattr(src, k)) for k in ("roads", "townships", "facilities", "population", "communities")}
+    imports = {k: src.option(k).to_dict() for k in LAYERS if getattr(src, k) is not None}
     project = project_from_inputs(info.title, inputs, profile=info.profile, sources=sources, base=OUT.parent,
-                                  roads=read_roads(src.resolve(src.roads)))
+                                  imports=imports)
     project.plan.add_scenario(PLAN_SCENARIO, copy_of=project.plan.baseline)
     save_project(project, OUT)
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e6:.1f} MB) from {SAMPLE_DIR.relative_to(ROOT)}; "
