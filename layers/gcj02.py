@@ -5,6 +5,8 @@ iteration, accurate to well under a centimetre inside China. Outside mainland Ch
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -54,17 +56,26 @@ def gcj02_to_wgs84(
     """Return WGS 84 (lon, lat) for GCJ-02 (lon, lat), inverting the forward transform iteratively."""
     g_lon = np.asarray(lon, dtype=float)
     g_lat = np.asarray(lat, dtype=float)
-    w_lon = g_lon.copy()
-    w_lat = g_lat.copy()
+    return _invert(wgs84_to_gcj02, g_lon, g_lat, start=(g_lon.copy(), g_lat.copy()), tolerance_deg=tolerance_deg,
+                   max_iter=max_iter)
+
+
+def _invert(forward: Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]],
+            lon: NDArray[np.float64], lat: NDArray[np.float64], *,
+            start: tuple[NDArray[np.float64], NDArray[np.float64]], tolerance_deg: float,
+            max_iter: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Solve ``forward(x, y) == (lon, lat)`` by fixed-point iteration from ``start`` (the shifts are smooth
+    and small, so each step removes most of the error)."""
+    x, y = start
     for _ in range(max_iter):
-        f_lon, f_lat = wgs84_to_gcj02(w_lon, w_lat)
-        e_lon = f_lon - g_lon
-        e_lat = f_lat - g_lat
-        w_lon = w_lon - e_lon
-        w_lat = w_lat - e_lat
+        f_lon, f_lat = forward(x, y)
+        e_lon = f_lon - lon
+        e_lat = f_lat - lat
+        x = x - e_lon
+        y = y - e_lat
         if np.all(np.abs(e_lon) < tolerance_deg) and np.all(np.abs(e_lat) < tolerance_deg):
             break
-    return w_lon, w_lat
+    return x, y
 
 
 # --------------------------------------------------------------------------------------------- BD-09 (Baidu)
@@ -101,16 +112,8 @@ def bd09_to_gcj02(
     """
     b_lon = np.asarray(lon, dtype=float)
     b_lat = np.asarray(lat, dtype=float)
-    g_lon, g_lat = _bd09_to_gcj02_approx(b_lon, b_lat)
-    for _ in range(max_iter):
-        f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
-        e_lon = f_lon - b_lon
-        e_lat = f_lat - b_lat
-        g_lon = g_lon - e_lon
-        g_lat = g_lat - e_lat
-        if np.all(np.abs(e_lon) < tolerance_deg) and np.all(np.abs(e_lat) < tolerance_deg):
-            break
-    return g_lon, g_lat
+    return _invert(gcj02_to_bd09, b_lon, b_lat, start=_bd09_to_gcj02_approx(b_lon, b_lat), tolerance_deg=tolerance_deg,
+                   max_iter=max_iter)
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
