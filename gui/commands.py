@@ -107,9 +107,11 @@ class ReplaceLayer(QtGui.QUndoCommand):
     population table of township counts replaces the townships and is recorded as the population) follows."""
 
     def __init__(self, doc, layer: str, frame, text: str, *, notes=(), source: str | None = None,
-                 imports: dict | None = None, source_of: str | None = None, parent: QtGui.QUndoCommand | None = None) -> None:
+                 imports: dict | None = None, source_of: str | None = None, network=None,
+                 parent: QtGui.QUndoCommand | None = None) -> None:
         super().__init__(text, parent)
         self.doc, self.layer, self.frame = doc, layer, frame
+        self.network = network  # new roads' walking network, built in a worker (kept for a redo after an undo)
         self.source_of = source_of or layer
         self.notes = tuple(notes)
         self.source = source
@@ -120,7 +122,9 @@ class ReplaceLayer(QtGui.QUndoCommand):
     def redo(self) -> None:
         project = self.doc.project
         self._old_record = (project.sources.get(self.source_of), project.imports.get(self.source_of))
-        self._old = self.doc.replace_layer(self.layer, self.frame, notes=self.notes)
+        self._old = self.doc.replace_layer(self.layer, self.frame, notes=self.notes, network=self.network)
+        if self.layer == "roads":
+            self.network = self.doc.network
         self._record(self.source, self.imports or None)
 
     def undo(self) -> None:

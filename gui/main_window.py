@@ -361,7 +361,8 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             raise ValueError(f"unknown layer {kind!r}")
         layers = self._current_layers()
         declared = opt.crs if kind == "facilities" else (self.project.imports.get("facilities", {}).get("crs") if self.project is not None else None)
-        build = kind == "roads" and self.project is None  # an open project builds its network itself
+        # new roads' network is built in the worker: in the project's CRS with its settings, or for the map alone
+        build = (self.project.crs, self.project.settings) if self.project is not None else (None, None)
         return self._start(_read_checked, kind, path, opt, frame, layers, declared, build,
                            on_success=lambda done: self._layer_read(*done, path=path, options=opt, source_of=kind),
                            busy_text=tr("analysis.loading"))
@@ -395,7 +396,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             return False
         self.undo_stack.push(ReplaceLayer(self.doc, kind, frame, tr("cmd.replace_layer", layer=tr(f"layer.{kind}")),
                                           notes=notes, source=str(path.resolve()), imports=options.to_dict(),
-                                          source_of=source_of))
+                                          source_of=source_of, network=network))
         return True
 
     def ask_replace(self, kind: str) -> bool:
@@ -619,11 +620,11 @@ def _run(feedback, inputs, params):
 
 
 def _read_checked(feedback, kind: str, path: Path, options: LayerOptions, frame, layers: dict, declared: str | None,
-                  build: bool):
+                  build: tuple):
     """Read one layer file (unless the import dialog read it already) and check it against the other layers
     (:func:`projects.inputs.cross_check`: refuses layers that do not overlap). Returns ``(layer, frame, notes,
-    network)``: a population table of township counts comes back as the townships it fills; ``network`` (when
-    ``build``) the walking network of new roads."""
+    network)``: a population table of township counts comes back as the townships it fills; ``network`` the
+    walking network of new roads (``build``: the project's CRS and settings, or Nones for the map alone)."""
     feedback.progress(0.1, f"reading {kind}")
     if kind == "population":
         towns = layers.get("townships")
@@ -639,9 +640,10 @@ def _read_checked(feedback, kind: str, path: Path, options: LayerOptions, frame,
     own = list(frame.attrs.get(NOTES_ATTR, []))
     notes = list(dict.fromkeys([*own, *[n for n in notes if n not in _old_notes(layers, kind)]]))
     network = None
-    if build and kind == "roads":
+    if kind == "roads":
         feedback.progress(0.7, "building the walking network")
-        network = build_network(frame)
+        crs, settings = build
+        network = settings.network(frame.to_crs(crs)) if settings is not None else build_network(frame)
     feedback.progress(1.0, "layer ready")
     return kind, frame, notes, network
 

@@ -129,7 +129,7 @@ def _kind(name: str, value: str | None, *, path: Path, row: int, name_col: str, 
         kind = _KIND_VALUES.get(normalize_header(value))
         if kind is None:
             raise InputError(
-                f"unknown kind '{value}'; use 社区 (urban community) or 村 (village)",
+                f"unknown kind '{_one_line(value)}'; use 社区 (urban community) or 村 (village)",
                 path=path,
                 row=row,
                 column=kind_col,
@@ -140,12 +140,17 @@ def _kind(name: str, value: str | None, *, path: Path, row: int, name_col: str, 
     if name.endswith(_VILLAGE_ENDINGS):
         return "village"
     raise InputError(
-        f"cannot tell whether '{name}' is an urban community or a village; "
+        f"cannot tell whether '{_one_line(name)}' is an urban community or a village; "
         f"add a {kind_col or '类型'} value of 社区 or 村",
         path=path,
         row=row,
         column=kind_col or name_col,
     )
+
+
+def _one_line(text: str) -> str:
+    """Cell text for a one-line message: a line break typed in a cell (Alt+Enter) becomes a space."""
+    return " ".join(text.split())
 
 
 def _as_point(geometry: Any, *, path: Path, row: int) -> Any:

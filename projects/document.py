@@ -212,42 +212,43 @@ class Document:
         if name != self.scenario:
             self.plan.set_active(name)
 
-    def replace_layer(self, layer: str, frame: gpd.GeoDataFrame, *, notes: Sequence[str] = ()) -> Any:
+    def replace_layer(self, layer: str, frame: gpd.GeoDataFrame, *, notes: Sequence[str] = (),
+                      network: WalkNetwork | None = None) -> Any:
         """Replace an input layer (roads, townships, population, communities) with a newly read one, or the
         baseline's facility list (``facilities``: plan scenarios keep their planned facilities, see
-        :meth:`projects.plan.PlanModel.replace_baseline`). Returns what :meth:`restore_layer` needs to undo.
-        The whole analysis is redone on the next read of :attr:`result`."""
+        :meth:`projects.plan.PlanModel.replace_baseline`). New roads take ``network`` when it was built (in a
+        worker, from the roads in the project's CRS with its settings), else it is built here. Returns what
+        :meth:`restore_layer` needs to undo (the old network included: an undo builds nothing). The whole
+        analysis is redone on the next read of :attr:`result`."""
         p = self.project
         self._reset()  # first: the plan's events below then find no live analysis to update
+        old_network = self.network
         if layer == "facilities":
             from .plan import facilities_of
 
-            old = ("facilities", p.plan.replace_baseline(facilities_of(frame, crs=p.crs)), list(p.notes))
+            old = ("facilities", p.plan.replace_baseline(facilities_of(frame, crs=p.crs)), list(p.notes), old_network)
         elif layer in ("roads", "townships", "population", "communities"):
-            old = (layer, getattr(p, layer), list(p.notes))
+            old = (layer, getattr(p, layer), list(p.notes), old_network)
             setattr(p, layer, frame.to_crs(p.crs))
             if layer == "roads":
-                self.network = p.settings.network(p.roads)
+                self.network = network if network is not None else p.settings.network(p.roads)
         else:
             raise ValueError(f"unknown layer {layer!r}")
         p.notes = list(dict.fromkeys([*p.notes, *notes]))
-        self._reset()
         self._emit("layer_replaced", layer)
         return old
 
     def restore_layer(self, old: Any) -> None:
         """Undo :meth:`replace_layer` with what it returned."""
-        layer, value, notes = old
+        layer, value, notes, network = old
         p = self.project
         self._reset()
         if layer == "facilities":
             p.plan.restore_scenarios(value)
         else:
             setattr(p, layer, value)
-            if layer == "roads":
-                self.network = p.settings.network(p.roads)
+        self.network = network
         p.notes = notes
-        self._reset()
         self._emit("layer_replaced", layer)
 
     def set_settings(self, **changes: Any) -> None:
