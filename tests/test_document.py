@@ -115,3 +115,36 @@ def test_compare_from_the_document_and_its_workbook_sheet(edited, tmp_path):
     assert day["delta_pp"] > 0  # the added centre covers people in 下原镇
     paths = doc.export(xlsx=tmp_path / "c.xlsx", comparison=cmp)
     assert "方案对比" in openpyxl.load_workbook(paths["xlsx"]).sheetnames
+
+
+def test_replacing_the_facility_list_keeps_the_plans_and_undo_restores_everything():
+    doc = Document.from_sample()
+    plan = doc.plan
+    doc.use_scenario("2025规划")
+    fid = doc.add_facility("day_care", "新规划日照中心", 120.57, 32.38)
+    planned_before = {f for f, x in plan.scenarios["2025规划"].items() if x.status == "planned"}
+    old_net = doc.network
+    base = plan.frame(plan.baseline)
+    kept = base[base["status"] == "existing"].iloc[:-3]  # a newer list: three facilities fewer
+    token = doc.replace_layer("facilities", kept)
+    assert set(plan.scenarios[plan.baseline]) == set(kept["fid"])
+    sc = plan.scenarios["2025规划"]
+    assert fid in sc and planned_before <= set(sc)  # planned facilities stay in the plan
+    assert set(kept["fid"]) <= set(sc) and not set(base["fid"].iloc[-3:]) & {f for f, x in sc.items() if x.status == "existing"}
+    assert doc.network is old_net
+    doc.restore_layer(token)
+    assert set(plan.scenarios[plan.baseline]) == set(base["fid"])
+    assert doc.result.figures  # the analysis runs again on the restored plan
+
+
+def test_replacing_the_roads_takes_a_prebuilt_network_and_undo_builds_nothing():
+    doc = Document.from_sample()
+    old_net = doc.network
+    roads = doc.project.roads.iloc[: len(doc.project.roads) // 2]
+    token = doc.replace_layer("roads", roads)
+    assert doc.network is not old_net and doc.network.n_edges < old_net.n_edges
+    doc.restore_layer(token)
+    assert doc.network is old_net
+    prebuilt = doc.settings.network(roads)
+    doc.replace_layer("roads", roads, network=prebuilt)
+    assert doc.network is prebuilt
