@@ -35,7 +35,8 @@ class InputError(ValueError):
         if self.column is not None:
             where.append(f"column {self.column}")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text  # one line, always
 
 
 class AnalysisCancelled(Exception):

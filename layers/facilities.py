@@ -77,6 +77,8 @@ class Facility:
 
 #: two rows of the same class and name closer than this are one facility listed twice
 DUPLICATE_M = 10.0
+#: more beds than this in one facility is a typing error (the largest Chinese homes hold a few thousand)
+MAX_BEDS = 20_000
 
 
 def read_facilities(
@@ -138,6 +140,10 @@ def read_facilities(
             no_beds.append((row, facility_type))
         beds = parse_count(raw_beds, path=p, row=row, column=beds_col, what="beds", default=0)
         nursing = parse_count(raw_nursing, path=p, row=row, column=nursing_col, what="nursing beds", default=0)
+        for value, column, what in ((beds, beds_col, "beds"), (nursing, nursing_col, "nursing beds")):
+            if value > MAX_BEDS:
+                raise InputError(f"{what} {value:,} in one facility is implausible (more than {MAX_BEDS:,}); check the cell",
+                                 path=p, row=row, column=column)
         if nursing > beds:
             raise InputError(
                 f"nursing beds ({nursing}) exceed total beds ({beds})", path=p, row=row, column=nursing_col

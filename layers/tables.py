@@ -985,19 +985,44 @@ def table_points_wgs84(
     if geographic:
         _check_degrees(a, b, rows=rows, path=table.path, a_h=a_h, b_h=b_h, shift=shift)
         if shift == "gcj02":
-            return gcj02_to_wgs84(a, b)
-        if shift == "bd09":
-            return bd09_to_wgs84(a, b)
+            lon, lat = gcj02_to_wgs84(a, b)
+        elif shift == "bd09":
+            lon, lat = bd09_to_wgs84(a, b)
+        else:
+            assert isinstance(source, pyproj.CRS)
+            if source.equals(WGS84):
+                lon, lat = a, b
+            else:
+                lon, lat = _transform(source, a, b)
+                _check_converted(source, a, b, lon, lat, rows=rows, path=table.path, a_h=a_h, b_h=b_h)
+    else:
         assert isinstance(source, pyproj.CRS)
-        if source.equals(WGS84):
-            return a, b
         lon, lat = _transform(source, a, b)
         _check_converted(source, a, b, lon, lat, rows=rows, path=table.path, a_h=a_h, b_h=b_h)
-        return lon, lat
-    assert isinstance(source, pyproj.CRS)
-    lon, lat = _transform(source, a, b)
-    _check_converted(source, a, b, lon, lat, rows=rows, path=table.path, a_h=a_h, b_h=b_h)
+    _check_strays(lon, lat, a, b, rows=rows, path=table.path, column=a_h)
     return lon, lat
+
+
+#: a table row this far from the median of the others is a mistyped or missing coordinate (a county's or a
+#: prefecture city's list spans well under this)
+STRAY_KM = 500.0
+
+
+def _check_strays(lon: NDArray[np.float64], lat: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64], *,
+                  rows: Sequence[int], path: PathLikeStr | None, column: str) -> None:
+    """Refuse a row lying :data:`STRAY_KM` or more from where most rows lie (a longitude of 0 in a Rugao list,
+    a dropped digit): it would be reported far outside the county instead of where it is."""
+    if lon.size < 3:
+        return
+    c_lon, c_lat = float(np.median(lon)), float(np.median(lat))
+    dx = (lon - c_lon) * 111.32 * math.cos(math.radians(c_lat))
+    dy = (lat - c_lat) * 110.57
+    far = np.hypot(dx, dy) >= STRAY_KM
+    if far.any() and far.mean() <= 0.2:
+        i = int(np.argmax(far))
+        raise InputError(
+            f"the point ({a[i]:.6g}, {b[i]:.6g}) lies {float(np.hypot(dx[i], dy[i])):,.0f} km from where the other rows lie "
+            f"(around {c_lon:.2f}, {c_lat:.2f}): a missing or mistyped coordinate?", path=path, row=rows[i], column=column)
 
 
 def _transform(source: pyproj.CRS, a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[Any, Any]:

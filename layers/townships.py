@@ -244,6 +244,8 @@ def _polygonal(geometry: Any, *, path: Path, row: int) -> Any:
     if geometry is None or geometry.is_empty:
         raise InputError("township has no geometry", path=path, row=row)
     geometry = shapely.force_2d(geometry)
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
+        raise InputError("township polygon has coordinates that are not finite numbers (NaN or infinity)", path=path, row=row)
     if geometry.geom_type not in _POLYGON_TYPES:
         raise InputError(
             f"the township layer must contain polygons, but feature {row} is a {geometry.geom_type}",

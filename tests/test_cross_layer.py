@@ -410,3 +410,14 @@ def test_a_township_without_roads_is_named_with_its_elderly(tmp_path):
     cov = result.coverage_frame()
     row = cov[(cov["township"] == "Suomenlinna") & (cov["type"] == "day_care")].iloc[0]
     assert row["elderly"] == 250 and row["elderly_covered"] == 0
+
+
+def test_a_stray_coordinate_in_a_list_is_refused_by_row(tmp_path):
+    rows = _rows(SAMPLE / "facilities.csv")[:10]
+    rows[4]["经度"] = "0"
+    with pytest.raises(InputError) as err:
+        read_facilities(_write(tmp_path / "stray.csv", rows), crs="EPSG:4326")
+    assert "row 6" in str(err.value) and "km from where the other rows lie" in str(err.value)
+    rows[4]["经度"] = "12.056"  # a dropped digit
+    with pytest.raises(InputError, match="missing or mistyped coordinate"):
+        read_facilities(_write(tmp_path / "stray.csv", rows), crs="EPSG:4326")

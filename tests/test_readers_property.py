@@ -4,9 +4,8 @@ valid layer or one clean :class:`InputError` line, never another exception (hypo
 The examples are derandomized, so CI runs the same inputs every time. ``CARECIRCLE_FUZZ=long`` runs 10x as
 many, freshly random each run, for hunting bugs locally.
 
-Bugs in files this test does not own are kept out of the property by :func:`_known_bugs` and the
-``KNOWN BUG`` comments, and pinned by the strict ``test_known_bug_*`` xfail tests: when one of those starts
-passing (XPASS fails the run), delete its exclusion and turn the test into a plain one.
+A bug found in a file this test does not own is kept out of the property by :func:`_known_bugs` and pinned by
+a strict ``test_known_bug_*`` xfail test until it is fixed (none is open now).
 """
 from __future__ import annotations
 
@@ -240,10 +239,8 @@ NASTY_HEADERS = [
     "经度（GCJ02）", "name", "Name", " 名 称 ", "老年人口", "60岁以上人口", "区划代码", "乡镇", "", "Unnamed: 3", "床位数(张)",
 ]
 
-#: KNOWN BUG (layers/facilities.py _coded; the general fix belongs in layers/errors.py InputError.__str__): a type or
-#: status cell holding a line break (Alt+Enter) is echoed into the InputError message, which is then not one line.
-#: Generated cell text has no line breaks; test_known_bug_line_break_in_cell_gives_multiline_message pins the bug.
-_CELL_CHARS = st.characters(codec="utf-8", exclude_characters="\r\n")
+#: cell text may hold line breaks (Alt+Enter in a spreadsheet): every message stays one line (InputError.__str__)
+_CELL_CHARS = st.characters(codec="utf-8")
 CELL_TEXT = st.text(_CELL_CHARS, max_size=12)
 
 
@@ -364,37 +361,14 @@ def _encode(draw: Any, text: str) -> bytes:
     return text.encode(encoding, errors="replace")
 
 
-def _line_break_in_cell(data: bytes) -> bool:
-    """KNOWN BUG (layers/facilities.py _coded, see _CELL_CHARS): a quoted cell holding a line break is echoed into
-    a multi-line InputError message; random CSV bytes that parse to such a cell are left out of the property."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return False
-    for delimiter in (",", "\t", ";", "，"):
-        try:
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                if any("\n" in cell or "\r" in cell for cell in row):
-                    return True
-        except csv.Error:
-            pass
-    return False
-
-
 @st.composite
 def csv_files(draw: Any) -> tuple[str, bytes]:
     kind = draw(st.sampled_from(["bytes", "text", "structured", "structured", "structured"]))
     note(f"csv {kind}")
     if kind == "bytes":
         data = draw(st.binary(max_size=400))
-        assume(not _line_break_in_cell(data))
     elif kind == "text":
         data = _encode(draw, draw(st.text(st.characters(codec="utf-8"), max_size=300)))
-        assume(not _line_break_in_cell(data))
     else:
         _, rows = draw(valid_tables())
         data = _encode(draw, _csv_text(draw, _mutate_table(draw, rows)))
@@ -549,7 +523,7 @@ def test_xlsx_readers_never_crash(tmp_path: Path, data: tuple[bytes, Any]) -> No
 
 # --------------------------------------------------------------------------------------------- GeoJSON
 
-_JSON_TEXT = st.text(_CELL_CHARS, max_size=8)  # no line breaks: see the KNOWN BUG at _CELL_CHARS
+_JSON_TEXT = st.text(_CELL_CHARS, max_size=8)
 
 
 def _json_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -938,57 +912,7 @@ def test_basemap_with_a_garbled_crs(tmp_path: Path) -> None:
 
 def _known_bugs(path: Path) -> dict[str, str]:
     """The known bugs (in files this test does not own) this input would hit: reader name (``*``: every
-    reader) -> what. Each one is pinned by a strict xfail test below; delete its rule here when it is fixed."""
-    if path.suffix.lower() in (".geojson", ".shp"):
-        return _vector_known_bugs(path)
-    return _table_known_bugs(path)
-
-
-def _table_known_bugs(path: Path) -> dict[str, str]:
-    """KNOWN BUG (layers/facilities.py read_facilities): a bed count of 2**63 or more overflows int64 (OverflowError,
-    or silently negative beds below 2**64); read_facilities is skipped for a table holding any whole number that
-    large (test_known_bug_huge_bed_counts)."""
-    cells: list[Any] = []
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                for sheet in book.worksheets:
-                    for values in sheet.iter_rows(values_only=True):
-                        cells.extend(values)
-            finally:
-                book.close()
-        else:
-            table = read_table(path)
-            cells = list(table.headers) + [v for _, values in table.rows for v in values]
-    except Exception:  # noqa: BLE001 - the readers refuse these cleanly
-        return {}
-    for value in cells:
-        try:
-            number = parse_float(value, path=None, row=None, column=None, what="cell")
-        except InputError:
-            continue
-        if abs(number) >= 2**63:
-            return {"read_facilities": "facilities.read_facilities: a whole number >= 2**63 overflows int64 beds"}
-    return {}
-
-
-def _vector_known_bugs(path: Path) -> dict[str, str]:
-    """KNOWN BUG (layers/townships.py _polygonal): a polygon with a NaN/infinite vertex crashes make_valid with a
-    GEOSException (test_known_bug_township_nan_vertex)."""
-    for encoding in (None, "gbk"):  # the readers are fuzzed with the file's own and a forced encoding
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                gdf = pyogrio.read_dataframe(path, **({"encoding": encoding} if encoding else {}))
-        except Exception:  # noqa: BLE001 - the readers refuse these cleanly
-            continue
-        geoms = gdf.geometry.to_numpy() if isinstance(gdf, gpd.GeoDataFrame) else np.array([], dtype=object)
-        polygonal = ~pd.isna(geoms) & np.isin(shapely.get_type_id(geoms), [3, 6])
-        if polygonal.any() and not np.isfinite(shapely.get_coordinates(geoms[polygonal])).all():
-            return {"read_townships": "townships._polygonal: make_valid GEOSException on a NaN/infinite vertex"}
+    reader) -> what. None are open; a new one gets a rule here and a strict xfail test below."""
     return {}
 
 
@@ -1012,9 +936,7 @@ def _refused(call: Callable[[], Any]) -> None:
     _check_error(info.value)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="reported: layers/facilities.py _coded echoes a type/status "
-                   "cell with a line break into a multi-line InputError (general fix: layers/errors.py InputError.__str__)")
-def test_known_bug_line_break_in_cell_gives_multiline_message(tmp_path: Path) -> None:
+def test_a_line_break_in_a_type_cell_gives_one_line(tmp_path: Path) -> None:
     """Cells broken with Alt+Enter are common in bureau spreadsheets."""
     path = _write(tmp_path, "f.csv", '名称,类型,经度,纬度,床位数\n甲,"养老\n机构x",120.57,32.37,1\n'.encode())
     _refused(lambda: read_facilities(path))  # "f.csv, row 2, column 类型: unknown facility type '养老\n机构x'; ..."
@@ -1039,19 +961,15 @@ def test_line_breaks_in_cells_and_headers_give_one_line(
     _check_error(info.value)
 
 
-@pytest.mark.xfail(strict=True, raises=(OverflowError, AssertionError), reason="reported: bed counts >= 2**63 overflow "
-                   "int64 in layers/facilities.py read_facilities (OverflowError from astype('int64') at 1e20; "
-                   "silently negative beds between 2**63 and 2**64, e.g. 1e19)")
-@pytest.mark.parametrize("beds", ["1e19", "1e20"])
-def test_known_bug_huge_bed_counts(tmp_path: Path, beds: str) -> None:
+@pytest.mark.parametrize("beds", ["1e19", "1e20", "25000"])
+def test_implausible_bed_counts_are_refused(tmp_path: Path, beds: str) -> None:
     path = _write(tmp_path, "f.csv", f"名称,类型,经度,纬度,床位数,护理型床位数\n甲,养老机构,120.57,32.37,{beds},{beds}\n".encode())
-    _valid_or_refused(lambda: check_facilities(read_facilities(path)))
+    with pytest.raises(InputError, match="implausible") as info:
+        read_facilities(path)
+    _check_error(info.value)
 
 
-@pytest.mark.xfail(strict=True, raises=shapely.errors.GEOSException,
-                   reason="reported: layers/townships.py _polygonal calls make_valid on a polygon with "
-                   "a NaN vertex: GEOSException (orientationIndex encountered NaN/Inf numbers)")
-def test_known_bug_township_nan_vertex(tmp_path: Path) -> None:
+def test_a_township_with_a_nan_vertex_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "t.geojson", _geojson(
         '{"type":"Polygon","coordinates":[[[120.5,32.3],[120.6,NaN],[120.6,32.4],[120.5,32.3]]]}', '{"名称": "白蒲镇"}'))
     _refused(lambda: read_townships(path))
