@@ -364,8 +364,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "the road network has {n} islands (fragments not joined to the main network, {nodes} nodes); people and facilities on them reach only their own fragment"),
     "warn.outside_points": ("{n} 个人口点（{elderly} 名老人）不在任何乡镇内，未计入任何指标",
                             "{n} population points with {elderly} elderly lie outside every township and are not counted in any figure"),
-    "warn.unplaced": ("{name}有老年人口但没有道路，其老人均无法被覆盖",
-                      "township {name} has elderly people but no roads; none of them can be covered"),
+    "warn.unplaced": ("{name}有 {n} 名老人但其范围内没有可步行道路，这些老人均无法被覆盖",
+                      "township {name} has {n} elderly but no walkable roads inside; none of them can be covered"),
+    "warn.duplicates": ("{file}：{n} 个设施重复列出（同类型、同名称、相距 {m} 米以内），只计一次（{beds} 张床位未重复计入）：{list}",
+                        "{file}: {n} facilities are listed twice (same class and name within {m} m) and counted once "
+                        "({beds} beds not doubled): {list}"),
+    "warn.no_beds_column": ("{file}：没有床位数列：其中 {n} 个有床位类设施（其中 {k} 个为养老机构床位）不计床位，床位指标无法据此判断",
+                            "{file}: no beds column: {n} facilities of classes with beds ({k} institutional) count no beds; "
+                            "the bed targets cannot be judged from this list"),
+    "warn.empty_beds": ("{file}：{n} 个社区床位类设施床位数为空（第 {rows} 行），不计床位，按全部养老床位计的指标为下限",
+                        "{file}: {n} facilities with community beds have an empty beds cell (rows {rows}); bed figures "
+                        "counting all beds are a lower bound"),
+    "warn.kept_counts": ("{file}：{n} 个乡镇不在老年人口表中（{names}），沿用乡镇图层中的人数（{elderly} 人）",
+                         "{file}: {n} townships are not in the elderly table ({names}); they keep the township layer's "
+                         "count ({elderly} elderly)"),
+    "warn.outside_china": ("乡镇位于中国境外（约 {at}）：坐标按原样使用（境外无 GCJ-02/BD-09 偏移），中国规划目标未必适用",
+                           "the townships lie outside China (around {at}): coordinates taken as given; the Chinese "
+                           "plans' targets may not apply"),
+    "warn.datum_shift": ("设施按 {now} 读取时距最近道路中位数 {d} 米；按 {best} 读取则为 {d2} 米：清单很可能是 {best} 坐标，"
+                         "请在导入对话框中选择该坐标系（命令行 --crs facilities={flag}）",
+                         "the facilities sit {d} m (median) from the nearest road as read ({now}); read as {best} they sit "
+                         "{d2} m away: choose {best} (--crs facilities={flag})"),
+    "warn.circles_left_out": ("共 {n} 个设施：超过 {limit} 个设施时不生成逐设施服务圈图层（内存）；分类服务圈、覆盖与缺口完整",
+                              "{n} facilities: the per-facility circle layer is left out above {limit} facilities "
+                              "(memory); circles per class, coverage and gaps are complete"),
+    "warn.rows_skipped": ("{file}：{n} 行未作为数据读取：{list}", "{file}: {n} row(s) not read as data: {list}"),
     "warn.statuses": ("计入的设施状态：{statuses}；未计入 {n} 个设施（{detail}，共 {beds} 张床位）",
                       "counted statuses: {statuses}; left out {n} facilities ({detail}, {beds} beds)"),
     "warn.no_communities": ("规划标准含社区/村级目标，但未加载社区/村图层，这些目标无法达标",
