@@ -120,6 +120,18 @@ def _check_number(value: float | None, what: str) -> None:
         raise InputError(f"{what} must be a finite number, not {value}")
 
 
+def _check_snap(value: float | None) -> None:
+    from projects.ccproj import check_snap_m
+
+    from layers.errors import InputError
+
+    if value is not None:
+        try:
+            check_snap_m(value)
+        except InputError as exc:
+            raise InputError(f"--snap-m: {exc}") from None
+
+
 def _sources(args: argparse.Namespace):
     """The files named on the command line and how to read them, as :class:`projects.inputs.DataSources`."""
     from projects.inputs import DataSources
@@ -129,7 +141,7 @@ def _sources(args: argparse.Namespace):
     missing = [f"--{n}" for n in ("roads", "townships", "facilities") if getattr(args, n) is None]
     if missing:
         raise InputError(f"missing {', '.join(missing)} (or give a project file, or --sample for the bundled sample)")
-    _check_number(args.snap_m, "--snap-m")
+    _check_snap(args.snap_m)
     _check_number(args.population_share, "--population-share")
     options = _layer_options(args)
     given = {k for k in ("roads", "townships", "facilities", "population", "communities") if getattr(args, k) is not None}
@@ -256,10 +268,14 @@ def _analyze(args: argparse.Namespace) -> int:
         project = load_project(args.project)
         if args.statuses is not None:
             raise InputError("with a project, its scenario decides what counts: --scenario NAME (the baseline counts existing facilities)")
-        if args.roads or args.townships or args.facilities or args.crs or args.sheet or args.columns or args.encoding:
-            raise InputError("a project holds its own layers; to use other files make a new project (carecircle new)")
+        own = [f"--{k.replace('_', '-')}" for k in ("roads", "townships", "facilities", "population", "communities",
+                                                    "facilities_crs", "population_share", "crs", "sheet", "columns", "encoding")
+               if getattr(args, k) not in (None, [])]
+        if own:
+            raise InputError(f"a project holds its own layers ({', '.join(own)} cannot apply); to use other files make a new "
+                             f"project (carecircle new)")
         if args.snap_m is not None:
-            _check_number(args.snap_m, "--snap-m")
+            _check_snap(args.snap_m)
             overrides["snap_m"] = args.snap_m
         if args.scenario is not None and args.scenario not in project.plan.scenarios:
             raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(project.plan.scenarios)}")
@@ -267,7 +283,7 @@ def _analyze(args: argparse.Namespace) -> int:
         settings = replace(project.settings, **overrides)
         statuses, area = statuses_for(scenario, baseline=project.plan.baseline), project.title
         fb.progress(0.0, "building the walking network")
-        inputs = project.inputs(scenario=args.scenario)
+        inputs = project.inputs(scenario=args.scenario, network=settings.network(project.roads))
     else:
         area = ""
         if args.sample:
@@ -279,7 +295,7 @@ def _analyze(args: argparse.Namespace) -> int:
             if args.population or args.facilities_crs or args.crs or args.sheet or args.columns or args.encoding:
                 raise InputError("--sample brings its own layers; give --roads/--townships/--facilities instead to use your own")
             if args.snap_m is not None:
-                _check_number(args.snap_m, "--snap-m")
+                _check_snap(args.snap_m)
                 sources = replace(sources, snap_m=args.snap_m)
         else:
             sources = _sources(args)

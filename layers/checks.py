@@ -30,6 +30,10 @@ SHIFT_GAIN_M = 10.0
 SHIFT_RATIO = 0.4
 #: facilities sampled for the shift test
 SHIFT_SAMPLE = 2000
+#: fewer facilities than this say nothing reliable about a shift
+SHIFT_MIN_FACILITIES = 10
+#: share of facilities that must each get nearer the roads under the other reading
+SHIFT_SHARE_NEARER = 0.75
 _SYSTEM_LABELS = {"wgs84": "WGS 84", "gcj02": "GCJ-02 (Amap/Tencent, 高德/腾讯)", "bd09": "BD-09 (Baidu, 百度)"}
 _FLAG = {"wgs84": "EPSG:4326", "gcj02": "gcj02", "bd09": "bd09"}
 _TO_WGS = {"wgs84": lambda x, y: (x, y), "gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
@@ -99,13 +103,14 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     ``declared`` is the system the facility coordinates were read as (``wgs84`` — including any plain CRS —,
     ``gcj02`` or ``bd09``; the frame holds them converted to WGS 84). The coordinates as written are
     recovered and read in each of the three systems; when another reading brings the facilities at least
-    :data:`SHIFT_GAIN_M` and to :data:`SHIFT_RATIO` of its distance nearer the roads (median distance), the
-    line names it and the flag to use."""
+    :data:`SHIFT_GAIN_M` and to :data:`SHIFT_RATIO` of its distance nearer the roads (median distance), with
+    :data:`SHIFT_SHARE_NEARER` of them each nearer, the line names it and the flag to use; fewer than
+    :data:`SHIFT_MIN_FACILITIES` facilities say nothing."""
     if declared not in _TO_WGS or len(facilities) == 0 or len(roads) == 0:
         return None
     pts = _wgs84(facilities)
     pts = pts[~(pts.is_empty | pts.isna())]
-    if len(pts) < 3:
+    if len(pts) < SHIFT_MIN_FACILITIES:
         return None
     if len(pts) > SHIFT_SAMPLE:
         pts = pts.sample(SHIFT_SAMPLE, random_state=0)
@@ -118,14 +123,17 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     tree = shapely.STRtree(lines)
     to_metric = pyproj.Transformer.from_crs(WGS84, metric, always_xy=True)
     raw_x, raw_y = _FROM_WGS[declared](lon, lat)
-    median: dict[str, float] = {}
+    dist: dict[str, NDArray[np.float64]] = {}
     for system, inverse in _TO_WGS.items():
         wx, wy = inverse(np.asarray(raw_x), np.asarray(raw_y))
         mx, my = to_metric.transform(wx, wy)
-        median[system] = float(np.median(_nearest_m(tree, np.asarray(mx), np.asarray(my))))
+        dist[system] = _nearest_m(tree, np.asarray(mx), np.asarray(my))
+    median = {k: float(np.median(v)) for k, v in dist.items()}
     best = min(median, key=median.__getitem__)
     now = median[declared]
     if best == declared or now - median[best] < SHIFT_GAIN_M or median[best] > SHIFT_RATIO * now:
+        return None
+    if float(np.mean(dist[best] < dist[declared])) < SHIFT_SHARE_NEARER:  # a few lucky points are no shift
         return None
     return (f"the facilities sit {now:,.0f} m (median) from the nearest road as read ({_SYSTEM_LABELS[declared]}); read as "
             f"{_SYSTEM_LABELS[best]} they sit {median[best]:,.0f} m away: the list is probably in {_SYSTEM_LABELS[best]} — "

@@ -22,6 +22,7 @@ from .tables import (
     Y_ALIASES,
     PathLikeStr,
     cell_text,
+    check_head_counts,
     find_column,
     is_table_path,
     parse_float,
@@ -58,6 +59,7 @@ def read_population_points(
     gdf = read_vector(p, layer=layer, what="population point", geometry_types=_POINT_TYPES, crs=crs, encoding=encoding)
     headers = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     count_col = find_column(headers, COUNT_ALIASES, path=p, what="elderly count", required=True, chosen=chosen.get("elderly"))
+    check_head_counts(count_col, path=p, what="elderly count")
     name_col = find_column(headers, NAME_ALIASES, path=p, what="name", required=False, chosen=chosen.get("name"))
     points = [_single_point(g, path=p, row=i + 1) for i, g in enumerate(gdf.geometry.to_numpy())]
     elderly = [
@@ -76,6 +78,7 @@ def _points_from_table(path: Path, *, crs: str | pyproj.CRS, sheet: str | int | 
     table = read_table(path, sheet=sheet, expect=expect, what="population table", encoding=encoding)
     count_col = find_column(table.headers, COUNT_ALIASES, path=path, what="elderly count", required=True,
                             chosen=chosen.get("elderly"))
+    check_head_counts(count_col, table=table, path=path, what="elderly count")
     name_col = find_column(table.headers, NAME_ALIASES, path=path, what="name", required=False, chosen=chosen.get("name"))
     assert count_col is not None
     elderly = [

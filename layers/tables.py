@@ -20,7 +20,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -194,11 +194,28 @@ class Table:
     skipped: tuple[tuple[int, str], ...] = ()
     notes: tuple[str, ...] = ()
     sheet: str | None = None
+    #: the unit written for a column in a unit row under the header (header -> text, e.g. "（万人）"); key ""
+    #: holds a whole-table unit note (单位：万人)
+    units: Mapping[str, str] = field(default_factory=dict)
 
     def column(self, header: str) -> list[tuple[int, Any]]:
         """``(row number, raw value)`` for every data row of the column ``header``."""
         index = self.headers.index(header)
         return [(row, values[index] if index < len(values) else None) for row, values in self.rows]
+
+
+_SCALED_UNIT = re.compile(r"(万|千|百)\s*(人|口|名)?|10\s*(k|000)|thousand", re.IGNORECASE)
+
+
+def check_head_counts(header: str, *, table: "Table | None" = None, path: PathLikeStr | None = None, what: str) -> None:
+    """Refuse a count column whose header (``老年人口（万人）``) or unit row says it counts in ten thousands or
+    thousands: read as people it would be 10,000 times too small (beds per 1,000 elderly off by as much)."""
+    unit = (table.units.get(header) or table.units.get("", "")) if table is not None else ""
+    header_tail = _BRACKETED_TAIL.search(unicodedata.normalize("NFKC", header))  # 老年人口（万人） -> （万人）
+    for text in (header_tail.group(0) if header_tail else "", unicodedata.normalize("NFKC", unit)):
+        if text and _SCALED_UNIT.search(text):
+            raise InputError(f"the {what} column counts in '{_one_line(text)}', not persons: give head counts "
+                             f"(e.g. 41431, not 4.1431)", path=path, column=header)
 
 
 class WrongSheetError(InputError):
@@ -714,6 +731,7 @@ def _table_from_rows(
     headers = [_one_line(cell_text(v) or "") for v in header_vals]
     kept: list[tuple[int, tuple[Any, ...]]] = []
     skipped: list[tuple[int, str]] = []
+    units: dict[str, str] = {}
     for n, vals in non_empty:
         if n <= header_row:
             continue
@@ -722,6 +740,10 @@ def _table_from_rows(
             kept.append((n, tuple(vals)))
         else:
             skipped.append((n, reason))
+            if reason == "unit row":
+                units.update({h: t for h, t in zip(headers, (cell_text(v) for v in vals)) if h and t})
+            elif reason.startswith("note ") and re.sub(r"\s+", "", unicodedata.normalize("NFKC", reason[5:])).startswith("单位"):
+                units[""] = reason[5:]  # 单位：万人 — the unit of the whole table
     rows = tuple(kept)
     width = max([len(headers)] + [len(v) for _, v in rows])
     headers += [""] * (width - len(headers))
@@ -738,6 +760,7 @@ def _table_from_rows(
         skipped=tuple(skipped),
         notes=notes,
         sheet=sheet,
+        units=units,
     )
 
 

@@ -23,6 +23,7 @@ from .tables import (
     TOWNSHIP_NAME_EXTRA,
     PathLikeStr,
     cell_text,
+    check_head_counts,
     find_column,
     parse_float,
     read_table,
@@ -31,8 +32,11 @@ from .tables import (
 
 NAME_ALIASES = ("name", "名称", "乡镇", "镇街", "township", "乡镇名称", "镇街名称", "乡镇街道", "街道") + TOWNSHIP_NAME_EXTRA
 CODE_ALIASES = ("code", "代码", "区划代码", "行政区划代码", "adcode") + TOWNSHIP_CODE_EXTRA
-#: two townships overlapping by more than this share of the smaller one are refused (digitising slivers pass)
+#: two townships overlapping by more than this share of the smaller one and ...
 MAX_OVERLAP_SHARE = 0.01
+#: ... wider than this on average (area / half its perimeter) are refused; digitising slivers and boundaries
+#: drawn a few tens of metres apart pass (each place still counts in one township only)
+MAX_OVERLAP_WIDTH_M = 50.0
 _POLYGON_TYPES = frozenset({"Polygon", "MultiPolygon"})
 _OUTPUT_COLUMNS = ["name", "code", "elderly", "geometry"]
 
@@ -61,6 +65,8 @@ def read_townships(
     code_col = find_column(headers, CODE_ALIASES, path=p, what="township code", required=False, chosen=chosen.get("code"))
     elderly_col = find_column(headers, ELDERLY_ALIASES, path=p, what="elderly count", required=False,
                               chosen=chosen.get("elderly"))
+    if elderly_col:
+        check_head_counts(elderly_col, path=p, what="elderly count")
     assert name_col is not None
 
     names: list[str] = []
@@ -128,14 +134,20 @@ def check_partition(townships: gpd.GeoDataFrame, *, path: PathLikeStr | None = N
         raise InputError(
             f"feature {i + 1} '{names[i]}' covers {int(covered[i])} other townships: it looks like the county outline, "
             f"which would count their elderly twice; remove it from the township layer", path=path, row=i + 1)
-    bad = np.nonzero(share > MAX_OVERLAP_SHARE)[0]
+    candidates = np.nonzero(share > MAX_OVERLAP_SHARE)[0]
+    if candidates.size == 0:
+        return
+    pieces = shapely.intersection(geoms[left[candidates]], geoms[right[candidates]])
+    half_perimeter = shapely.length(pieces) / 2.0
+    width = np.divide(overlap[candidates], half_perimeter, out=np.zeros(candidates.size), where=half_perimeter > 0)
+    bad = candidates[width > MAX_OVERLAP_WIDTH_M]
     if bad.size:
         k = bad[np.argmax(share[bad])]
         a, b = int(left[k]), int(right[k])
         raise InputError(
             f"townships '{names[a]}' (feature {a + 1}) and '{names[b]}' (feature {b + 1}) overlap by "
             f"{overlap[k] / 1e4:,.1f} ha, {share[k]:.0%} of the smaller; {bad.size} pair(s) overlap beyond digitising "
-            f"slivers, and people there would be counted twice: fix the boundaries", path=path)
+            f"slivers, and the people there would be counted in one of them arbitrarily: fix the boundaries", path=path)
 
 
 def apply_elderly_table(
@@ -165,6 +177,7 @@ def apply_elderly_table(
                            chosen=chosen.get("code"))
     elderly_col = find_column(table.headers, ELDERLY_ALIASES, path=p, what="elderly count", required=True,
                               chosen=chosen.get("elderly"))
+    check_head_counts(elderly_col, table=table, path=p, what="elderly count")
     assert elderly_col is not None
 
     have_codes = "code" in townships.columns and bool(townships["code"].notna().all())

@@ -108,6 +108,17 @@ def _migrate_2_to_3(meta: dict, layers: dict[str, gpd.GeoDataFrame]) -> None:
 MIGRATIONS[2] = _migrate_2_to_3
 
 
+#: the road snapping distance a project may set (metres): beyond, separate streets would be joined
+MAX_SNAP_M = 10.0
+
+
+def check_snap_m(value: float) -> float:
+    """The road snapping distance, checked: a finite number of metres from 0 to :data:`MAX_SNAP_M`."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and 0.0 <= value <= MAX_SNAP_M):
+        raise InputError(f"the road snapping distance must be 0–{MAX_SNAP_M:g} m, not {value}")
+    return float(value)
+
+
 @dataclass
 class Settings:
     profile: StandardProfile
@@ -158,8 +169,10 @@ class Settings:
     def check(self) -> None:
         """The checks an analysis makes, now (InputError, one line)."""
         self.params()
-        if not (math.isfinite(self.snap_m) and 0.0 <= self.snap_m <= 10.0):
-            raise InputError(f"invalid project settings: the road snapping distance must be 0–10 m, not {self.snap_m:g}")
+        try:
+            check_snap_m(self.snap_m)
+        except InputError as exc:
+            raise InputError(f"invalid project settings: {exc}") from None
 
     def network(self, roads: gpd.GeoDataFrame):
         """The walking network of ``roads`` with these settings' noding tolerance."""

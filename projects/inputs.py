@@ -18,7 +18,9 @@ from layers.facilities import read_facilities
 from layers.population import read_population_points, read_population_raster
 from layers.roads import read_roads
 from layers.tables import NOTES_ATTR, LAT_ALIASES, LON_ALIASES, X_ALIASES, Y_ALIASES, find_column, is_table_path, read_table
-from layers.townships import apply_elderly_table, read_townships
+from layers.crs import parse_crs
+from layers.population import COUNT_ALIASES
+from layers.townships import CODE_ALIASES, NAME_ALIASES as TOWNSHIP_NAME_ALIASES, apply_elderly_table, read_townships
 from spatial.analysis import AnalysisInputs
 from spatial.feedback import Feedback
 from spatial.network import build_network
@@ -234,8 +236,8 @@ def cross_check(layers: Mapping[str, gpd.GeoDataFrame | None], *, files: Mapping
     notes.extend(check_overlap(layers, files={k: Path(v).name for k, v in (files or {}).items() if v}))
     roads, facilities = layers.get("roads"), layers.get("facilities")
     if roads is not None and facilities is not None:
-        declared = str(facilities_crs or "").strip().lower().replace("-", "").replace("_", "")
-        system = declared if declared in ("gcj02", "bd09") else "wgs84"
+        declared = parse_crs(facilities_crs) if facilities_crs else None  # 高德/amap/百度/baidu... as the readers take them
+        system = declared if isinstance(declared, str) else "wgs84"
         line = suggest_datum_shift(facilities, roads, declared=system)
         if line:
             notes.append(line)
@@ -270,7 +272,8 @@ def read_population(
     if path.suffix.lower() in RASTER_SUFFIXES:
         return townships, read_population_raster(path, share=share)
     if is_table_path(path):
-        table = read_table(path, what="population table", sheet=opt.sheet, encoding=opt.encoding)
+        expect = COUNT_ALIASES + LON_ALIASES + LAT_ALIASES + X_ALIASES + Y_ALIASES + TOWNSHIP_NAME_ALIASES + CODE_ALIASES
+        table = read_table(path, what="population table", sheet=opt.sheet, encoding=opt.encoding, expect=expect)
         chosen = opt.column_map
         has_xy = any(chosen.get(k) for k in ("lon", "lat", "x", "y")) or any(
             find_column(table.headers, aliases, path=path, what="coordinate", required=False)

@@ -134,6 +134,8 @@ def test_overlapping_townships_are_refused_and_slivers_pass(tmp_path):
         read_townships(_towns(tmp_path, [a, b], ["甲镇", "乙镇"]))
     sliver = box(X0 + 1999, Y0, X0 + 4000, Y0 + 2000)  # 1 m of digitising overlap
     assert len(read_townships(_towns(tmp_path, [a, sliver], ["甲镇", "乙镇"]))) == 2
+    apart = box(X0 + 1970, Y0, X0 + 4000, Y0 + 2000)  # boundaries drawn 30 m apart: 3 % of the smaller, thin
+    assert len(read_townships(_towns(tmp_path, [a, apart], ["甲镇", "乙镇"]))) == 2
 
 
 def test_the_county_outline_as_a_feature_is_refused(tmp_path):
@@ -311,10 +313,12 @@ def test_cli_crs_columns_and_sheet_per_layer_and_the_project_keeps_them(tmp_path
     (["--crs", "facilities=EPSG:999999"], "unknown coordinate system"),
     (["--crs", "population=EPSG:4326"], "no such file"),
     (["--columns", "townships=XZQMC"], "LAYER.FIELD=HEADER"),
-    (["--snap-m", "nan"], "finite"),
+    (["--snap-m", "nan"], "snapping distance must be 0–10 m"),
+    (["--snap-m", "-1"], "snapping distance must be 0–10 m"),
+    (["--snap-m", "200"], "snapping distance must be 0–10 m"),
     (["--crs", "facilities=gcj02", "--facilities-crs", "gcj02"], "once"),
 ])
-def test_cli_refuses_bad_import_options_in_one_line(tmp_path, capsys, argv, message):
+def test_cli_refuses_bad_import_options_in_one_line(tmp_path, capsys, argv, message):  # noqa: D103
     base = ["analyze", "--roads", str(SAMPLE / "roads.gpkg"), "--townships", str(SAMPLE / "townships.gpkg"),
             "--facilities", str(SAMPLE / "facilities.csv"), "--out", str(tmp_path / "o"), "--quiet"]
     with pytest.raises(SystemExit) if "LAYER.FIELD" in message else _nothing():
@@ -421,3 +425,25 @@ def test_a_stray_coordinate_in_a_list_is_refused_by_row(tmp_path):
     rows[4]["经度"] = "12.056"  # a dropped digit
     with pytest.raises(InputError, match="missing or mistyped coordinate"):
         read_facilities(_write(tmp_path / "stray.csv", rows), crs="EPSG:4326")
+
+
+def test_a_project_refuses_file_options_it_cannot_apply(tmp_path, capsys):
+    sample = Path(__file__).resolve().parent.parent / "projects" / "sample.ccproj"
+    assert main(["analyze", str(sample), "--population", str(SAMPLE / "township_elderly.csv"), "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--population cannot apply" in err and "carecircle new" in err
+
+
+@pytest.mark.parametrize("header, unit_row", [("老年人口（万人）", None), ("老年人口", "单位：万人,"), ("老年人口", ",（万人）"),
+                                              ("LNRK(千人)", None)])
+def test_elderly_counted_in_ten_thousands_is_refused(sample_towns, tmp_path, header, unit_row):
+    towns = sample_towns.copy()
+    towns["elderly"] = math.nan
+    lines = [f"乡镇,{header}"] + ([unit_row] if unit_row else []) + [f"{n},{2.7}" for n in towns["name"]]
+    path = tmp_path / "wan.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not persons: give head counts"):
+        apply_elderly_table(towns, path)
+    path.write_text("\n".join([f"乡镇,老年人口(人)"] + [f"{n},27000" for n in towns["name"]]) + "\n", encoding="utf-8")
+    assert apply_elderly_table(towns, path)["elderly"].sum() == 27000 * len(towns)
