@@ -148,6 +148,9 @@ def _sources(args: argparse.Namespace):
     unused = sorted(set(options) - given)
     if unused:
         raise InputError(f"options are given for {', '.join(unused)} but no such file (--{unused[0]} FILE)")
+    for layer, opt in options.items():  # a choice that cannot apply to the file is an error, not ignored
+        if opt.sheet is not None and Path(getattr(args, layer)).suffix.lower() not in (".xlsx", ".xlsm"):
+            raise InputError(f"--sheet {layer}= applies to Excel workbooks (.xlsx) only", path=getattr(args, layer))
     return DataSources(roads=args.roads, townships=args.townships, facilities=args.facilities, population=args.population,
                        communities=args.communities, population_share=args.population_share, options=options,
                        snap_m=args.snap_m)

@@ -304,6 +304,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "import.filter.basemap": ("GeoTIFF (*.tif *.tiff)", "GeoTIFF (*.tif *.tiff)"),
     "import.filter.other": ("地理数据 (*.gpkg *.shp *.geojson *.json *.csv *.xlsx)", "GIS data (*.gpkg *.shp *.geojson *.json *.csv *.xlsx)"),
     "field.highway": ("道路等级", "road class"),
+    "field.layer": ("立体层级（隧道/桥梁）", "level (tunnel/bridge)"),
     "field.name": ("名称", "name"),
     "field.code": ("行政区划代码", "code"),
     "field.elderly": ("老年人口数", "elderly"),
@@ -328,6 +329,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                "Replace the list of existing facilities? Every plan scenario keeps its planned facilities; this can be undone."),
     "replace.layer_ask": ("替换“{layer}”图层？各规划方案和编辑历史均保留，可撤销",
                           "Replace the layer “{layer}”? The scenarios and the edit history are kept; this can be undone."),
+    "replace.facilities_keep_ask": ("替换现状设施清单？各规划方案保留其规划设施，以及对仍在新清单中（编号、类型、名称相同）的设施所作的修改"
+                                    "（关停、床位、位置等）；其余修改不再保留，将列入“提示与警告”。可撤销",
+                                    "Replace the list of existing facilities? Every plan scenario keeps its planned facilities and "
+                                    "its changes (closure, beds, location …) to facilities still listed (same id, class and name); "
+                                    "changes to the others are dropped and listed under Notes and warnings. This can be undone."),
+    "replace.population_counts_ask": ("用乡镇老年人口统计表替换老年人口？现有 {n} 个人口点将被移除，改按乡镇统计数计算（否则分析仍以人口点为准）。可撤销",
+                                      "Replace the elderly population with the table of township counts? The {n} population "
+                                      "points are removed and the township counts used instead (otherwise the analysis would "
+                                      "still count the points). This can be undone."),
+    "replace.changes_dropped": ("部分方案修改所涉设施已不在新清单中，未予保留：见“提示与警告”（{n} 条）",
+                                "Some scenario changes concern facilities no longer in the list and were dropped: see "
+                                "Notes and warnings ({n} lines)"),
     "cmd.replace_layer": ("替换图层：{layer}", "Replace layer: {layer}"),
     # notes and warnings dock (gui.warnings_panel)
     "dock.warnings": ("提示与警告", "Notes and warnings"),

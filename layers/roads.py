@@ -11,6 +11,7 @@ import osmium
 import pandas as pd
 import shapely
 
+from .crs import WGS84, parse_crs
 from .errors import InputError
 from .tables import NOTES_ATTR, VECTOR_SUFFIXES, PathLikeStr, cell_text, find_column, read_vector
 
@@ -94,8 +95,10 @@ def read_roads(
     p = Path(path)
     lowered = p.name.lower()
     if lowered.endswith(_OSM_SUFFIXES):
-        if crs is not None and str(crs).strip().upper() not in ("EPSG:4326", "WGS84", "WGS 84"):
-            raise InputError(f"OpenStreetMap files are always in WGS 84 (EPSG:4326); {crs} cannot apply", path=p)
+        if crs is not None:
+            stated = parse_crs(crs, path=p)
+            if isinstance(stated, str) or not stated.equals(WGS84):
+                raise InputError(f"OpenStreetMap files are always in WGS 84 (EPSG:4326); {crs} cannot apply", path=p)
         return _read_osm_roads(p)
     if p.suffix.lower() in VECTOR_SUFFIXES:
         return _read_vector_roads(p, layer=layer, crs=crs, encoding=encoding, columns=columns or {})

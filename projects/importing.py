@@ -42,7 +42,8 @@ from .inputs import LAYER_FIELDS, DataSources, LayerOptions, read_population
 FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "roads": {"highway": _roads.HIGHWAY_ALIASES, "name": _roads.NAME_ALIASES, "layer": _roads.LEVEL_ALIASES},
     "townships": {"name": _townships.NAME_ALIASES, "code": _townships.CODE_ALIASES, "elderly": _townships.ELDERLY_ALIASES},
-    "population": {"elderly": _population.COUNT_ALIASES, "name": _population.NAME_ALIASES, "lon": LON_ALIASES,
+    "population": {"elderly": _population.COUNT_ALIASES, "name": _population.NAME_ALIASES,
+                   "code": _townships.CODE_ALIASES, "lon": LON_ALIASES,
                    "lat": LAT_ALIASES, "x": X_ALIASES, "y": Y_ALIASES},
     "communities": {"name": _communities.NAME_ALIASES, "kind": _communities.KIND_ALIASES,
                     "elderly": _townships.ELDERLY_ALIASES, "lon": LON_ALIASES, "lat": LAT_ALIASES},

@@ -37,7 +37,7 @@ LAYERS = ("roads", "townships", "population", "communities", "facilities")
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "roads": ("highway", "name", "layer"),
     "townships": ("name", "code", "elderly"),
-    "population": ("elderly", "name", "lon", "lat", "x", "y"),
+    "population": ("elderly", "name", "code", "lon", "lat", "x", "y"),
     "communities": ("name", "kind", "elderly", "lon", "lat"),
     "facilities": ("id", "name", "type", "beds", "nursing_beds", "status", "lon", "lat", "x", "y"),
 }
