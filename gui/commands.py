@@ -101,14 +101,16 @@ class SetSettings(QtGui.QUndoCommand):
 
 class ReplaceLayer(QtGui.QUndoCommand):
     """An input layer replaced by a newly read file (roads, townships, population, communities, or the
-    baseline's facility list: plan scenarios keep their planned facilities). redo calls
+    baseline's facility list: each plan scenario keeps its own changes where the facility is still listed;
+    ``drop_population``: a table of township counts replaces the townships' elderly and removes the
+    population points in the same step). redo calls
     :meth:`projects.document.Document.replace_layer`, undo :meth:`~projects.document.Document.restore_layer`;
     the project's record of the source file and import choices (under ``source_of``, default the layer: a
     population table of township counts replaces the townships and is recorded as the population) follows."""
 
     def __init__(self, doc, layer: str, frame, text: str, *, notes=(), source: str | None = None,
                  imports: dict | None = None, source_of: str | None = None, network=None,
-                 parent: QtGui.QUndoCommand | None = None) -> None:
+                 drop_population: bool = False, parent: QtGui.QUndoCommand | None = None) -> None:
         super().__init__(text, parent)
         self.doc, self.layer, self.frame = doc, layer, frame
         self.network = network  # new roads' walking network, built in a worker (kept for a redo after an undo)
@@ -116,13 +118,16 @@ class ReplaceLayer(QtGui.QUndoCommand):
         self.notes = tuple(notes)
         self.source = source
         self.imports = dict(imports or {})
+        self.drop_population = drop_population
         self._old = None
         self._old_record: tuple[str | None, dict | None] = (None, None)
 
     def redo(self) -> None:
         project = self.doc.project
         self._old_record = (project.sources.get(self.source_of), project.imports.get(self.source_of))
-        self._old = self.doc.replace_layer(self.layer, self.frame, notes=self.notes, network=self.network)
+        crs = self.imports.get("crs") if self.layer == "facilities" else None  # what the new list was read as
+        self._old = self.doc.replace_layer(self.layer, self.frame, notes=self.notes, network=self.network,
+                                           drop_population=self.drop_population, facilities_crs=crs)
         if self.layer == "roads":
             self.network = self.doc.network
         self._record(self.source, self.imports or None)

@@ -325,8 +325,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "crs.web_mercator": ("Web 墨卡托", "Web Mercator"),
     # replacing a layer of the open project
     "replace.title": ("替换图层", "Replace a layer"),
-    "replace.facilities_ask": ("替换现状设施清单？各规划方案保留其规划设施，可撤销",
-                               "Replace the list of existing facilities? Every plan scenario keeps its planned facilities; this can be undone."),
     "replace.layer_ask": ("替换“{layer}”图层？各规划方案和编辑历史均保留，可撤销",
                           "Replace the layer “{layer}”? The scenarios and the edit history are kept; this can be undone."),
     "replace.facilities_keep_ask": ("替换现状设施清单？各规划方案保留其规划设施，以及对仍在新清单中（编号、类型、名称相同）的设施所作的修改"

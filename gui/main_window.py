@@ -392,16 +392,33 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             if self.canvas.view is None:
                 self.canvas.zoom_full()
             return True
-        if (len(self.plan.scenarios) > 1 or self.undo_stack.count() > 0) and not self.ask_replace(kind):
+        # a table of township counts read for the population fills the townships: the population points, which
+        # the analysis would still prefer, go in the same undo step (always asked: the points are removed)
+        points = self.project.population
+        counts = kind == "townships" and source_of == "population"
+        drop = counts and points is not None and len(points) > 0
+        ask = drop or len(self.plan.scenarios) > 1 or self.undo_stack.count() > 0
+        if ask and not self.ask_replace("population_counts" if drop else kind):
             return False
-        self.undo_stack.push(ReplaceLayer(self.doc, kind, frame, tr("cmd.replace_layer", layer=tr(f"layer.{kind}")),
+        shown = "population" if counts else kind
+        self.undo_stack.push(ReplaceLayer(self.doc, kind, frame, tr("cmd.replace_layer", layer=tr(f"layer.{shown}")),
                                           notes=notes, source=str(path.resolve()), imports=options.to_dict(),
-                                          source_of=source_of, network=network))
+                                          source_of=source_of, network=network, drop_population=counts))
+        dropped = [n for n in self.project.notes if n.startswith("scenario ") and " dropped (" in n]
+        if kind == "facilities" and dropped:  # what the plan scenarios lost is listed in the warnings dock too
+            self.statusBar().showMessage(tr("replace.changes_dropped", n=len(dropped)), 30000)
         return True
 
     def ask_replace(self, kind: str) -> bool:
-        """Before replacing a layer the plan's scenarios or edit history build on: the user's yes."""
-        text = tr("replace.facilities_ask") if kind == "facilities" else tr("replace.layer_ask", layer=tr(f"layer.{kind}"))
+        """Before replacing a layer the plan's scenarios or edit history build on (or, for a table of township
+        counts, the population points the analysis would otherwise prefer): the user's yes."""
+        if kind == "facilities":
+            text = tr("replace.facilities_keep_ask")
+        elif kind == "population_counts":
+            text = tr("replace.population_counts_ask", n=len(self.project.population) if self.project is not None
+                      and self.project.population is not None else 0)
+        else:
+            text = tr("replace.layer_ask", layer=tr(f"layer.{kind}"))
         answer = QtWidgets.QMessageBox.question(self, tr("replace.title"), text)
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 

@@ -59,6 +59,8 @@ from .live import LiveAnalysis
 from .plan import EDITABLE, Facility
 
 SAMPLE_PROJECT = SAMPLE_DIR.parent / "sample.ccproj"
+#: the layers notes belong to, in the order :attr:`Project.notes` lists them (after notes of unknown layer)
+_NOTE_LAYERS = ("roads", "townships", "population", "communities", "facilities")
 Listener = Callable[[str, object], None]
 #: settings a document changes (see :meth:`Document.set_settings`)
 SETTINGS_FIELDS = tuple(f.name for f in fields(Settings))
@@ -84,6 +86,8 @@ class Document:
         self._joined_cache: dict[str, tuple] = {}  # per kind: the classes' frames joined (see _joined)
         self.version = 0  # counts edits: a worker's snapshot is applied only to the version it was taken from
         self.modified = False
+        #: the project's notes by layer ("": of unknown layer, as loaded); project.notes is their concatenation
+        self._notes: dict[str, list[str]] = {"": list(dict.fromkeys(project.notes))}
         project.plan.subscribe(self._on_plan)
 
     # -- opening -----------------------------------------------------------------------------------
@@ -213,43 +217,152 @@ class Document:
             self.plan.set_active(name)
 
     def replace_layer(self, layer: str, frame: gpd.GeoDataFrame, *, notes: Sequence[str] = (),
-                      network: WalkNetwork | None = None) -> Any:
+                      network: WalkNetwork | None = None, drop_population: bool = False,
+                      facilities_crs: str | None = None) -> Any:
         """Replace an input layer (roads, townships, population, communities) with a newly read one, or the
-        baseline's facility list (``facilities``: plan scenarios keep their planned facilities, see
-        :meth:`projects.plan.PlanModel.replace_baseline`). New roads take ``network`` when it was built (in a
-        worker, from the roads in the project's CRS with its settings), else it is built here. Returns what
-        :meth:`restore_layer` needs to undo (the old network included: an undo builds nothing). The whole
-        analysis is redone on the next read of :attr:`result`."""
+        baseline's facility list (``facilities``: each plan scenario keeps its own changes where the facility
+        is still listed, see :meth:`projects.plan.PlanModel.replace_baseline`; what could not be kept is
+        reported among the facility notes). New roads take ``network`` when it was built (in a worker, from
+        the roads in the project's CRS with its settings), else it is built here.
+
+        A population table of township counts fills the townships' elderly: replace ``townships`` (the
+        townships with the table's counts) with ``drop_population=True``, or use the layer name
+        ``population_counts``: the population points, which the analysis would otherwise still count, are
+        removed in the same step, and the table's notes replace the population's (the townships keep theirs).
+
+        ``notes``: what reading and checking the new layer found (:func:`projects.inputs.cross_check`); they
+        replace the layer's previous notes (see :meth:`_new_notes`). The GCJ-02/BD-09 suggestion is recomputed
+        here when the roads or facilities change (``facilities_crs``: the system the new facility list was
+        read as; for new roads, the project's recorded one). Returns what :meth:`restore_layer` needs to undo
+        (the old network included: an undo builds nothing). The whole analysis is redone on the next read
+        of :attr:`result`."""
         p = self.project
+        if layer == "population_counts":
+            layer, drop_population = "townships", True
+        if layer not in ("roads", "townships", "population", "communities", "facilities"):
+            raise ValueError(f"unknown layer {layer!r}")
+        if drop_population and layer != "townships":
+            raise ValueError("drop_population goes with a table of township counts (the townships layer)")
+        counts = drop_population  # a table of township counts: the population's notes, not the boundaries'
+        drop_population = counts and p.population is not None
+        self._sync_notes()
+        old_notes = ({k: list(v) for k, v in self._notes.items()}, list(p.notes))
         self._reset()  # first: the plan's events below then find no live analysis to update
         old_network = self.network
+        report: list[str] = []
+        changed = [layer]
         if layer == "facilities":
             from .plan import facilities_of
 
-            old = ("facilities", p.plan.replace_baseline(facilities_of(frame, crs=p.crs)), list(p.notes), old_network)
-        elif layer in ("roads", "townships", "population", "communities"):
-            old = (layer, getattr(p, layer), list(p.notes), old_network)
+            scenarios, report = p.plan.replace_baseline(facilities_of(frame, crs=p.crs))
+            values: dict[str, Any] = {"facilities": scenarios}
+        else:
+            values = {layer: getattr(p, layer)}
             setattr(p, layer, frame.to_crs(p.crs))
             if layer == "roads":
                 self.network = network if network is not None else p.settings.network(p.roads)
-        else:
-            raise ValueError(f"unknown layer {layer!r}")
-        p.notes = list(dict.fromkeys([*p.notes, *notes]))
-        self._emit("layer_replaced", layer)
-        return old
+        if drop_population:
+            values["population"] = p.population
+            n_points = len(p.population)
+            p.population = None
+            changed.append("population")
+            report.append(f"the table of township elderly counts replaced the population layer ({n_points:,} points "
+                          f"removed): the elderly are now counted per township")
+        note_layer = "population" if counts else layer
+        self._notes = self._new_notes(note_layer, [*notes, *report], facilities_crs=facilities_crs,
+                                      old_sources={note_layer: p.sources.get(note_layer)})
+        p.notes = self._joined_notes()
+        for name in changed:
+            self._emit("layer_replaced", name)
+        return (layer, values, old_notes, old_network)
 
     def restore_layer(self, old: Any) -> None:
-        """Undo :meth:`replace_layer` with what it returned."""
-        layer, value, notes, network = old
+        """Undo :meth:`replace_layer` with what it returned (layers, notes and network exactly as before)."""
+        layer, values, (tagged, notes), network = old
         p = self.project
         self._reset()
-        if layer == "facilities":
-            p.plan.restore_scenarios(value)
-        else:
-            setattr(p, layer, value)
+        for name, value in values.items():
+            if name == "facilities":
+                p.plan.restore_scenarios(value)
+            else:
+                setattr(p, name, value)
         self.network = network
-        p.notes = notes
-        self._emit("layer_replaced", layer)
+        self._notes = {k: list(v) for k, v in tagged.items()}
+        p.notes = list(notes)
+        for name in values:
+            self._emit("layer_replaced", name)
+
+    @property
+    def layer_notes(self) -> dict[str, list[str]]:
+        """The project's notes by the layer they belong to (``""``: notes of unknown layer, as loaded from a
+        project file); :attr:`Project.notes <projects.ccproj.Project.notes>` is their concatenation."""
+        self._sync_notes()
+        return {k: list(v) for k, v in self._notes.items()}
+
+    def _sync_notes(self) -> None:
+        """Follow notes changed on the project directly: new lines are of unknown layer, removed ones go."""
+        if self.project.notes == self._joined_notes():
+            return
+        current = list(dict.fromkeys(self.project.notes))
+        known = {n for lines in self._notes.values() for n in lines}
+        self._notes = {k: [n for n in v if n in current] for k, v in self._notes.items()}
+        self._notes[""] = [*self._notes.get("", []), *[n for n in current if n not in known]]
+
+    def _joined_notes(self) -> list[str]:
+        order = ["", *_NOTE_LAYERS, *[k for k in self._notes if k not in _NOTE_LAYERS and k]]
+        return list(dict.fromkeys(n for k in order for n in self._notes.get(k, ())))
+
+    def _new_notes(self, layer: str, given: Sequence[str], *, facilities_crs: str | None,
+                   old_sources: dict[str, str | None]) -> dict[str, list[str]]:
+        """The notes by layer after ``layer`` was replaced (``given``: the new layer's; a table of township
+        counts is the ``population``'s).
+
+        * The layer's notes are replaced with the new ones; a given line belongs to ``layer``, except the
+          GCJ-02/BD-09 suggestion (facilities) and the townships-outside-China note (townships), which are
+          added to those layers' notes.
+        * The GCJ-02/BD-09 suggestion depends on the roads and the facilities: when either is replaced it is
+          recomputed here (:func:`layers.checks.suggest_datum_shift`), wherever the old one was kept.
+        * Notes of unknown layer (a project file keeps one flat list) are dropped when they name the replaced
+          layer's previous file (and no unchanged layer was read from that file), and the townships-outside-
+          China note when the townships are replaced: the new layer's check says it again if it still holds."""
+        new = {k: list(v) for k, v in self._notes.items()}
+        files = {Path(str(v).replace("\\", "/")).name for k, v in old_sources.items() if v}
+        files -= {Path(str(v).replace("\\", "/")).name for k, v in self.project.sources.items() if v and k not in old_sources}
+        datum = layer in ("roads", "facilities")
+
+        def stale(line: str) -> bool:
+            return ((datum and _is_datum_note(line)) or (layer == "townships" and _is_outside_note(line))
+                    or any(f in line for f in files))
+
+        new[""] = [n for n in new.get("", []) if not stale(n)]
+        new[layer] = []
+        for line in dict.fromkeys(given):
+            owner = "facilities" if _is_datum_note(line) else "townships" if _is_outside_note(line) else layer
+            if _is_datum_note(line) and (datum or any(_is_datum_note(n) for v in new.values() for n in v)):
+                continue  # recomputed below, or kept as it was
+            if line not in new.setdefault(owner, []):
+                new[owner].append(line)
+        if datum:
+            for k in new:
+                new[k] = [n for n in new[k] if not _is_datum_note(n)]
+            line = self._datum_note(facilities_crs if layer == "facilities"
+                                    else self.project.imports.get("facilities", {}).get("crs"))
+            if line:
+                new.setdefault("facilities", []).append(line)
+        return new
+
+    def _datum_note(self, declared: str | None) -> str | None:
+        """The GCJ-02/BD-09 suggestion for the baseline's facilities on the roads (as :func:`cross_check`)."""
+        from layers.checks import suggest_datum_shift
+        from layers.crs import parse_crs
+
+        p = self.project
+        try:
+            system = parse_crs(declared) if declared else None
+        except InputError:
+            system = None
+        return suggest_datum_shift(p.plan.frame(p.plan.baseline), p.roads,
+                                   declared=system if isinstance(system, str) else "wgs84")
 
     def set_settings(self, **changes: Any) -> None:
         """Change settings (profile, minutes, speed_kmh, buffer_m, elderly_basis, cell_m, gap_cell_m, snap_m — a new
@@ -474,6 +587,16 @@ class Document:
         if sid is None:
             raise InputError(f"unknown status {text!r}; accepted: {reg.accepted_statuses()}")
         return sid
+
+
+def _is_datum_note(line: str) -> bool:
+    """The GCJ-02/BD-09 suggestion of :func:`layers.checks.suggest_datum_shift` (roads x facilities)."""
+    return "from the nearest road as read" in line and "use --crs facilities=" in line
+
+
+def _is_outside_note(line: str) -> bool:
+    """The townships-outside-China note of :func:`layers.checks.check_overlap`."""
+    return line.startswith("the townships lie outside China")
 
 
 def _iso_frame(type_: str, minutes, polys, crs) -> gpd.GeoDataFrame:

@@ -11,6 +11,7 @@ Subscribers get ``(event, payload)``: ``facility_added`` / ``facility_moved`` / 
 from __future__ import annotations
 
 import copy
+import unicodedata
 from dataclasses import asdict, fields, replace
 from typing import Callable, Iterable
 
@@ -158,26 +159,101 @@ class PlanModel:
         self._emit("scenario_changed", name)
         return old
 
-    def replace_baseline(self, facilities: Iterable[Facility]) -> dict[str, dict[str, Facility]]:
+    def replace_baseline(self, facilities: Iterable[Facility]) -> tuple[dict[str, dict[str, Facility]], list[str]]:
         """A new list of what exists (a re-read facility list) replaces the baseline; every plan scenario keeps
-        its planned facilities and its closures of facilities still listed, and takes the new existing ones.
-        Returns the previous scenarios (what :meth:`restore_scenarios` needs to undo)."""
+        its own changes. A scenario's changes are what differs from the *old* baseline:
+
+        * facilities it added (ids not in the old baseline) are kept; one whose id the new list uses gets a
+          new id, the same in every scenario (one rename map). So are the old list's planned facilities that
+          the new list lacks (neither the same id, class and name nor the same class and name): a list of what
+          exists need not repeat the plan; they are reported;
+        * facilities it changed (any field differs: closure, beds, class, name, move) or removed are re-applied
+          only when the new list holds the same facility: the same id, class and NFKC-normalised name as in
+          the old baseline (ids of a list without an id column are row numbers, so a re-sorted list gives an
+          id to another facility). Otherwise the change is dropped and reported. Only the changed fields are
+          re-applied: the others take the new list's values; a field both changed is the scenario's, reported.
+
+        Returns ``(old scenarios, report lines)``: what :meth:`restore_scenarios` needs to undo, and one English
+        line per scenario with dropped or overriding changes and per renamed planned facility."""
         new = {f.fid: f for f in facilities}
         old = {name: dict(facs) for name, facs in self.scenarios.items()}
+        base = old.get(self.baseline, {})
+        listed = {(f.type, _norm(f.name)) for f in new.values()}
+        # planned facilities the old list carried and the new one lacks (by id, class and name, or by class and
+        # name): a list of what exists need not repeat the plan, so the plan scenarios keep them as their own
+        carried = {fid for fid, f in base.items() if f.status == "planned" and (f.type, _norm(f.name)) not in listed
+                   and not (fid in new and same_facility(f, new[fid]))}
+        rename: dict[str, str] = {}
+        used = set(new) | {fid for facs in old.values() for fid in facs}
         for name, facs in old.items():
             if name == self.baseline:
-                self.scenarios[name] = dict(new)
                 continue
-            merged = {fid: f for fid, f in new.items()}
+            for fid in facs:
+                if (fid not in base or fid in carried) and fid in new and fid not in rename:
+                    rename[fid] = self._free_fid(used)
+                    used.add(rename[fid])
+        report: list[str] = []
+        renamed: dict[str, str] = {}
+        kept: dict[str, str] = {}
+        scenarios: dict[str, dict[str, Facility]] = {}
+        for name, facs in old.items():
+            if name == self.baseline:
+                scenarios[name] = dict(new)
+                continue
+            merged = dict(new)
+            dropped: list[str] = []
+            kept_over: list[str] = []
+            for fid, before in base.items():
+                after = facs.get(fid)
+                if fid in carried or after == before:
+                    continue
+                now = new.get(fid)
+                same = now is not None and same_facility(before, now)
+                if after is None:
+                    if same:
+                        del merged[fid]
+                    else:
+                        dropped.append(f"{before.name} removal")
+                    continue
+                diff = {k: getattr(after, k) for k in _CHANGE_FIELDS if getattr(after, k) != getattr(before, k)}
+                if not same:
+                    dropped.append(f"{before.name} {_describe(diff)}")
+                    continue
+                try:
+                    merged[fid] = replace(now, **diff)
+                except InputError as exc:  # e.g. the plan's beds below the new list's nursing beds
+                    dropped.append(f"{before.name} {_describe(diff)} ({exc})")
+                    continue
+                over = {k: v for k, v in diff.items() if getattr(now, k) != getattr(before, k) and getattr(now, k) != v}
+                if over:
+                    kept_over.append(f"{before.name} {_describe(over)} (the new list: "
+                                     f"{_describe({k: getattr(now, k) for k in over})})")
             for fid, f in facs.items():
-                if f.status == "to_close" and fid in merged:
-                    merged[fid] = replace(merged[fid], status="to_close")
-                elif f.status == "planned":
-                    key = fid if fid not in merged else self._free_fid(merged, old)
-                    merged[key] = replace(f, fid=key)
-            self.scenarios[name] = merged
+                if fid in carried:
+                    kept.setdefault(fid, f.name)
+                if fid not in base or fid in carried:
+                    key = rename.get(fid, fid)
+                    merged[key] = f if key == fid else replace(f, fid=key)
+                    if key != fid:
+                        renamed.setdefault(fid, f.name)
+            scenarios[name] = merged
+            if dropped:
+                n = len(dropped)
+                report.append(f"scenario {name}: {n} change{'s' if n != 1 else ''} to facilities no longer in the list (same id, class "
+                              f"and name) {'were' if n != 1 else 'was'} dropped ({', '.join(dropped)})")
+            if kept_over:
+                n = len(kept_over)
+                report.append(f"scenario {name}: {n} planned change{'s' if n != 1 else ''} kept over the new list's "
+                              f"values ({', '.join(kept_over)})")
+        if kept:
+            n = len(kept)
+            report.append(f"{n} planned facilit{'ies' if n != 1 else 'y'} of the old list {'are' if n != 1 else 'is'} not in "
+                          f"the new one; the plan scenarios keep {'them' if n != 1 else 'it'} ({', '.join(kept.values())})")
+        for fid, name in renamed.items():
+            report.append(f"planned facility {name} now has id {rename[fid]}: the new list uses {fid} for {new[fid].name}")
+        self.scenarios = scenarios
         self._emit("scenario_changed", self.active)
-        return old
+        return old, report
 
     def restore_scenarios(self, scenarios: dict[str, dict[str, Facility]]) -> None:
         """Put back scenarios returned by :meth:`replace_baseline` (undo)."""
@@ -186,7 +262,8 @@ class PlanModel:
             self.active = self.baseline
         self._emit("scenario_changed", self.active)
 
-    def _free_fid(self, *taken: dict) -> str:
+    def _free_fid(self, *taken) -> str:
+        """An id in none of ``taken`` (sets or dicts of ids) nor any scenario."""
         while any(f"P{self._next:04d}" in t for t in taken) or any(f"P{self._next:04d}" in sc for sc in self.scenarios.values()):
             self._next += 1
         return f"P{self._next:04d}"
@@ -211,6 +288,39 @@ class PlanModel:
     def from_frame(cls, facilities: gpd.GeoDataFrame, *, crs: pyproj.CRS) -> "PlanModel":
         """A plan whose baseline is a facility frame (as read by :func:`layers.facilities.read_facilities`)."""
         return cls(crs, facilities_of(facilities, crs=crs))
+
+
+#: the fields a scenario's change to a facility may touch (all but the id)
+_CHANGE_FIELDS = ("name", "type", "beds", "nursing_beds", "status", "x", "y")
+
+
+def _norm(name: str) -> str:
+    return unicodedata.normalize("NFKC", str(name)).strip()
+
+
+def same_facility(a: Facility, b: Facility) -> bool:
+    """The same facility in two lists: the same id, class and NFKC-normalised name."""
+    return a.fid == b.fid and a.type == b.type and _norm(a.name) == _norm(b.name)
+
+
+def _describe(diff: dict) -> str:
+    """A scenario's change in a few words: ``closure``, ``beds 300``, ``move`` …"""
+    out: list[str] = []
+    for k, v in diff.items():
+        if k == "status":
+            out.append("closure" if v == "to_close" else f"status {v}")
+        elif k in ("x", "y"):
+            if "move" not in out:
+                out.append("move")
+        elif k == "nursing_beds":
+            out.append(f"nursing beds {v}")
+        elif k == "type":
+            out.append(f"class {v}")
+        elif k == "name":
+            out.append(f"renamed {v}")
+        else:
+            out.append(f"{k} {v}")
+    return " + ".join(out)
 
 
 def facilities_of(facilities: gpd.GeoDataFrame, *, crs: pyproj.CRS) -> list[Facility]:

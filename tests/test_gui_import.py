@@ -14,7 +14,7 @@ pytest.importorskip("pytestqt")
 from PySide6 import QtWidgets  # noqa: E402
 
 from gui.cli import main as cli_main  # noqa: E402
-from gui.i18n import set_language  # noqa: E402
+from gui.i18n import set_language, tr  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from projects.inputs import LayerOptions  # noqa: E402
 
@@ -228,7 +228,7 @@ def test_replace_facilities_keeps_scenarios_and_undoes(win, qtbot, tmp_path, mon
     with qtbot.waitSignal(win.layerReplaced, timeout=MS) as sig:
         dialog.ok_button.click()
     assert sig.args == ["facilities"]
-    assert asked == ["替换现状设施清单？各规划方案保留其规划设施，可撤销"]
+    assert asked == [tr("replace.facilities_keep_ask")]
     plan = win.plan
     assert set(plan.scenarios) == scenarios and plan.active == "2026年方案"
     assert set(plan.scenarios[baseline]) == old_fids - gone
