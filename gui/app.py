@@ -44,10 +44,34 @@ def report_font(point_size: float = 10.0) -> QtGui.QFont:
     return font
 
 
+_QT_TRANSLATOR: QtCore.QTranslator | None = None
+
+
+def use_qt_translations(lang: str) -> bool:
+    """Qt's own texts (OK/Cancel, Save/Discard, the file dialog's labels) in the UI language: Qt's bundled
+    ``qtbase_zh_CN`` for zh, none for en. Returns whether the language's translation is in use."""
+    global _QT_TRANSLATOR
+    app = QtCore.QCoreApplication.instance()
+    if app is None:
+        return False
+    if _QT_TRANSLATOR is not None:
+        app.removeTranslator(_QT_TRANSLATOR)
+        _QT_TRANSLATOR = None
+    if lang != "zh":
+        return True
+    translator = QtCore.QTranslator(app)
+    if not translator.load("qtbase_zh_CN", QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)):
+        return False
+    app.installTranslator(translator)
+    _QT_TRANSLATOR = translator
+    return True
+
+
 def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
     app.setApplicationName("CareCircle")
     app.setOrganizationName("CareCircle")
+    use_qt_translations(i18n.language())
     fam = cjk_font_family()
     if fam:
         font = QtGui.QFont(fam)
@@ -96,8 +120,10 @@ def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang:
 
 
 def _screenshot(app: QtWidgets.QApplication, win, project: str | None, out: Path, *, zoom_to: str | None = None) -> int:
-    """Open, run the analysis, save a picture of the whole window, exit."""
+    """Open, run the analysis, save a picture of the whole window, exit. The picture is 1400x900 whatever the
+    screen (an offscreen one is 800x600): it goes into documents."""
     status = {"code": 1}
+    win.resize(1400, 900)
 
     def failed(message: str) -> None:
         print(f"carecircle: error: {message}", file=sys.stderr)

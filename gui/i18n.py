@@ -128,6 +128,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "action.save_as": ("项目另存为…", "Save project as…"),
     "action.undo": ("撤销", "Undo"),
     "action.redo": ("重做", "Redo"),
+    "toolbar.undo": ("撤销", "Undo"),
+    "toolbar.redo": ("重做", "Redo"),
     "action.tool_identify": ("识别/平移", "Identify / pan"),
     "action.tool_add": ("新增规划设施", "Add planned facility"),
     "action.tool_move": ("移动设施", "Move facility"),

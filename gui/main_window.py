@@ -61,7 +61,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.identify_panel = IdentifyPanel()
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         self._add_dock("dock.layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("dock.analysis", self.analysis_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("dock.analysis", _scrolling(self.analysis_panel), QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("dock.identify", self.identify_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("dock.results", self.results, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.targets_panel = TargetsPanel(self.workspace)
@@ -83,7 +83,8 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self._make_actions()
         self._connect()
         self.retranslate()
-        self.resize(1400, 900)
+        width, height = fitted_size(QtGui.QGuiApplication.primaryScreen())
+        self.resize(width, height)
 
     # -- construction -----------------------------------------------------------------------------
     def _add_dock(self, key: str, widget: QtWidgets.QWidget, area: QtCore.Qt.DockWidgetArea) -> None:
@@ -114,6 +115,17 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         redo = self.undo_stack.createRedoAction(self, tr("action.redo"))
         redo.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
         self.actions_["action.undo"], self.actions_["action.redo"] = undo, redo
+        # the toolbar's buttons keep a fixed text (the stack's own actions grow with the step's name and squeeze
+        # the scenario box); the step they would undo or redo is their tooltip
+        for key, step, can_changed, text_changed in (
+                ("toolbar.undo", self.undo_stack.undo, self.undo_stack.canUndoChanged, self.undo_stack.undoTextChanged),
+                ("toolbar.redo", self.undo_stack.redo, self.undo_stack.canRedoChanged, self.undo_stack.redoTextChanged)):
+            a = QtGui.QAction(self)
+            a.triggered.connect(step)
+            a.setEnabled(False)
+            can_changed.connect(a.setEnabled)
+            text_changed.connect(lambda text, a=a, key=key: a.setToolTip(f"{tr(key)} {text}".strip()))
+            self.actions_[key] = a
         self.tool_actions: dict[str, QtGui.QAction] = {}
         self.tool_group = QtGui.QActionGroup(self)
         for name in ("identify", "add", "move", "select"):
@@ -177,7 +189,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             tb.addAction(self.actions_[k])
         etb = self.addToolBar("edit")
         etb.setObjectName("edit-toolbar")
-        for k in ("action.undo", "action.redo", "action.tool_identify", "action.tool_add", "action.tool_move", "action.tool_select", "action.delete_selected"):
+        for k in ("toolbar.undo", "toolbar.redo", "action.tool_identify", "action.tool_add", "action.tool_move", "action.tool_select", "action.delete_selected"):
             etb.addAction(self.actions_[k])
         etb.addSeparator()
         self.scenario_label = QtWidgets.QLabel()
@@ -228,7 +240,10 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.docks["dock.warnings"].setWindowTitle(tr("dock.warnings_n", n=n) if n else tr("dock.warnings"))
 
     def set_language(self, lang: str) -> None:
+        from .app import use_qt_translations
+
         i18n.set_language(lang)
+        use_qt_translations(lang)
         self.actions_[f"lang.{lang}"].setChecked(True)
         self.retranslate()
 
@@ -634,6 +649,26 @@ def _export_job(feedback, request, workspace, result, facilities, title, scenari
 
 def _run(feedback, inputs, params):
     return run_analysis(inputs, params, feedback=feedback)
+
+
+def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    """A tall panel in a scroll area, so its dock never makes the window taller than a laptop screen."""
+    area = QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    area.setMinimumWidth(widget.sizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    return area
+
+
+def fitted_size(screen: QtGui.QScreen | None, *, wanted: tuple[int, int] = (1400, 900)) -> tuple[int, int]:
+    """The window's first size: what it wants, but never larger than the screen's free area (a 1366x768 laptop
+    with its taskbar), leaving room for the window frame."""
+    if screen is None:
+        return wanted
+    free = screen.availableGeometry()
+    return min(wanted[0], max(800, free.width() - 16)), min(wanted[1], max(560, free.height() - 40))
 
 
 def _read_checked(feedback, kind: str, path: Path, options: LayerOptions, frame, layers: dict, declared: str | None,

@@ -297,7 +297,7 @@ class AnalysisPanel(QtWidgets.QWidget):
     def set_busy(self, busy: bool) -> None:
         self.run.setEnabled(not busy)
         self.cancel.setEnabled(busy)
-        if not busy:
+        if busy:  # a new run starts from 0; a finished one keeps its last figure (100 % beside 分析完成)
             self.progress.setValue(0)
 
     def show_progress(self, fraction: float, step: str) -> None:
