@@ -438,6 +438,37 @@ def language() -> str:
     return _LANG
 
 
+#: the analysis' progress steps (English in the engine) in Chinese; "<step>: <detail>" keeps its detail
+_STEPS_ZH = {
+    "analysis": "分析", "building the walking network": "构建步行路网", "changed areas": "变化区域",
+    "checking the layers against each other": "检查图层之间是否匹配", "circle polygons": "生成服务圈",
+    "coverage": "计算覆盖", "demand": "布设老年人口", "done": "完成", "export": "导出", "gap areas": "识别服务缺口",
+    "inputs ready": "数据已读入", "layer ready": "图层已读入", "reading communities": "读取社区/村",
+    "reading facilities": "读取养老设施", "reading population": "读取老年人口", "reading roads": "读取道路",
+    "reading the project": "读取项目", "reading townships": "读取乡镇/街道", "walking circles": "计算步行服务圈",
+    "facility circles": "生成逐设施服务圈", "scenario": "方案",
+}
+
+
+def step_text(step: str) -> str:
+    """A progress step of the engine in the UI language: ``circle polygons: day_care`` -> 生成服务圈：日间照料中心."""
+    if _LANG == "en" or not step:
+        return step
+    head, sep, detail = step.partition(": ")
+    if head.startswith("reading ") and head not in _STEPS_ZH:
+        return "读取" + head[len("reading "):]
+    if head.startswith("scenario "):
+        return f"方案 {head[len('scenario '):]}"
+    text = _STEPS_ZH.get(head, head)
+    if sep:
+        from layers.classes import registry
+
+        reg = registry()
+        detail = reg.label(detail) if detail in reg else detail
+        return f"{text}：{detail}"
+    return text
+
+
 def tr(key: str, **fmt: object) -> str:
     """The text of ``key`` in the current language (the key itself when missing). ``type.<class id>`` and
     ``status.<status id>`` are the names the facility class registry gives."""

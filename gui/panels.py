@@ -8,7 +8,7 @@ from projects.profiles import available_profiles
 from projects.workspace import Workspace
 from layers.classes import registry
 
-from .i18n import tr
+from .i18n import step_text, tr
 from .render import Swatch, draw_swatch, legend_entries
 
 SPEED_PRESETS = (("speed.slow", 2.52), ("speed.default", 3.6), ("speed.fast", 4.32))
@@ -302,4 +302,4 @@ class AnalysisPanel(QtWidgets.QWidget):
 
     def show_progress(self, fraction: float, step: str) -> None:
         self.progress.setValue(int(round(fraction * 100)))
-        self.status.setText(step)
+        self.status.setText(step_text(step))

@@ -51,3 +51,18 @@ def test_toolbar_undo_keeps_its_width_and_names_the_step(qtbot):
     assert "如皋市城北街道居家养老服务中心" in undo.toolTip()
     undo.trigger()
     assert not undo.isEnabled() and win.actions_["toolbar.redo"].isEnabled()
+
+
+def test_progress_steps_are_shown_in_chinese():
+    from gui.i18n import set_language, step_text
+
+    set_language("zh")
+    assert step_text("building the walking network") == "构建步行路网"
+    assert step_text("circle polygons: day_care") == "生成服务圈：日间照料中心"
+    assert step_text("coverage: 如城街道") == "计算覆盖：如城街道"
+    assert step_text("reading the project") == "读取项目"
+    set_language("en")
+    try:
+        assert step_text("circle polygons: day_care") == "circle polygons: day_care"
+    finally:
+        set_language("zh")
