@@ -497,8 +497,9 @@ class Document:
         circles = self._circles_wgs84(live)
         iso = self._joined("iso", [self._iso.get(t) for t in model.classes.ids], ["type", "minutes", "geometry"])
         gaps = self._joined("gaps", [self._gaps.get(t) for t in model.classes.ids], ["type", "township", "elderly", "area_ha", "geometry"])
+        details = warning_details(model)
         return AnalysisResult(params=model.params, figures=figures, isochrones=iso, gaps=gaps, islands=self._islands,
-                              warnings=_warnings(model, isl=self._islands), warning_details=warning_details(model),
+                              warnings=_warnings(model, isl=self._islands, details=details), warning_details=details,
                               facility_circles=circles, targets=targets, model=model,
                               pending=frozenset(self._stale))
 

@@ -679,17 +679,20 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     fb.progress(0.9, "gap areas")
     gaps = pd.concat([model.gap_areas(t) for t in types], ignore_index=True)
     gaps = gpd.GeoDataFrame(gaps, geometry="geometry", crs=model.net.crs)
-    warnings = _warnings(model)
+    isl, details = islands(model.net), warning_details(model)
+    warnings = _warnings(model, isl=isl, details=details)
     for w in warnings:
         fb.message(w)
     fb.progress(1.0, "done")
     return AnalysisResult(
         params=params, figures=figures, isochrones=iso.to_crs(WGS84), gaps=gaps.to_crs(WGS84),
-        islands=islands(model.net), warnings=warnings, warning_details=warning_details(model), facility_circles=fac_iso, targets=targets, model=model,
+        islands=isl, warnings=warnings, warning_details=details, facility_circles=fac_iso, targets=targets, model=model,
     )
 
 
-def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[str]:
+def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None, details: pd.DataFrame | None = None) -> list[str]:
+    """The warning lines of an analysis state; ``isl`` and ``details`` (:func:`islands`, :func:`warning_details`)
+    are computed here when the caller has not already."""
     out = list(model.inputs.notes)
     net = model.net
     params = model.params
@@ -714,14 +717,14 @@ def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[
     if len(isl):
         out.append(f"the road network has {len(isl)} islands (fragments not joined to the main network, "
                    f"{int(isl['nodes'].sum())} nodes); people and facilities on them reach only their own fragment")
-    report = getattr(net, "noding", None)
-    if report is not None and (line := noding_note(report)):
+    line = noding_note(net.noding)
+    if line:
         out.append(line)
     dem = model.demand
     if dem.outside_points:
         out.append(f"{dem.outside_points:,} population points with {dem.outside_elderly:,.0f} elderly lie outside every "
                    f"township and are not counted in any figure")
-    details = warning_details(model)
+    details = warning_details(model) if details is None else details
     for kind, (one, many) in _FACILITY_WARNINGS.items():
         rows = details[details["kind"] == kind]
         if len(rows) == 0:
@@ -730,7 +733,7 @@ def _warnings(model: CoverageModel, *, isl: pd.DataFrame | None = None) -> list[
         if len(rows) <= GROUP_WARNINGS_OVER:
             out.extend(one.format(name=r.name, fid=r.facility_id, value=r.value, beds=r.beds) for r in rows.itertuples())
         else:
-            out.append(many.format(n=len(rows), beds=beds))
+            out.append(many.format(n=len(rows), beds=beds, limit=FAR_FROM_ROAD_M))
     if len(model.circles.facilities) > MAX_FACILITY_CIRCLES:
         out.append(FACILITY_CIRCLES_LEFT_OUT.format(n=len(model.circles.facilities), limit=MAX_FACILITY_CIRCLES))
     if not len(dem.points):  # township counts spread along streets: a township without streets cannot be covered
@@ -754,7 +757,7 @@ _FACILITY_WARNINGS = {
     "island": ("facility {name} ({fid}) lies on an island of {value:.0f} nodes; its circle stays on that island",
                "{n:,} facilities lie on road islands; their circles stay on those fragments (listed in warnings.csv)"),
     "far_from_road": ("facility {name} ({fid}) is {value:.0f} m from the nearest walkable road",
-                      "{n:,} facilities are more than 300 m from a walkable road (listed in warnings.csv)"),
+                      "{n:,} facilities are more than {limit:g} m from a walkable road (listed in warnings.csv)"),
     "outside_townships": ("facility {name} ({fid}) lies outside every township; its {beds:,} beds are left out of the "
                           "county bed figures",
                           "{n:,} facilities lie outside every township; their {beds:,} beds are left out of the county "
