@@ -423,6 +423,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "warn.crs_given": ("{file}：文件未写明坐标系，按所选 {crs} 读取", "{file}: the file states no coordinate system; read as {crs}, as given"),
     "warn.crs_overridden": ("{file}：文件写明为 {own}，按所选 {crs} 读取", "{file}: the file says {own}; read as {crs}, as given"),
     "warn.no_prj": ("{file}：缺少 .prj 坐标系文件，按坐标推断为 {crs}", "{file}: no .prj; read as {crs} from its coordinates"),
+    # -- print layout and cartography (gui/print_layout.py, gui/print_dialog.py): add keys below this line
+    # -- end print layout
+    # -- named gaps (gui/gaps_panel.py): add keys below this line
+    # -- end named gaps
+    # -- window (gui/main_window.py, gui/app.py): add keys below this line
+    # -- end window
+
 }
 
 
