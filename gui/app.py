@@ -1,7 +1,9 @@
-"""Starting the desktop app: fonts that render Chinese, the main window, the optional screenshot mode."""
+"""Starting the desktop app: fonts that render Chinese, the bundled icons, the main window, the optional
+screenshot mode."""
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -44,6 +46,22 @@ def report_font(point_size: float = 10.0) -> QtGui.QFont:
     return font
 
 
+#: the bundled SVG icons (plain files next to this module, MIT like the project: ``gui/icons/README.md``);
+#: a PyInstaller build keeps them as data files at the same relative path
+ICONS_DIR = Path(__file__).resolve().parent / "icons"
+APP_ICON = "carecircle"
+
+
+@lru_cache(maxsize=None)
+def icon(name: str) -> QtGui.QIcon:
+    """The bundled icon ``gui/icons/<name>.svg``; a missing file is an error (a typo must not ship as a blank
+    button)."""
+    path = ICONS_DIR / f"{name}.svg"
+    if not path.is_file():
+        raise FileNotFoundError(f"no bundled icon {name!r} ({path})")
+    return QtGui.QIcon(str(path))
+
+
 _QT_TRANSLATOR: QtCore.QTranslator | None = None
 
 
@@ -71,6 +89,7 @@ def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
     app.setApplicationName("CareCircle")
     app.setOrganizationName("CareCircle")
+    app.setWindowIcon(icon(APP_ICON))
     use_qt_translations(i18n.language())
     fam = cjk_font_family()
     if fam:
@@ -99,7 +118,15 @@ def open_target(win, project: str | None) -> None:
         raise InputError("cannot open this; give a .ccproj project, or a folder with sample.toml", path=p)
 
 
-def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang: str = "zh", zoom_to: str | None = None) -> int:
+#: the size of ``--screenshot`` pictures unless one is asked for: they go into documents
+SCREENSHOT_SIZE = (1400, 900)
+
+
+def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang: str = "zh", zoom_to: str | None = None,
+            size: tuple[int, int] | None = None) -> int:
+    """Open the main window (sized for the screen, or as it was left last time) on ``project``; with
+    ``screenshot`` run the analysis, save a picture of the window (``size`` wide and high, default
+    SCREENSHOT_SIZE, laid out as on a screen that size) and exit."""
     i18n.set_language(lang)
     app = make_app()
     from .main_window import MainWindow
@@ -108,22 +135,26 @@ def run_gui(project: str | None = None, *, screenshot: Path | None = None, lang:
     win.show()
     try:
         if screenshot is None:
+            settings = QtCore.QSettings()
+            win.restore_layout(settings)  # a first start keeps the layout made for the screen
+            win.layout_settings = settings  # saved when the window closes
             open_target(win, project)
             code = app.exec()
             _dispose(app, win)
             return code
-        return _screenshot(app, win, project, Path(screenshot), zoom_to=zoom_to)
+        return _screenshot(app, win, project, Path(screenshot), zoom_to=zoom_to, size=size or SCREENSHOT_SIZE)
     except InputError as exc:
         print(f"carecircle: error: {exc}", file=sys.stderr)
         _dispose(app, win)
         return 2
 
 
-def _screenshot(app: QtWidgets.QApplication, win, project: str | None, out: Path, *, zoom_to: str | None = None) -> int:
-    """Open, run the analysis, save a picture of the whole window, exit. The picture is 1400x900 whatever the
-    screen (an offscreen one is 800x600): it goes into documents."""
+def _screenshot(app: QtWidgets.QApplication, win, project: str | None, out: Path, *, zoom_to: str | None = None,
+                size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
+    """Open, run the analysis, save a picture of the whole window, exit. The picture is ``size`` whatever the
+    screen (an offscreen one is 800x600), with the dock layout a window of that size gets."""
     status = {"code": 1}
-    win.resize(1400, 900)
+    win.set_window_size(*size)
 
     def failed(message: str) -> None:
         print(f"carecircle: error: {message}", file=sys.stderr)
@@ -134,6 +165,8 @@ def _screenshot(app: QtWidgets.QApplication, win, project: str | None, out: Path
         if zoom_to:
             win.results.select_township(zoom_to)
             win.zoom_to_township(zoom_to)
+        else:
+            win.canvas.zoom_full()  # the map fitted to the canvas as laid out, not as it was when the data came
         win.canvas.refresh()
         QtCore.QTimer.singleShot(300, shoot)
 

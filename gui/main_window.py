@@ -22,6 +22,7 @@ from spatial.analysis import AnalysisParams, run_analysis
 from spatial.network import build_network
 
 from . import i18n
+from .app import APP_ICON, icon
 from .canvas import MapCanvas
 from .commands import ReplaceLayer
 from .exports import ExportRequest, export_all
@@ -37,6 +38,54 @@ from .worker import Task
 
 IDENTIFY_TOLERANCE_PX = 8
 EXPORT_KINDS = {"pdf": ".pdf", "png": ".png", "atlas": ".pdf", "html": ".html", "xlsx": ".xlsx", "gpkg": ".gpkg", "csv": ".csv"}
+
+#: the bundled icon (``gui/icons/<name>.svg``) of each action; every toolbar action has one
+ACTION_ICONS = {
+    "action.new_project": "new", "action.open_project": "open", "action.open_sample": "open", "action.save": "save",
+    "action.save_as": "save", "action.run": "run", "action.cancel": "cancel", "action.zoom_full": "zoom_full",
+    "action.zoom_layer": "zoom_layer", "action.zoom_selection": "zoom_selection", "action.attribute_table": "table",
+    "action.tool_identify": "identify", "action.tool_add": "add_facility", "action.tool_move": "move_facility",
+    "action.tool_select": "select", "action.delete_selected": "remove_facility", "action.close_selected": "close_facility",
+    "action.edit_facility": "edit", "action.undo": "undo", "action.redo": "redo", "toolbar.undo": "undo",
+    "toolbar.redo": "redo", "action.new_scenario": "new_scenario", "action.compare": "compare", "action.about": "info",
+    "export.pdf": "print_layout", "export.png": "image", "export.atlas": "atlas", "export.html": "web_map",
+    "export.xlsx": "workbook", "export.gpkg": "database", "export.csv": "table",
+}
+#: the toolbars, left to right (None: a separator); the exports are where the print layout dialog goes
+TOOLBARS = {
+    "toolbar.main": ("action.new_project", "action.open_project", "action.save", None, "action.zoom_full",
+                     "action.zoom_layer", "action.zoom_selection", "action.attribute_table", None, "action.run",
+                     "action.cancel", None, "export.pdf", "export.html", "export.xlsx"),
+    "toolbar.edit": ("toolbar.undo", "toolbar.redo", None, "action.tool_identify", "action.tool_add", "action.tool_move",
+                     "action.tool_select", "action.delete_selected"),
+}
+#: toolbar buttons that show their text beside the icon (the rest: icon only, the text as tooltip)
+TEXT_BESIDE_ICON = ("action.run",)
+TOOLBAR_ICON_PX = 22
+
+#: where the docks go: per area, groups stacked top to bottom, the docks of a group tabbed (the first one in
+#: front). *compact* (the window is smaller than COMPACT_BELOW, e.g. on a 1366x768 laptop): one tabbed column
+#: on the left (full height) and one tabbed strip below the map, so the map keeps about three quarters of the
+#: width; *comfortable*: layers and history on the left, analysis and identify on the right, the tables below.
+#: A dock that is not in the window is skipped; a new dock (e.g. the named gaps) is placed by adding its key.
+DOCK_LAYOUTS: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
+    "compact": {"left": (("dock.layers", "dock.analysis", "dock.identify"),),
+                "bottom": (("dock.results", "dock.targets", "dock.warnings", "dock.history"),)},
+    "comfortable": {"left": (("dock.layers",), ("dock.history",)),
+                    "right": (("dock.analysis",), ("dock.identify",)),
+                    "bottom": (("dock.results", "dock.targets", "dock.warnings"),)},
+}
+#: share of the window each dock area takes once shown (width for left/right, height for bottom), and the
+#: relative heights of stacked groups
+DOCK_SHARES = {"compact": {"left": 0.22, "bottom": 0.30},
+               "comfortable": {"left": 0.17, "right": 0.21, "bottom": 0.28}}
+GROUP_WEIGHTS = {"left": (2, 1), "right": (3, 2), "bottom": (1,)}
+#: below this window size (width, height) the compact layout is used
+COMPACT_BELOW = (1600, 860)
+#: bumped whenever the docks change, so a saved window state of an older version is not restored
+LAYOUT_VERSION = 1
+_AREAS = {"left": QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, "right": QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
+          "bottom": QtCore.Qt.DockWidgetArea.BottomDockWidgetArea}
 
 
 class MainWindow(PlanEditing, QtWidgets.QMainWindow):
@@ -60,17 +109,21 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.results = ResultsTable()
         self.identify_panel = IdentifyPanel()
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
-        self._add_dock("dock.layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("dock.analysis", _scrolling(self.analysis_panel), QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("dock.identify", self.identify_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("dock.results", self.results, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.layout_name = "compact"
+        self._dock_sizes_pending = True
+        self._layout_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._layout_timer.timeout.connect(self.apply_dock_sizes)
+        #: where the window's layout is saved on close (set by the app, never in tests): a QSettings or None
+        self.layout_settings: QtCore.QSettings | None = None
+        self._setup_dock_options()
+        self._add_dock("dock.layers", self.layer_panel)
+        self._add_dock("dock.analysis", _scrolling(self.analysis_panel))
+        self._add_dock("dock.identify", self.identify_panel)
+        self._add_dock("dock.results", self.results)
         self.targets_panel = TargetsPanel(self.workspace)
-        self._add_dock("dock.targets", self.targets_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["dock.results"], self.docks["dock.targets"])
+        self._add_dock("dock.targets", self.targets_panel)
         self.warnings_panel = WarningsPanel(lambda: self.workspace.result)
-        self._add_dock("dock.warnings", self.warnings_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["dock.results"], self.docks["dock.warnings"])
-        self.docks["dock.results"].raise_()
+        self._add_dock("dock.warnings", self.warnings_panel)
         self.import_dialog: ImportDialog | None = None
         self.coords = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.coords)
@@ -79,20 +132,156 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.task: Task | None = None
         self.sample: SampleInfo | None = None
         self._init_plan_editing()
-        self._add_dock("dock.history", self.undo_view, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("dock.history", self.undo_view)
         self._make_actions()
         self._connect()
         self.retranslate()
-        width, height = fitted_size(QtGui.QGuiApplication.primaryScreen())
-        self.resize(width, height)
+        self.setWindowIcon(icon(APP_ICON))
+        self.fit_to_screen()
 
     # -- construction -----------------------------------------------------------------------------
-    def _add_dock(self, key: str, widget: QtWidgets.QWidget, area: QtCore.Qt.DockWidgetArea) -> None:
+    def _setup_dock_options(self) -> None:
+        """Docks that tab, nest, float and close; tabs on top of their dock group."""
+        self.setDockNestingEnabled(True)
+        opts = QtWidgets.QMainWindow.DockOption
+        self.setDockOptions(opts.AnimatedDocks | opts.AllowTabbedDocks | opts.AllowNestedDocks | opts.GroupedDragging)
+        self.setTabPosition(QtCore.Qt.DockWidgetArea.AllDockWidgetAreas, QtWidgets.QTabWidget.TabPosition.North)
+
+    def _add_dock(self, key: str, widget: QtWidgets.QWidget,
+                  area: QtCore.Qt.DockWidgetArea = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea) -> QtWidgets.QDockWidget:
+        """A dock for ``widget`` (placed by :meth:`arrange_docks` after its key is added to DOCK_LAYOUTS; until
+        then in ``area``), closable, floatable and movable, with a toggle in 视图 → 面板."""
         dock = QtWidgets.QDockWidget(self)
         dock.setObjectName(key)
         dock.setWidget(widget)
+        F = QtWidgets.QDockWidget.DockWidgetFeature
+        dock.setFeatures(F.DockWidgetClosable | F.DockWidgetMovable | F.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         self.docks[key] = dock
+        if hasattr(self, "panels_menu"):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # -- window size and dock layout ----------------------------------------------------------------
+    def fit_to_screen(self, available: QtCore.QRect | None = None) -> tuple[int, int]:
+        """Size the window for the screen's free area (``available``: its geometry; default the window's
+        screen), place it inside that area and lay the docks out for that size. Returns the size."""
+        if available is None:
+            screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+            available = screen.availableGeometry() if screen is not None else None
+        width, height = fitted_size(_Area(available) if available is not None else None)
+        self.set_window_size(width, height)
+        if available is not None:
+            self.move(available.x() + max(0, (available.width() - width - FRAME_PX[0]) // 2),
+                      available.y() + max(0, (available.height() - height - FRAME_PX[1]) // 2))
+        return width, height
+
+    def set_window_size(self, width: int, height: int) -> None:
+        """Resize the window and choose the dock layout for that size (compact below COMPACT_BELOW); the dock
+        sizes follow once the window is shown (before that the main window's layout ignores them)."""
+        self.arrange_docks("compact" if is_compact(width, height) else "comfortable")
+        self.resize(width, height)
+
+    def arrange_docks(self, layout: str) -> None:
+        """Put every dock where DOCK_LAYOUTS[layout] says (shown, docked, tabbed), the rest stays where it is."""
+        plan = DOCK_LAYOUTS[layout]
+        self.layout_name = layout
+        C, A = QtCore.Qt.Corner, QtCore.Qt.DockWidgetArea
+        compact = layout == "compact"  # the left column takes the bottom-left corner: the table strip is narrower
+        self.setCorner(C.TopLeftCorner, A.LeftDockWidgetArea if compact else A.TopDockWidgetArea)
+        self.setCorner(C.BottomLeftCorner, A.LeftDockWidgetArea if compact else A.BottomDockWidgetArea)
+        self.setCorner(C.TopRightCorner, A.RightDockWidgetArea if compact else A.TopDockWidgetArea)
+        self.setCorner(C.BottomRightCorner, A.BottomDockWidgetArea)
+        for area_name, groups in plan.items():
+            area = _AREAS[area_name]
+            firsts = []
+            for group in groups:
+                docks = [self.docks[k] for k in group if k in self.docks]
+                if not docks:
+                    continue
+                for dock in docks:
+                    dock.setFloating(False)
+                    self.addDockWidget(area, dock, QtCore.Qt.Orientation.Vertical)
+                    dock.show()
+                for dock in docks[1:]:
+                    self.tabifyDockWidget(docks[0], dock)
+                firsts.append(docks[0])
+            for first in firsts:
+                first.raise_()
+        # the window's minimum size was taken from the docks' earlier places (all stacked in one area: taller
+        # than a laptop screen); the layout recomputes it from the arrangement
+        self.layout().invalidate()
+        self.layout().activate()
+        self._dock_sizes_pending = True
+        if self.isVisible():
+            self._layout_timer.start()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._dock_sizes_pending:  # the main window's layout takes dock sizes only once it is shown
+            self._layout_timer.start()
+
+    def apply_dock_sizes(self) -> None:
+        """Give each dock area its share of the window (DOCK_SHARES) and stacked groups their weights."""
+        if not self._dock_sizes_pending:
+            return
+        self._dock_sizes_pending = False
+        shares, plan = DOCK_SHARES[self.layout_name], DOCK_LAYOUTS[self.layout_name]
+        for area_name, groups in plan.items():
+            fronts = [self.docks[g[0]] for g in groups if g and g[0] in self.docks]
+            if not fronts:
+                continue
+            if area_name == "bottom":
+                height = round(self.height() * shares[area_name])
+                self.resizeDocks(fronts[:1], [height], QtCore.Qt.Orientation.Vertical)
+            else:
+                hint = max(d.minimumSizeHint().width() for d in fronts)
+                width = min(max(hint, round(self.width() * shares[area_name])), round(self.width() * 0.3))
+                self.resizeDocks(fronts, [width] * len(fronts), QtCore.Qt.Orientation.Horizontal)
+            if len(fronts) > 1:
+                weights = GROUP_WEIGHTS[area_name][:len(fronts)]
+                column = self.height() * 0.8
+                self.resizeDocks(fronts, [round(column * w / sum(weights)) for w in weights], QtCore.Qt.Orientation.Vertical)
+
+    def reset_layout(self) -> None:
+        """视图 → 恢复默认布局: the docks and toolbars as at a first start for the current window size."""
+        for tb in self.toolbars.values():
+            tb.show()
+        self.arrange_docks("compact" if is_compact(self.width(), self.height()) else "comfortable")
+
+    def save_layout(self, settings: QtCore.QSettings) -> None:
+        settings.setValue("window/layout_version", LAYOUT_VERSION)
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        settings.setValue("window/layout", self.layout_name)
+
+    def restore_layout(self, settings: QtCore.QSettings) -> bool:
+        """The window's size, docks and toolbars as saved at the last close, if they were saved by this
+        version and the window still fits the screen; otherwise (and on a first start) nothing changes."""
+        if str(settings.value("window/layout_version", "")) != str(LAYOUT_VERSION):
+            return False
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        layout = str(settings.value("window/layout", ""))
+        if not isinstance(geometry, QtCore.QByteArray) or not isinstance(state, QtCore.QByteArray) or layout not in DOCK_LAYOUTS:
+            return False
+        before = self.saveGeometry(), self.saveState(LAYOUT_VERSION), self.layout_name
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else None
+        ok = self.restoreGeometry(geometry) and self.restoreState(state, LAYOUT_VERSION)
+        if ok and free is not None and not self.isMaximized() and (self.width() > free.width() or self.height() > free.height()):
+            ok = False  # saved on a larger screen
+        if not ok:
+            self.restoreGeometry(before[0])
+            self.restoreState(before[1], LAYOUT_VERSION)
+            self.layout_name = before[2]
+            return False
+        self.layout_name = layout
+        self._dock_sizes_pending = False
+        return True
+
+    def map_share(self) -> float:
+        """The map canvas's share of the window's width."""
+        return self.canvas.width() / max(self.width(), 1)
 
     def _make_actions(self) -> None:
         self.actions_: dict[str, QtGui.QAction] = {}
@@ -149,8 +338,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         act("action.zoom_selection", self.zoom_to_selection)
         act("action.attribute_table", self.open_attribute_table)
         act("action.run", self.run_analysis, "F5")
-        act("action.cancel", self.cancel_task, "Esc")
+        act("action.cancel", self.cancel_task, "Esc").setEnabled(False)  # on while a task runs
         act("action.about", self.show_about)
+        act("action.reset_layout", self.reset_layout)
         self.lang_group = QtGui.QActionGroup(self)
         for lang in ("zh", "en"):
             a = act(f"lang.{lang}", lambda _=False, l=lang: self.set_language(l))
@@ -178,19 +368,34 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             self.menus["menu.plan"].addAction(self.actions_[k])
         for k in ("action.zoom_full", "action.zoom_layer", "action.zoom_selection", "action.attribute_table"):
             self.menus["menu.view"].addAction(self.actions_[k])
+        self.menus["menu.view"].addSeparator()
+        self.panels_menu = self.menus["menu.view"].addMenu("")  # a toggle per dock, titled like the dock
+        for dock in self.docks.values():
+            self.panels_menu.addAction(dock.toggleViewAction())
+        self.toolbars_menu = self.menus["menu.view"].addMenu("")
+        self.menus["menu.view"].addAction(self.actions_["action.reset_layout"])
         self.menus["menu.analysis"].addAction(self.actions_["action.run"])
         self.menus["menu.analysis"].addAction(self.actions_["action.cancel"])
         self.menus["menu.language"].addAction(self.actions_["lang.zh"])
         self.menus["menu.language"].addAction(self.actions_["lang.en"])
         self.menus["menu.help"].addAction(self.actions_["action.about"])
-        tb = self.addToolBar("main")
-        tb.setObjectName("main-toolbar")
-        for k in ("action.zoom_full", "action.zoom_layer", "action.attribute_table", "action.run"):
-            tb.addAction(self.actions_[k])
-        etb = self.addToolBar("edit")
-        etb.setObjectName("edit-toolbar")
-        for k in ("toolbar.undo", "toolbar.redo", "action.tool_identify", "action.tool_add", "action.tool_move", "action.tool_select", "action.delete_selected"):
-            etb.addAction(self.actions_[k])
+        for key, name in ACTION_ICONS.items():
+            self.actions_[key].setIcon(icon(name))
+        self.toolbars: dict[str, QtWidgets.QToolBar] = {}
+        for key, keys in TOOLBARS.items():
+            tb = self.addToolBar("")
+            tb.setObjectName(key.replace(".", "-"))
+            tb.setIconSize(QtCore.QSize(TOOLBAR_ICON_PX, TOOLBAR_ICON_PX))
+            for k in keys:
+                if k is None:
+                    tb.addSeparator()
+                    continue
+                tb.addAction(self.actions_[k])
+                if k in TEXT_BESIDE_ICON:
+                    tb.widgetForAction(self.actions_[k]).setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.toolbars[key] = tb
+            self.toolbars_menu.addAction(tb.toggleViewAction())
+        etb = self.toolbars["toolbar.edit"]
         etb.addSeparator()
         self.scenario_label = QtWidgets.QLabel()
         self.scenario_combo = QtWidgets.QComboBox()
@@ -223,6 +428,10 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
                 a.setText(tr(key))
         self.scenario_label.setText(tr("scenario.label") + " ")
         self.export_menu.setTitle(tr("menu.export"))
+        self.panels_menu.setTitle(tr("menu.panels"))
+        self.toolbars_menu.setTitle(tr("menu.toolbars"))
+        for key, tb in self.toolbars.items():
+            tb.setWindowTitle(tr(key + "_title"))
         self.undo_view.setEmptyLabel(tr("history.empty"))
         for key, menu in self.menus.items():
             menu.setTitle(tr(key))
@@ -276,13 +485,17 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         task.succeeded.connect(on_success)
         task.failed.connect(self._task_failed)
         task.cancelled.connect(self._task_cancelled)
-        task.finished.connect(lambda: self.task in (None, task) and self.analysis_panel.set_busy(False))
+        task.finished.connect(lambda: self.task in (None, task) and self._set_busy(False))
         task.finished.connect(lambda: self._task_finished(task))
         self.task = task
-        self.analysis_panel.set_busy(True)
+        self._set_busy(True)
         self.analysis_panel.status.setText(busy_text)
         task.start()
         return task
+
+    def _set_busy(self, busy: bool) -> None:
+        self.analysis_panel.set_busy(busy)
+        self.actions_["action.cancel"].setEnabled(busy)
 
     def _task_finished(self, task: Task) -> None:
         """A finished thread is released (and forgotten)."""
@@ -559,6 +772,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             return
         layer_id, index, record = hit
         lyr = self.workspace.layer(layer_id)
+        self.docks["dock.identify"].raise_()  # in front of its tab group (the compact layout)
         self.identify_panel.show_feature(tr(f"layer.{lyr.kind}") + (f" · {record.get('name')}" if record.get("name") else ""), record)
         geom = lyr.frame.geometry.loc[index]
         if lyr.kind == "facilities" and self.workspace.result is not None and self.workspace.result.facility_circles is not None:
@@ -626,6 +840,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         if not self.confirm_discard():
             event.ignore()
             return
+        if self.layout_settings is not None:
+            self.save_layout(self.layout_settings)
+            self.layout_settings = None  # once: a second close (the app's teardown) finds the window hidden
         self.autosave_timer.stop()
         self._stop_background()
         if self.task is not None and self.task.isRunning():
@@ -662,13 +879,39 @@ def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
     return area
 
 
+#: room left for the window frame (borders, title bar) around the client area
+FRAME_PX = (16, 40)
+#: on a large screen the window takes this share of the free area, up to LARGEST_PX
+LARGE_SCREEN_SHARE = 0.88
+LARGEST_PX = (1800, 1120)
+
+
 def fitted_size(screen: QtGui.QScreen | None, *, wanted: tuple[int, int] = (1400, 900)) -> tuple[int, int]:
     """The window's first size: what it wants, but never larger than the screen's free area (a 1366x768 laptop
-    with its taskbar), leaving room for the window frame."""
+    with its taskbar), leaving room for the window frame; on a large screen (more than ``wanted`` / 0.88) a
+    share of the free area, so the comfortable layout has room."""
     if screen is None:
         return wanted
     free = screen.availableGeometry()
-    return min(wanted[0], max(800, free.width() - 16)), min(wanted[1], max(560, free.height() - 40))
+    w, h = free.width(), free.height()
+    width = max(wanted[0], min(LARGEST_PX[0], round(w * LARGE_SCREEN_SHARE)))
+    height = max(wanted[1], min(LARGEST_PX[1], round(h * LARGE_SCREEN_SHARE)))
+    return min(width, max(800, w - FRAME_PX[0])), min(height, max(560, h - FRAME_PX[1]))
+
+
+def is_compact(width: int, height: int) -> bool:
+    """Whether a window of this size gets the compact dock layout (tabbed column left, tabbed strip below)."""
+    return width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+
+
+class _Area:
+    """A screen stand-in for :func:`fitted_size`: only the free area."""
+
+    def __init__(self, rect: QtCore.QRect) -> None:
+        self._rect = rect
+
+    def availableGeometry(self) -> QtCore.QRect:  # noqa: N802 - Qt's name
+        return self._rect
 
 
 def _read_checked(feedback, kind: str, path: Path, options: LayerOptions, frame, layers: dict, declared: str | None,

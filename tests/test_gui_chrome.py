@@ -36,7 +36,8 @@ class _Screen:
 
 def test_the_first_size_fits_a_laptop_screen():
     assert fitted_size(_Screen(1366, 728)) == (1350, 688)  # 1366x768 minus a 40 px taskbar
-    assert fitted_size(_Screen(1920, 1040)) == (1400, 900)
+    assert fitted_size(_Screen(1920, 1040)) == (1690, 915)  # a large screen: 88 % of the free area
+    assert fitted_size(_Screen(2560, 1400)) == (1800, 1120)
     assert fitted_size(None) == (1400, 900)
 
 
