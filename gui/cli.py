@@ -31,6 +31,17 @@ def _minutes(text: str) -> tuple[float, ...]:
     return values
 
 
+def _size(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    try:
+        size = int(w), int(h)
+    except ValueError:
+        size = None
+    if not sep or size is None or min(size) < 200 or max(size) > 10000:
+        raise argparse.ArgumentTypeError(f"a window size is WIDTHxHEIGHT in pixels, e.g. 1366x728, not {text!r}")
+    return size
+
+
 def _statuses(text: str) -> tuple[str, ...]:
     values = tuple(v.strip() for v in text.split(",") if v.strip())
     if not values or any(v not in ("existing", "planned") for v in values):
@@ -213,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
     g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
     g.add_argument("--lang", choices=["zh", "en"], default="zh", help="UI language (default zh: Simplified Chinese)")
+    g.add_argument("--size", type=_size, default=None, metavar="WxH",
+                   help="with --screenshot: the window's size in pixels (default: fitted to the screen)")
     g.add_argument("--zoom-to", default=None, metavar="TOWNSHIP", help="with --screenshot: zoom to this township first")
     return parser
 
@@ -426,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except InputError as exc:
                 print(f"carecircle: error: {exc}", file=sys.stderr)
                 return EXIT_BAD_INPUT
-        return run_gui(args.project, screenshot=args.screenshot, lang=args.lang, zoom_to=args.zoom_to)
+        return run_gui(args.project, screenshot=args.screenshot, lang=args.lang, zoom_to=args.zoom_to, size=args.size)
     from layers.errors import AnalysisCancelled, InputError
 
     try:
