@@ -65,16 +65,29 @@ def icon(name: str) -> QtGui.QIcon:
 _QT_TRANSLATOR: QtCore.QTranslator | None = None
 
 
+class _QtGaps(QtCore.QTranslator):
+    """The few texts of Qt's own dialogs that ``qtbase_zh_CN`` lacks (the file dialog's "Look in:", "Files of
+    type:", ...), from :data:`gui.i18n.QT_GAPS_ZH`. Returns None for anything else, so Qt falls back to the
+    other translators (an empty string would blank the text)."""
+
+    def translate(self, context, source, disambiguation=None, n=-1):  # noqa: D102 - Qt's signature
+        return i18n.QT_GAPS_ZH.get((context, source))
+
+
+_QT_GAPS: _QtGaps | None = None
+
+
 def use_qt_translations(lang: str) -> bool:
     """Qt's own texts (OK/Cancel, Save/Discard, the file dialog's labels) in the UI language: Qt's bundled
     ``qtbase_zh_CN`` for zh, none for en. Returns whether the language's translation is in use."""
-    global _QT_TRANSLATOR
+    global _QT_TRANSLATOR, _QT_GAPS
     app = QtCore.QCoreApplication.instance()
     if app is None:
         return False
-    if _QT_TRANSLATOR is not None:
-        app.removeTranslator(_QT_TRANSLATOR)
-        _QT_TRANSLATOR = None
+    for old in (_QT_GAPS, _QT_TRANSLATOR):
+        if old is not None:
+            app.removeTranslator(old)
+    _QT_TRANSLATOR = _QT_GAPS = None
     if lang != "zh":
         return True
     translator = QtCore.QTranslator(app)
@@ -82,6 +95,9 @@ def use_qt_translations(lang: str) -> bool:
         return False
     app.installTranslator(translator)
     _QT_TRANSLATOR = translator
+    gaps = _QtGaps(app)
+    app.installTranslator(gaps)  # installed last, asked first
+    _QT_GAPS = gaps
     return True
 
 

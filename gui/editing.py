@@ -16,8 +16,9 @@ from projects.plan import STATUSES
 from layers.classes import registry
 from spatial.analysis import TOTAL_ROW
 
-from .i18n import tr
+from .i18n import file_filter, tr
 from .tables import DataFrameModel, FrameSortProxy
+from .warnings_panel import os_error_message, show_error_box
 
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
@@ -143,6 +144,16 @@ class FacilityDialog(QtWidgets.QDialog):
         form.addRow(buttons)
         self.beds.valueChanged.connect(lambda v: self.nursing.setMaximum(v))
         self.nursing.setMaximum(self.beds.value())
+        self.type.currentIndexChanged.connect(lambda _i: self._bed_fields())
+        self._bed_fields()
+
+    def _bed_fields(self) -> None:
+        """Beds are entered only for a class whose beds count (助餐点, 居家养老服务站 … have none: the fields are off;
+        a value a list gave is kept as it was, never changed behind the user's back)."""
+        cid = self.type.currentData()
+        with_beds = cid not in registry() or registry()[cid].has_beds
+        for spin in (self.beds, self.nursing):
+            spin.setEnabled(with_beds)
 
     def values(self) -> dict:
         return {"name": self.name.text().strip() or tr("form.default_name", type=tr(f"type.{self.type.currentData()}")),
@@ -170,14 +181,11 @@ class CompareTableModel(DataFrameModel):
         return tr(key) if key else super().header_text(column)
 
     def display_text(self, row: int, column: str, value) -> str:
-        if column == "type" and value is not None:
-            text = tr(f"type.{value}")
-            return registry().label(str(value)) if text == f"type.{value}" else text
+        """Types by their labels, shares as percent, covered elderly as whole people, changes with their
+        sign: the covered share's in percentage points (百分点, one decimal, as the shares), people as people."""
         if column in ("delta_pp", "delta_covered") and isinstance(value, (int, float)) and value == value:
-            sign = "+" if value else ""  # a sign on changes only
-            return f"{value:{sign}.2f}" if column == "delta_pp" else f"{value:{sign},.0f}"
-        if column in ("base_covered", "other_covered") and isinstance(value, (int, float)) and value == value:
-            return f"{value:,.0f}"
+            sign = "+" if round(value, 1 if column == "delta_pp" else 0) else ""  # a sign on changes only
+            return f"{value:{sign}.1f}" if column == "delta_pp" else f"{round(value):{sign},d}"
         return super().display_text(row, column, value)
 
     def change(self, row: int) -> float:
@@ -253,11 +261,22 @@ class CompareDialog(QtWidgets.QDialog):
         lay.addWidget(self.status)
         lay.addWidget(buttons)
         self.resize(1150, 820)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns wide enough for their labels (居家养老服务中心 whole), the 合计 table's columns under the table's."""
+        self.view.resizeColumnsToContents()
+        self.totals_view.resizeColumnsToContents()
+        for c in range(self.model.columnCount()):
+            width = max(self.view.columnWidth(c), self.totals_view.columnWidth(c))
+            self.view.setColumnWidth(c, width)
+            self.totals_view.setColumnWidth(c, width)
+        self.totals_view.verticalHeader().setFixedWidth(self.view.verticalHeader().sizeHint().width())
 
     def ask_export(self) -> Path | None:
         """Ask where to save the comparison as CSV, then save it."""
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr("compare.export_title"), tr("compare.export_file", other=self.other),
-                                                        "CSV (*.csv)")
+                                                        file_filter("csv"))
         if not path:
             return None
         return self.export_csv(Path(path))
@@ -271,7 +290,7 @@ class CompareDialog(QtWidgets.QDialog):
         try:
             written = write_comparison_csv(self.table, path)
         except OSError as exc:
-            QtWidgets.QMessageBox.warning(self, tr("compare.export_title"), tr("compare.export_failed", path=path, error=exc))
+            show_error_box(self, tr("compare.export_title"), os_error_message(exc, path=path))
             return None
         self.status.setText(tr("compare.exported", path=written))
         return written

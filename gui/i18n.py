@@ -56,7 +56,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "analysis.profile": ("规划标准", "Standard profile"),
     "analysis.minutes": ("时间圈 (分钟)", "Bands (minutes)"),
     "analysis.speed": ("步行速度", "Walking speed"),
-    "analysis.speed_kmh": ("km/h", "km/h"),
+    "analysis.speed_kmh": ("速度 (km/h)", "Speed (km/h)"),
     "analysis.buffer": ("街道两侧深度 (米)", "Street-side depth (m)"),
     "analysis.basis": ("老年人口口径", "Elderly count"),
     "analysis.cell": ("服务圈栅格 (米)", "Circle grid cell (m)"),
@@ -89,10 +89,91 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col.nursing_share": ("护理型占比", "Nursing share"),
     "col.flags": ("未达标项", "Flags"),
     "flag.no_day_care": ("无日间照料中心", "no day-care centre"),
-    "flag.day_care_coverage_low": ("日照覆盖率不足", "day-care coverage low"),
+    "flag.day_care_coverage_low": ("日间照料中心覆盖率不足", "day-care centre coverage low"),
     "flag.beds_per_1000_low": ("千人床位不足", "beds per 1,000 low"),
     "flag.nursing_share_low": ("护理型床位占比不足", "nursing-bed share low"),
     "flag.meal_point_gap": ("社区助餐缺口", "meal-point gap"),
+    # fields and codes as tables, identify and the comparison show them (field_label, value_label)
+    "col.fid": ("编号", "Id"),
+    "col.id": ("编号", "Id"),
+    "col.facility_id": ("设施编号", "Facility id"),
+    "col.name": ("名称", "Name"),
+    "col.status": ("状态", "Status"),
+    "col.code": ("行政区划代码", "Code"),
+    "col.kind": ("类别", "Kind"),
+    "col.highway": ("道路等级", "Road class"),
+    "col.layer": ("立体层级", "Level"),
+    "col.length_m": ("长度（米）", "Length (m)"),
+    "col.component": ("路网片段编号", "Network fragment"),
+    "col.minutes": ("步行时间（分钟）", "Walking time (min)"),
+    "col.area_ha": ("面积（公顷）", "Area (ha)"),
+    "col.lon": ("经度", "Longitude"),
+    "col.lat": ("纬度", "Latitude"),
+    "col.x": ("X 坐标", "x"),
+    "col.y": ("Y 坐标", "y"),
+    "col.value": ("数值", "Value"),
+    "col.message": ("说明", "Message"),
+    "col.share_of": ("覆盖率：{type}", "Covered share: {type}"),
+    "col.gap": ("差距", "Gap"),
+    "col.target": ("目标值", "Target"),
+    "col.actual": ("现状值", "Actual"),
+    "col.indicator": ("指标", "Indicator"),
+    "col.flag": ("未达标项", "Flag"),
+    "col.label": ("说明", "Label"),
+    "col.township_total": ("合计", "Total"),
+    "value.none": ("—", "—"),
+    # error dialogs: a Chinese line, the engine's English words at most as a second line
+    "error.where": ("{place}：{text}", "{place}: {text}"),
+    "error.row": ("第 {row} 行", "row {row}"),
+    "error.column": ("“{column}”列", "column {column}"),
+    "error.bad_data": ("数据有误，无法使用", "the data cannot be used"),
+    "error.detail": ("说明（英文原文）：{detail}", "{detail}"),
+    "error.internal": ("程序内部错误（请将下面的说明告知技术支持）", "internal error (please report the line below)"),
+    "error.os": ("无法读写文件{path}：{reason}", "Cannot read or write{path}: {reason}"),
+    "error.os.permission": ("没有访问权限", "permission denied"),
+    "error.os.not_found": ("文件或文件夹不存在", "no such file or folder"),
+    "error.os.no_space": ("磁盘空间不足", "no space left on the disk"),
+    "error.os.exists": ("文件已存在", "the file exists"),
+    "error.os.is_dir": ("这是一个文件夹", "this is a folder"),
+    "error.os.read_only": ("磁盘为只读", "read-only disk"),
+    "error.os.other": ("读写失败", "the operating system refused"),
+    "error.msg.not_number": ("“{what}”须为数字，现为“{value}”", "{what} must be a number, got '{value}'"),
+    "error.msg.not_degrees": ("“{what}”须为以度为单位的数字，现为“{value}”", "{what} must be a number of degrees, got '{value}'"),
+    "error.msg.not_found": ("找不到文件", "file not found"),
+    "error.msg.no_column": ("缺少“{want}”列；文件中的列为：{columns}", "no column '{want}'; the columns are: {columns}"),
+    "error.msg.lacks_columns": ("设施清单缺少列：{columns}", "the facilities layer lacks the columns {columns}"),
+    "error.msg.unknown_class": ("未知的设施类型“{text}”；可用：{accepted}", "unknown facility class '{text}'; accepted: {accepted}"),
+    "error.msg.unknown_status": ("未知的设施状态“{text}”；可用：{accepted}", "unknown status '{text}'; accepted: {accepted}"),
+    "error.msg.no_overlap": ("道路与乡镇边界不匹配：没有任何可步行道路位于乡镇范围内", "no walkable road lies inside any township"),
+    "error.msg.no_crs": ("文件未写明坐标系，请在导入对话框中选择", "no coordinate system given"),
+    "error.msg.unknown_crs": ("无法识别的坐标系“{crs}”", "unknown coordinate system '{crs}'"),
+    "error.msg.empty": ("{what}为空", "the {what} is empty"),
+    "error.msg.no_features": ("图层中没有要素", "the layer has no features"),
+    "error.msg.not_project": ("不是 CareCircle 项目文件 (.ccproj)，或文件已损坏", "not a CareCircle project (.ccproj) or the file is damaged"),
+    "error.msg.newer_project": ("此项目由更新版本的 CareCircle 保存，请升级后再打开", "this project was saved by a newer CareCircle"),
+    "error.msg.scenario_exists": ("已有名为“{name}”的方案", "a scenario called {name} already exists"),
+    "error.msg.scenario_name": ("方案需要名称", "a scenario needs a name"),
+    "error.msg.nursing_beds": ("{name}：护理型床位（{nursing}）多于床位（{beds}）", "{name}: nursing beds ({nursing}) exceed beds ({beds})"),
+    "error.msg.negative_beds": ("床位数不能为负", "beds cannot be negative"),
+    "error.msg.name_empty": ("名称为空", "the name is empty"),
+    "error.msg.encoding": ("文字编码不符，请在导入对话框中选择 {encoding}", "wrong text encoding; choose {encoding}"),
+    "error.msg.not_csv": ("不是文本 CSV 文件，请另存为 UTF-8 编码的 CSV 或 .xlsx", "this is not a text CSV file"),
+    "error.msg.xls": ("不支持旧版 Excel .xls 文件，请另存为 .xlsx 或 .csv", "old Excel .xls files are not supported"),
+    "error.msg.outside_china": ("坐标不在中国境内，也不是经纬度（度）", "the coordinates are not degrees in China"),
+    "error.msg.snap": ("道路节点吸附距离须在 0–{max} 米之间", "the road snapping distance must be 0–{max} m"),
+    "error.msg.load_first": ("请先加载{layers}", "load {layers} first"),
+    # file dialogs
+    "filter.all": ("所有文件 (*)", "All files (*)"),
+    "filter.ccproj": ("CareCircle 项目文件 (*.ccproj)", "CareCircle projects (*.ccproj)"),
+    "filter.csv": ("CSV 文件 (*.csv)", "CSV files (*.csv)"),
+    "filter.pdf": ("PDF 文件 (*.pdf)", "PDF files (*.pdf)"),
+    "filter.png": ("PNG 图片 (*.png)", "PNG images (*.png)"),
+    "filter.html": ("HTML 网页 (*.html)", "HTML pages (*.html)"),
+    "filter.xlsx": ("Excel 工作簿 (*.xlsx)", "Excel workbooks (*.xlsx)"),
+    "filter.gpkg": ("GeoPackage 文件 (*.gpkg)", "GeoPackage files (*.gpkg)"),
+    "export.atlas_suffix": ("（分乡镇图集）", "-atlas"),
+    # standard profiles (the combo shows the short title; the full title is its tooltip)
+    "profile.custom": ("自定义规划标准：{name}", "own profile: {name}"),
     # status bar and dialogs
     "status.coords": ("经度 {lon:.5f}  纬度 {lat:.5f}  比例尺 1:{scale:,.0f}", "lon {lon:.5f}  lat {lat:.5f}  scale 1:{scale:,.0f}"),
     "error.title": ("无法加载数据", "Cannot load data"),
@@ -395,7 +476,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "the townships lie outside China (around {at}): coordinates taken as given; the Chinese "
                            "plans' targets may not apply"),
     "warn.datum_shift": ("设施按 {now} 读取时距最近道路中位数 {d} 米；按 {best} 读取则为 {d2} 米：清单很可能是 {best} 坐标，"
-                         "请在导入对话框中选择该坐标系（命令行 --crs facilities={flag}）",
+                         "请在导入对话框中为养老设施选择该坐标系",
                          "the facilities sit {d} m (median) from the nearest road as read ({now}); read as {best} they sit "
                          "{d2} m away: choose {best} (--crs facilities={flag})"),
     "warn.circles_left_out": ("共 {n} 个设施：超过 {limit} 个设施时不生成逐设施服务圈图层（内存）；分类服务圈、覆盖与缺口完整",
@@ -423,13 +504,124 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "warn.crs_given": ("{file}：文件未写明坐标系，按所选 {crs} 读取", "{file}: the file states no coordinate system; read as {crs}, as given"),
     "warn.crs_overridden": ("{file}：文件写明为 {own}，按所选 {crs} 读取", "{file}: the file says {own}; read as {crs}, as given"),
     "warn.no_prj": ("{file}：缺少 .prj 坐标系文件，按坐标推断为 {crs}", "{file}: no .prj; read as {crs} from its coordinates"),
+    "warn.no_nursing_column": ("{file}：没有护理型床位数列：其中 {n} 个有养老机构床位的设施不计护理型床位，护理型床位占比无法据此判断",
+                               "{file}: no nursing beds column: {n} facilities with institutional beds count no nursing beds"),
+    "warn.pairs": ("{file}：{n} 对设施同类型、同状态、同名称且相距 {m} 米以内，但编号和床位数不同，均已保留；请核实每对是否确为两个设施：{list}",
+                   "{file}: {n} pairs of facilities share class, status and name within {m} m but differ in id and beds; both kept: {list}"),
+    "warn.utf8_format": ("{file}：该格式以 UTF-8 存储文字，所选编码 {encoding} 未使用", "{file}: the format stores text as UTF-8; {encoding} not used"),
+    "warn.no_crs_inferred": ("{file}：文件未写明坐标系，按坐标推断为 {crs}", "{file}: no coordinate system in the file; read as {crs}"),
+    "warn.scenario_dropped": ("方案“{name}”：{n} 项修改所涉设施已不在新清单中（编号、类型、名称相同者），未予保留",
+                              "scenario {name}: {n} changes to facilities no longer listed were dropped"),
+    "warn.scenario_kept_over": ("方案“{name}”：{n} 项规划修改保留，覆盖新清单中的数值", "scenario {name}: {n} planned changes kept over the new list"),
+    "warn.planned_kept": ("旧清单中的 {n} 个规划设施不在新清单中，各规划方案仍保留：{list}",
+                          "{n} planned facilities of the old list are not in the new one; the scenarios keep them: {list}"),
+    "warn.planned_renamed": ("规划设施 {name} 的编号改为 {new}：新清单中的 {old} 为 {other}",
+                             "planned facility {name} now has id {new}: the new list uses {old} for {other}"),
+    "error.msg.apart": ("{layer}{file}位于 {at} 附近，乡镇边界位于 {t_at} 附近（相距 {km} 公里），没有任何要素落在乡镇范围内：图层属于不同地区，或其中之一坐标系有误",
+                        "the {layer} lie around {at}, the townships around {t_at} ({km} km apart)"),
     # -- print layout and cartography (gui/print_layout.py, gui/print_dialog.py): add keys below this line
+    "print.title": ("{area}{cls}{m:g}分钟服务圈覆盖{kind}", "{area}: {m:g}-minute service circles of {cls}, {kind}"),
+    "print.kind_baseline": ("现状图", "current situation"),
+    "print.kind_plan": ("规划图", "plan"),
+    "print.legend": ("图例", "Legend"),
+    "print.legend_title.circles": ("服务圈（{cls}）", "Service circles ({cls})"),
+    "print.legend_title.gaps": ("服务缺口（{cls}）", "Gap areas ({cls})"),
+    "print.legend_title.coverage": ("各镇覆盖率（{cls}）", "Covered share by township ({cls})"),
+    "print.legend_title.compare": ("新增/失去覆盖（{cls}）", "Newly covered / uncovered ({cls})"),
+    "print.no_figure": ("无数据", "no figure"),
+    "print.county_table": ("各镇（街道）{cls}覆盖情况", "{cls}: coverage by township"),
+    "print.inset": ("城区放大图：{name}", "Main town enlarged: {name}"),
+    "print.org_line": ("制图单位：{org}", "Mapped by: {org}"),
+    "print.date_line": ("制图时间：{date}", "Date: {date}"),
+    "print.date_value": ("{y}年{m}月{d}日", "{y}-{m:02d}-{d:02d}"),
+    "print.page": ("第 {i} 页 / 共 {n} 页", "page {i} of {n}"),
+    "print.rows_cut": ("……另有 {n} 行，见工作簿", "... {n} more rows in the workbook"),
+    "print.sources": ("数据来源：{parts}。制图软件：CareCircle", "Data: {parts}. Made with CareCircle"),
+    "print.source_osm": ("道路：OpenStreetMap 贡献者（ODbL）", "roads: OpenStreetMap contributors (ODbL)"),
+    "print.source_project": ("{layers}：项目资料", "{layers}: the project's own data"),
+    "print.source_kind.roads": ("道路", "roads"),
+    "print.source_kind.townships": ("乡镇（街道）界线与老年人口", "township boundaries and elderly"),
+    "print.source_kind.population": ("老年人口分布", "elderly population"),
+    "print.source_kind.communities": ("村（社区）", "villages and communities"),
+    "print.source_kind.facilities": ("养老设施", "facilities"),
+    "print.source_kind.basemap": ("底图", "basemap"),
+    "print.sources_sample": ("数据来源：示例数据。县界、乡镇（街道）名称与 60 岁及以上老年人口总数（第七次全国人口普查）为真实数据；"
+                             "乡镇界线、道路、村（社区）及养老设施为程序生成的虚构数据，不能用于实际规划。制图软件：CareCircle",
+                             "Data: sample data. The county outline, the township names and the total of residents aged 60+ "
+                             "(2020 census) are real; boundaries, roads, villages and facilities are generated and must not be "
+                             "used for planning. Made with CareCircle"),
+    "print.dialog_title": ("打印布局", "Print layout"),
+    "print.paper": ("纸张", "Paper"),
+    "print.orientation": ("方向", "Orientation"),
+    "print.landscape": ("横向", "Landscape"),
+    "print.portrait": ("纵向", "Portrait"),
+    "print.dpi": ("分辨率 (DPI)", "Resolution (DPI)"),
+    "print.map_title": ("图名", "Map title"),
+    "print.title_reset": ("恢复默认图名", "Default title"),
+    "print.org": ("制图单位", "Mapped by"),
+    "print.date": ("制图时间", "Date"),
+    "print.class": ("显示的设施类型", "Class shown"),
+    "print.inset_on": ("城区放大图", "Inset of the main town"),
+    "print.page_numbers": ("页码（图集）", "Page numbers (atlas)"),
+    "print.summary_page": ("图集首页为全市汇总页", "Atlas starts with a county summary page"),
+    "print.preview": ("预览", "Preview"),
+    "print.outputs": ("输出", "Outputs"),
+    "print.out_pdf": ("PDF 地图", "PDF map"),
+    "print.out_png": ("PNG 图片", "PNG image"),
+    "print.out_atlas": ("图集 PDF（每镇一页）", "Atlas PDF (a page per township)"),
+    "print.browse": ("浏览…", "Browse…"),
+    "print.export": ("导出", "Export"),
+    "print.need_output": ("请至少选择一个输出文件。", "Choose at least one output file."),
+    "print.filter_pdf": ("PDF 文件 (*.pdf)", "PDF files (*.pdf)"),
+    "print.filter_png": ("PNG 图片 (*.png)", "PNG images (*.png)"),
+    "action.print_layout": ("打印布局…", "Print layout…"),
     # -- end print layout
     # -- named gaps (gui/gaps_panel.py): add keys below this line
+    "dock.gaps": ("未覆盖社区/村", "Communities left out"),
+    "gaps.class": ("设施类型", "Facility class"),
+    "gaps.col.name": ("名称", "Name"),
+    "gaps.col.kind": ("社区/村", "Community/village"),
+    "gaps.col.township": ("乡镇/街道", "Township"),
+    "gaps.col.elderly": ("老年人口", "Elderly"),
+    "gaps.col.nearest": ("最近设施", "Nearest facility"),
+    "gaps.col.walk_m": ("步行距离 m", "Walk (m)"),
+    "gaps.summary": ("{n} 个社区/村在{type} {minutes} 分钟步行服务圈以外，老年人口 {elderly} 人",
+                     "{n} communities/villages outside the {minutes}-minute walk of a {type}: {elderly} elderly"),
+    "gaps.summary_missing": ("（另有 {k} 个未提供老年人口）", " ({k} more without an elderly count)"),
+    "gaps.none": ("所有社区/村都在{type} {minutes} 分钟步行服务圈以内", "Every community/village is within the "
+                  "{minutes}-minute walk of a {type}"),
+    "gaps.empty": ("运行分析后，这里按老年人口从多到少列出各类设施服务圈以外的社区和村。",
+                   "Run the analysis to list the communities and villages outside each class's circle, most elderly first."),
+    "gaps.no_communities": ("未加载社区/村图层，无法列出服务圈以外的社区和村（文件 → 添加/替换社区/村）。",
+                            "No community/village layer is loaded: the communities left out cannot be named "
+                            "(File → Add/replace communities/villages)."),
+    "gaps.hint": ("单击一行缩放到该社区/村；步行距离沿道路计到最近一处该类设施。",
+                  "Click a row to zoom to it; the walk follows the roads to the nearest facility of the class."),
+    "gaps.unreachable": ("不可达", "unreachable"),
+    "gaps.unreachable_tip": ("沿路网无法到达任何该类设施（路网孤岛或无连通道路）",
+                             "No facility of this class can be reached along the roads (a road island or no link)"),
+    "gaps.no_facility": ("无该类设施", "none of this class"),
+    "gaps.elderly_missing": ("未提供", "not given"),
     # -- end named gaps
     # -- window (gui/main_window.py, gui/app.py): add keys below this line
+    "menu.panels": ("面板", "Panels"),
+    "menu.toolbars": ("工具栏", "Toolbars"),
+    "action.reset_layout": ("恢复默认布局", "Reset window layout"),
+    "toolbar.main_title": ("主工具栏", "Main toolbar"),
+    "toolbar.edit_title": ("编辑工具栏", "Edit toolbar"),
     # -- end window
 
+}
+
+
+#: Qt's own texts that its bundled qtbase_zh_CN does not translate (Qt 6 added mnemonics to the file dialog's labels):
+#: (context, source) -> Chinese, for a QTranslator installed next to qtbase_zh_CN (gui.app)
+QT_GAPS_ZH: dict[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+    ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+    ("QAbstractFileIconProvider", "Folder"): "文件夹",
+    ("QAbstractFileIconProvider", "Drive"): "驱动器",
+    ("QAbstractFileIconProvider", "File"): "文件",
 }
 
 
@@ -493,3 +685,86 @@ def tr(key: str, **fmt: object) -> str:
         return key
     text = entry[0] if _LANG == "zh" else entry[1]
     return text.format(**fmt) if fmt else text
+
+
+# -- labels of fields and codes: the one place tables, identify and the comparison take them from ----------
+
+#: OpenStreetMap road classes (``highway``) in Chinese; English shows the tag with spaces
+_HIGHWAY_ZH = {
+    "motorway": "高速公路", "motorway_link": "高速公路匝道", "trunk": "快速路", "trunk_link": "快速路匝道",
+    "primary": "主干路", "primary_link": "主干路连接线", "secondary": "次干路", "secondary_link": "次干路连接线",
+    "tertiary": "支路", "tertiary_link": "支路连接线", "unclassified": "未分级道路", "road": "道路（未分级）",
+    "residential": "居住区道路", "living_street": "生活街道", "service": "服务性道路", "track": "乡村小路",
+    "pedestrian": "步行街", "footway": "人行道", "path": "小径", "steps": "台阶", "cycleway": "自行车道",
+    "bridleway": "马道", "corridor": "室内通道",
+}
+#: field names that mean the same as a ``col.*`` key
+_FIELD_ALIASES = {"facility": "facility_id", "class": "type", "facility_type": "type", "elderly_count": "elderly"}
+#: columns whose values are facility class ids, status ids, community kinds, road classes, townships
+_CLASS_COLUMNS = ("type", "class", "facility_type")
+_STATUS_COLUMNS = ("status",)
+_KIND_COLUMNS = ("kind",)
+_HIGHWAY_COLUMNS = ("highway",)
+_TOWNSHIP_COLUMNS = ("township",)
+
+
+def field_label(column: object) -> str:
+    """The display name of a field of a layer or table in the UI language: ``fid`` → 编号, ``type`` → 设施类型,
+    ``share_day_care`` → 覆盖率：日间照料中心; a field it does not know is shown as named (a planner's own header)."""
+    name = str(column)
+    name = _FIELD_ALIASES.get(name, name)
+    key = f"col.{name}"
+    if key in CATALOGUE:
+        return tr(key)
+    if name.startswith("share_"):
+        from layers.classes import registry
+
+        reg = registry()
+        cls = name[len("share_"):]
+        if cls in reg:
+            return tr("col.share_of", type=reg.label(cls, _LANG))
+    if f"field.{name}" in CATALOGUE:
+        return tr(f"field.{name}")
+    return name
+
+
+def value_label(column: object, value: object) -> str | None:
+    """The display label of a coded value of ``column`` (``type``/``day_care`` → 日间照料中心, ``status``/``existing`` →
+    现状, ``kind``/``urban`` → 社区, ``highway``/``residential`` → 居住区道路, the 合计 row → Total in English);
+    ``None`` when the value is not a code of that column (numbers, names)."""
+    if not isinstance(value, str) or not value:
+        return None
+    name = _FIELD_ALIASES.get(str(column), str(column))
+    if name in _CLASS_COLUMNS:
+        from layers.classes import registry
+
+        reg = registry()
+        return reg.label(value, _LANG) if value in reg else None
+    if name in _STATUS_COLUMNS:
+        from layers.classes import STATUS_IDS, registry
+
+        return registry().status_label(value, _LANG) if value in STATUS_IDS else None
+    if name in _KIND_COLUMNS:
+        return tr(f"kind.{value}") if f"kind.{value}" in CATALOGUE else None
+    if name in _HIGHWAY_COLUMNS:
+        if value not in _HIGHWAY_ZH:
+            return None
+        return _HIGHWAY_ZH[value] if _LANG == "zh" else value.replace("_", " ")
+    if name in _TOWNSHIP_COLUMNS and value == "合计":
+        return tr("col.township_total")
+    return None
+
+
+def file_filter(*keys: str) -> str:
+    """A file dialog's filter line in the UI language: ``file_filter("csv")`` → ``CSV 文件 (*.csv);;所有文件 (*)``
+    (the "all files" entry always last)."""
+    return ";;".join([*(tr(f"filter.{k}") for k in keys), tr("filter.all")])
+
+
+def profile_label(name: str, title: str = "") -> str:
+    """How a standard profile is named in a list: its short Chinese title (``南通 2014``, the part before the
+    colon of its title) in Chinese, its name in English; a profile without a title by its name."""
+    if _LANG == "en" or not title:
+        return name
+    short = title.split("：", 1)[0].strip()
+    return short or name

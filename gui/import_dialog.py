@@ -31,7 +31,8 @@ from projects.inputs import LAYER_FIELDS, LAYERS, DataSources, LayerOptions
 from projects.profiles import DEFAULT_PROFILE, available_profiles
 
 from .i18n import tr
-from .warnings_panel import crs_text, warning_text
+from .panels import ProfileCombo
+from .warnings_panel import crs_text, error_text, show_error_box, warning_text
 from .worker import Task
 
 #: the layers the dialog lists, in order
@@ -218,8 +219,7 @@ class ImportDialog(QtWidgets.QDialog):
 
         # project settings (a new project only)
         self.title_edit = QtWidgets.QLineEdit()
-        self.profile_combo = QtWidgets.QComboBox()
-        self.profile_combo.addItems(available_profiles())
+        self.profile_combo = ProfileCombo()  # the profiles by their titles; currentText() gives the name
         names = available_profiles()
         self.profile_combo.setCurrentText(profile if profile in names else DEFAULT_PROFILE)
         self.snap_spin = QtWidgets.QDoubleSpinBox()
@@ -329,6 +329,7 @@ class ImportDialog(QtWidgets.QDialog):
         self.overview.setHorizontalHeaderLabels([tr(f"import.col.{c}") for c in _OVERVIEW])
         self.ok_button.setText(tr("import.apply") if self.single else tr("import.create"))
         self.cancel_button.setText(tr("import.cancel"))
+        self.profile_combo.retranslate()
         for layer, page in self.pages.items():
             page.retranslate()
             if page.crs is not None:
@@ -468,6 +469,7 @@ class ImportDialog(QtWidgets.QDialog):
         current = self._state[layer].path
         start = str(current.parent) if current is not None else ""
         filt = tr(f"import.filter.{layer}") if layer in ("roads", "population", "facilities", "basemap") else tr("import.filter.other")
+        filt = f"{filt};;{tr('filter.all')}"
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, tr(f"layer.{layer}"), start, filt)
         if path:
             self.set_file(layer, path)
@@ -642,7 +644,8 @@ class ImportDialog(QtWidgets.QDialog):
             if pv.crs_label:
                 parts.append(tr("import.crs_is", crs=crs_text(pv.crs_label)))
             page.summary.setText("　·　".join(parts))
-        page.error.setText(pv.error if pv is not None and pv.error and not reading else "")
+        page.error.setText(error_text(pv.error)[0] if pv is not None and pv.error and not reading else "")
+        page.error.setToolTip(pv.error if pv is not None and pv.error and not reading else "")
         page.error.setVisible(bool(page.error.text()))
         notes = [warning_text(n) for n in pv.notes] if pv is not None and not reading else []
         page.notes.setText("\n".join(f"• {n}" for n in notes))
@@ -755,12 +758,9 @@ class ImportDialog(QtWidgets.QDialog):
         self._update_buttons()
 
     def _error(self, message: str) -> None:
-        """A window-modal error dialog with one line (the reason, naming the file); the dialog stays open."""
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr("import.failed_title"), message,
-                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
-        box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-        box.open()
-        self.last_error_dialog = box
+        """A window-modal error dialog with one line in the UI language (the reason, naming the file; the English
+        original, if it says more, behind "show details"); the dialog stays open. ``errorShown`` carries ``message``."""
+        self.last_error_dialog = show_error_box(self, tr("import.failed_title"), message)
         self.errorShown.emit(message)
 
     def reject(self) -> None:  # noqa: D102 - Cancel also stops reading the project

@@ -26,7 +26,7 @@ from .app import APP_ICON, icon
 from .canvas import MapCanvas
 from .commands import ReplaceLayer
 from .exports import ExportRequest, export_all
-from .i18n import tr
+from .i18n import file_filter, tr
 from .import_dialog import IMPORT_LAYERS, ImportDialog, ImportedProject, LayerChoice
 from .print_layout import Page
 from .panels import AnalysisPanel, LayerPanel
@@ -458,13 +458,12 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
 
     # -- errors -----------------------------------------------------------------------------------
     def show_error(self, message: str, *, title_key: str = "error.title") -> None:
-        """A window-modal error dialog with one human line (never a traceback)."""
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr(title_key), message,
-                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
-        box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-        box.open()
-        self.last_error_dialog = box
-        self.statusBar().showMessage(message, 10000)
+        """A window-modal error dialog with one human line in the UI language (never a traceback); the
+        untranslated original, if any, behind the dialog's details button."""
+        from .warnings_panel import error_text, show_error_box
+
+        self.last_error_dialog = show_error_box(self, tr(title_key), message)
+        self.statusBar().showMessage(error_text(message)[0], 10000)
         self.errorShown.emit(message)
 
     # -- background work --------------------------------------------------------------------------
@@ -802,8 +801,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
     # -- exports ----------------------------------------------------------------------------------
     def _ask_export(self, kind: str) -> None:
         suffix = EXPORT_KINDS[kind]
-        default = f"{self.workspace.title or 'carecircle'}{'-atlas' if kind == 'atlas' else ''}{suffix}"
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr(f"export.{kind}"), default, f"*{suffix}")
+        default = f"{self.workspace.title or 'carecircle'}{tr('export.atlas_suffix') if kind == 'atlas' else ''}{suffix}"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr(f"export.{kind}"), default,
+                                                        file_filter({"atlas": "pdf"}.get(kind, kind)))
         if path:
             self.export_file(kind, Path(path))
 

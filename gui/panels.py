@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from projects.profiles import available_profiles
+from projects.profiles import profile_titles
 from projects.workspace import Workspace
 from layers.classes import registry
 
-from .i18n import step_text, tr
+from .i18n import profile_label, step_text, tr
 from .render import Swatch, draw_swatch, legend_entries
 
 SPEED_PRESETS = (("speed.slow", 2.52), ("speed.default", 3.6), ("speed.fast", 4.32))
@@ -21,6 +21,60 @@ def legend_icon(swatch: Swatch) -> QtGui.QIcon:
     draw_swatch(p, QtCore.QRectF(0, 0, 18, 18), swatch)
     p.end()
     return QtGui.QIcon(pm)
+
+
+class ProfileCombo(QtWidgets.QComboBox):
+    """The standard profiles shown by their Chinese short titles (``南通 2014``; the full title is the item's
+    tooltip), never by their file names. To code it speaks names: :meth:`currentText`, :meth:`findText`,
+    :meth:`setCurrentText` and ``addItem(name)`` take and give the profile's name (``nantong-2014``), so a
+    caller that keeps names works unchanged; :meth:`itemText` is what the user sees."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._titles: dict[str, str] = {}
+        for name, title in profile_titles().items():
+            self.add_profile(name, title)
+        self.currentIndexChanged.connect(lambda _i: self.setToolTip(self._titles.get(self.currentText(), "")))
+
+    def add_profile(self, name: str, title: str = "") -> int:
+        """List a profile (a project's own one too); returns its index (an already listed name keeps its place)."""
+        i = self.findData(name)
+        self._titles[name] = title or self._titles.get(name, "")
+        if i < 0:
+            super().addItem(profile_label(name, self._titles[name]), name)
+            i = self.count() - 1
+        else:
+            self.setItemText(i, profile_label(name, self._titles[name]))
+        self.setItemData(i, self._titles[name] or name, QtCore.Qt.ItemDataRole.ToolTipRole)
+        return i
+
+    def addItem(self, *args) -> None:  # noqa: N802 - addItem(name) lists a profile by its name
+        if len(args) == 1 and isinstance(args[0], str):
+            self.add_profile(args[0])
+        else:
+            super().addItem(*args)
+
+    def currentText(self) -> str:  # noqa: N802 - the profile's name, not the label shown
+        data = self.currentData()
+        return str(data) if data is not None else super().currentText()
+
+    def profile_name(self) -> str:
+        return self.currentText()
+
+    def findText(self, text: str, flags=QtCore.Qt.MatchFlag.MatchExactly | QtCore.Qt.MatchFlag.MatchCaseSensitive) -> int:  # noqa: N802
+        i = self.findData(text)
+        return i if i >= 0 else super().findText(text, flags)
+
+    def setCurrentText(self, text: str) -> None:  # noqa: N802
+        i = self.findText(text)
+        if i >= 0:
+            self.setCurrentIndex(i)
+
+    def retranslate(self) -> None:
+        for i in range(self.count()):
+            name = str(self.itemData(i))
+            self.setItemText(i, profile_label(name, self._titles.get(name, "")))
+        self.setToolTip(self._titles.get(self.currentText(), ""))
 
 
 class LayerPanel(QtWidgets.QWidget):
@@ -161,8 +215,7 @@ class AnalysisPanel(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.profile = QtWidgets.QComboBox()
-        self.profile.addItems(available_profiles())
+        self.profile = ProfileCombo()
         self.minutes = QtWidgets.QLineEdit("5,10,15")
         self.minutes.setValidator(QtGui.QRegularExpressionValidator(QtCore.QRegularExpression(r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$")))
         self.speed_preset = QtWidgets.QComboBox()
@@ -234,9 +287,8 @@ class AnalysisPanel(QtWidgets.QWidget):
             w.blockSignals(True)
         try:
             name = settings.profile.name
-            if self.profile.findText(name) < 0:  # a project's own profile: listed too, never dropped
-                self.profile.addItem(name)
-            self.profile.setCurrentIndex(self.profile.findText(name))
+            # a project's own profile: listed too (by its title), never dropped
+            self.profile.setCurrentIndex(self.profile.add_profile(name, settings.profile.title or ""))
             self.minutes.setText(",".join(f"{m:g}" for m in settings.minutes))
             self.speed.setValue(settings.speed_kmh)
             self._speed_changed(settings.speed_kmh)
@@ -253,6 +305,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         for key, label in self.labels.items():
             label.setText(tr(key))
         self.run.setText(tr("action.run"))
+        self.profile.retranslate()
         self.cancel.setText(tr("action.cancel"))
         current_t = self.display_type.currentData() or registry().default
         self.display_type.blockSignals(True)
@@ -290,6 +343,10 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.speed_preset.blockSignals(True)
         self.speed_preset.setCurrentIndex(match)
         self.speed_preset.blockSignals(False)
+
+    def profile_name(self) -> str:
+        """The name of the chosen profile (``nantong-2014``; the combo shows its title)."""
+        return self.profile.profile_name()
 
     def minutes_values(self) -> tuple[float, ...]:
         return tuple(float(v) for v in self.minutes.text().split(",") if v.strip())

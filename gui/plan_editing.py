@@ -29,7 +29,8 @@ from projects.workspace import MapLayer
 
 from .commands import AddFacility, MoveFacility, RemoveFacility, SetAttributes, SetSettings
 from .editing import PICK_TOLERANCE_PX, AddTool, CompareDialog, FacilityDialog, MapTool, MoveTool, SelectTool
-from .i18n import tr
+from .i18n import file_filter, tr
+from .warnings_panel import error_text, os_error_message
 from .worker import Task
 
 #: the panel label of each setting (names the undo step)
@@ -116,7 +117,7 @@ class PlanEditing:
                     busy_text=tr("analysis.loading"))
 
     def _ask_open_project(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, tr("action.open_project"), "", "CareCircle (*.ccproj)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, tr("action.open_project"), "", file_filter("ccproj"))
         if path and self.confirm_discard():
             self.open_project(Path(path))
 
@@ -198,11 +199,14 @@ class PlanEditing:
             return None
         try:
             return save_project(self.project, self.recovery_file())
-        except (OSError, InputError) as exc:
-            self.statusBar().showMessage(tr("autosave.failed", error=exc), 10000)
+        except OSError as exc:
+            self.statusBar().showMessage(tr("autosave.failed", error=os_error_message(exc)), 10000)
+            return None
+        except InputError as exc:
+            self.statusBar().showMessage(tr("autosave.failed", error=error_text(str(exc))[0]), 10000)
             return None
         except Exception as exc:  # noqa: BLE001 - a timer slot must not raise into Qt: report anything else too
-            self.statusBar().showMessage(tr("autosave.failed", error=f"{type(exc).__name__}: {exc}"), 10000)
+            self.statusBar().showMessage(tr("autosave.failed", error=error_text(f"{type(exc).__name__}: {exc}")[0]), 10000)
             return None
 
     # -- saving -----------------------------------------------------------------------------------
@@ -212,7 +216,7 @@ class PlanEditing:
         return self.save_to(self.project_path)
 
     def save_as(self) -> bool:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr("action.save_as"), f"{self.project.title if self.project else 'plan'}.ccproj", "CareCircle (*.ccproj)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr("action.save_as"), f"{self.project.title if self.project else 'plan'}.ccproj", file_filter("ccproj"))
         return bool(path) and self.save_to(Path(path))
 
     def save_to(self, path: Path) -> bool:
@@ -221,7 +225,10 @@ class PlanEditing:
         old_recovery = self.recovery_file()
         try:
             written = save_project(self.project, path)
-        except (OSError, InputError) as exc:
+        except OSError as exc:
+            self.show_error(os_error_message(exc, path=Path(path).name))  # in the UI language, naming the file
+            return False
+        except InputError as exc:
             self.show_error(str(exc))  # the message names the file
             return False
         self.project_path = written

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .i18n import language, tr
+from spatial.analysis import TOTAL_ROW
+
+from .i18n import field_label, language, tr, value_label
 
 Qt = QtCore.Qt
 
@@ -21,7 +23,14 @@ Qt = QtCore.Qt
 FLAG_COLOR = "#c0392b"
 
 #: integer columns shown without thousands separators (ids, codes, years)
-_PLAIN_INT_SUFFIXES = ("id", "code", "year", "_no", "编码", "代码", "年份")
+_PLAIN_INT_SUFFIXES = ("id", "code", "year", "_no", "component", "layer", "编码", "代码", "年份")
+#: columns that count people: whole numbers always (41,431, never 41,431.0)
+_PEOPLE_MARKERS = ("elderly", "population", "people", "persons", "老年人口", "老人")
+_PEOPLE_SUFFIXES = ("covered",)
+#: columns of beds and bed figures: blank (—) on a row whose facility class has no beds (助餐点, 居家养老服务站 …)
+BED_COLUMNS = ("beds", "nursing_beds", "beds_per_1000", "nursing_share")
+#: what a cell without meaning shows (a bed figure of a class without beds)
+NOT_APPLICABLE = "—"
 
 #: flag indicators whose target/actual are shares (shown as percent)
 _SHARE_INDICATORS = ("covered_share", "nursing_share", "share_of_units_with")
@@ -63,8 +72,17 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
+def is_people_column(column: str) -> bool:
+    """True for a column that counts people (``elderly``, ``elderly_covered``, ``base_covered`` …)."""
+    name = str(column).lower()
+    if name.endswith("share"):
+        return False
+    return any(m in name for m in _PEOPLE_MARKERS) or name.endswith(_PEOPLE_SUFFIXES)
+
+
 def format_value(column: str, value: Any, *, decimals: int = 1) -> str:
-    """Display text of one cell: shares (``*share`` columns) as percent, floats with ``decimals`` decimals,
+    """Display text of one cell: shares (``*share`` and ``share_*`` columns) as percent, people (``elderly``,
+    ``*_covered``) as whole numbers, walking minutes as written, other floats with ``decimals`` decimals,
     integers with thousands separators (ids, codes and years plain); missing numbers as an en dash."""
     if value is None:
         return ""
@@ -76,8 +94,12 @@ def format_value(column: str, value: Any, *, decimals: int = 1) -> str:
         if isinstance(value, float) and math.isnan(value):
             return "–"
         name = str(column).lower()
-        if name.endswith("share"):
+        if name.endswith("share") or name.startswith("share_"):
             return f"{float(value):.{decimals}%}"
+        if is_people_column(name) and not isinstance(value, numbers.Integral):
+            return f"{round(float(value)):,}"
+        if name == "minutes":
+            return f"{float(value):g}"
         if isinstance(value, numbers.Integral):
             if name.endswith(_PLAIN_INT_SUFFIXES):
                 return str(int(value))
@@ -86,6 +108,30 @@ def format_value(column: str, value: Any, *, decimals: int = 1) -> str:
     if is_missing(value):
         return ""
     return str(value)
+
+
+def has_beds(class_id: Any) -> bool:
+    """False for a facility class of the registry whose beds do not count (``meal_point`` …); True otherwise
+    (unknown classes keep their numbers: never hide what may matter)."""
+    from layers.classes import registry
+
+    reg = registry()
+    return reg[class_id].has_beds if isinstance(class_id, str) and class_id in reg else True
+
+
+def cell_text(column: str, value: Any, *, class_id: Any = None, decimals: int = 1) -> str:
+    """The display text of a (column, value) pair, the one rule of tables, identify and the comparison: codes
+    by their label (:func:`gui.i18n.value_label`: ``day_care`` → 日间照料中心, ``existing`` → 现状, ``urban`` → 社区),
+    flags by their names, bed figures blank (—) where ``class_id`` has no beds, numbers by :func:`format_value`."""
+    name = str(column)
+    if name in BED_COLUMNS and class_id is not None and not has_beds(class_id):
+        return NOT_APPLICABLE
+    label = value_label(name, value)
+    if label is not None:
+        return label
+    if name == "flags" and isinstance(value, str):
+        return _flag_separator().join(flag_label(f.strip()) for f in value.split(";") if f.strip())
+    return format_value(name, value, decimals=decimals)
 
 
 def _tr_or(key: str, fallback: str) -> str:
@@ -100,7 +146,7 @@ def flag_label(flag: str) -> str:
 
 def format_flag(flag: str, indicator: str | None = None, target: float | None = None,
                 actual: float | None = None) -> str:
-    """One flag with the numbers behind it, e.g. ``千人床位不足 (9.8 < 28.5)``, ``日照覆盖率不足 (32.1% < 90.0%)``,
+    """One flag with the numbers behind it, e.g. ``千人床位不足 (9.8 < 28.5)``, ``日间照料中心覆盖率不足 (32.1% < 90.0%)``,
     ``社区助餐缺口 (2)``. Without numbers the flag's name alone."""
     label = flag_label(flag)
     if indicator is None or indicator in _BARE_INDICATORS or actual is None or is_missing(actual):
@@ -276,10 +322,17 @@ class DataFrameModel(QtCore.QAbstractTableModel):
 
     # -- hooks for subclasses --------------------------------------------------------------------
     def header_text(self, column: str) -> str:
-        return self._headers.get(column, str(column))
+        """The header given for ``column``, else its label (:func:`gui.i18n.field_label`)."""
+        return self._headers.get(column, None) or field_label(column)
+
+    def row_class(self, row: int) -> Any:
+        """The facility class of ``row`` (its ``type`` value), or None when the table has no such column."""
+        col = self.column_of("type")
+        return self.raw(row, col) if col >= 0 else None
 
     def display_text(self, row: int, column: str, value: Any) -> str:
-        return format_value(column, value, decimals=self._decimals)
+        return cell_text(column, value, class_id=self.row_class(row) if column in BED_COLUMNS else None,
+                         decimals=self._decimals)
 
     def cell_role(self, row: int, column: str, value: Any, role: int) -> Any:
         """Extra roles (foreground, font, background, tooltip) for subclasses."""
@@ -374,17 +427,20 @@ class CoverageTableModel(DataFrameModel):
         return _flag_separator().join(parts)
 
     # -- hooks -----------------------------------------------------------------------------------
-    def header_text(self, column: str) -> str:
-        return _tr_or(f"col.{column}", super().header_text(column))
-
     def display_text(self, row: int, column: str, value: Any) -> str:
-        if column == "type" and value is not None:
-            return _tr_or(f"type.{value}", str(value))
         if column == "flags":
             return self.flags_text(row)
         return super().display_text(row, column, value)
 
+    def is_total(self, row: int) -> bool:
+        """True for a county total row (合计, one per facility class)."""
+        return self.column_of("township") >= 0 and self.raw(row, "township") == TOTAL_ROW
+
     def cell_role(self, row: int, column: str, value: Any, role: int) -> Any:
+        if role == Qt.FontRole and self.is_total(row):
+            font = QtGui.QFont()
+            font.setBold(True)
+            return font
         if column == "flags" and self.flag_names(row):
             if role == Qt.ForegroundRole:
                 return QtGui.QBrush(QtGui.QColor(FLAG_COLOR))
@@ -769,7 +825,7 @@ class IdentifyPanel(QtWidgets.QWidget):
     def show_feature(self, title: str, record: Mapping[str, Any], *,
                      labels: Mapping[str, str] | None = None) -> None:
         """Show ``record`` (field -> value; geometries left out) under ``title``; ``labels`` maps field names
-        to display names."""
+        to display names (others by :func:`gui.i18n.field_label`); values by :func:`cell_text`."""
         self._title = title
         self._record = {k: _py(v) for k, v in record.items() if not _is_geometry(k, v)}
         self._labels = dict(labels or {})
@@ -809,14 +865,17 @@ class IdentifyPanel(QtWidgets.QWidget):
             self.table.setRowCount(0)
             return
         name = self._feature_name()
-        self.title_label.setText(f"{self._title} — {name}" if name else self._title)
+        shown = name and name not in self._title  # a title that names the feature already says it once
+        self.title_label.setText(f"{self._title} — {name}" if shown else self._title)
         self.table.setRowCount(len(self._record))
+        class_id = self._record.get("type")
         for r, (field, value) in enumerate(self._record.items()):
-            key_item = QtWidgets.QTableWidgetItem(self._labels.get(field, str(field)))
+            key_item = QtWidgets.QTableWidgetItem(self._labels.get(field) or field_label(field))
             key_item.setData(Qt.UserRole, field)
-            val_item = QtWidgets.QTableWidgetItem(format_value(str(field), value))
+            text = cell_text(str(field), value, class_id=class_id)
+            val_item = QtWidgets.QTableWidgetItem(text)
             val_item.setData(Qt.UserRole, value if not isinstance(value, (list, dict, tuple)) else str(value))
-            val_item.setToolTip(format_value(str(field), value))
+            val_item.setToolTip(text)
             if _is_number(value):
                 val_item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(r, 0, key_item)

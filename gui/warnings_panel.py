@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from spatial.analysis import WARNING_COLUMNS
 
 from .i18n import language, tr
+from .tables import NOT_APPLICABLE, has_beds
 
 #: the columns shown, in order (spatial.analysis.WARNING_COLUMNS)
 COLUMNS = tuple(WARNING_COLUMNS)
@@ -76,7 +77,7 @@ _LINES: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
      lambda m: tr("warn.outside_points", n=m["n"], elderly=m["elderly"])),
     (re.compile(rf"township (?P<name>.+) has (?P<n>{_NUM}) elderly but no walkable roads inside; none of them can be covered"),
      lambda m: tr("warn.unplaced", name=m["name"], n=m["n"])),
-    (re.compile(rf"(?P<file>.+?): (?P<n>{_NUM}) facilities are listed twice \(same class and name within (?P<m>[\d.]+) m\) and "
+    (re.compile(rf"(?P<file>.+?): (?P<n>{_NUM}) facilities are listed twice \(same class(?:, status)? and name within (?P<m>[\d.]+) m\) and "
                 rf"counted once \((?P<beds>{_NUM}) beds not doubled\): (?P<list>.+)"),
      lambda m: tr("warn.duplicates", file=m["file"], n=m["n"], m=m["m"], beds=m["beds"], list=m["list"])),
     (re.compile(rf"(?P<file>.+?): no beds column \(床位数\): its (?P<n>{_NUM}) facilities of classes with beds \((?P<k>{_NUM}) of them"),
@@ -93,7 +94,27 @@ _LINES: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
     (re.compile(rf"(?P<n>{_NUM}) facilities: the layer of each facility's own circle is left out above (?P<limit>{_NUM}) facilities"),
      lambda m: tr("warn.circles_left_out", n=m["n"], limit=m["limit"])),
     (re.compile(r"(?P<file>.+?): (?P<n>\d+) row\(s\) not read as data: (?P<list>.+)"),
-     lambda m: tr("warn.rows_skipped", file=m["file"], n=m["n"], list=m["list"])),
+     lambda m: tr("warn.rows_skipped", file=m["file"], n=m["n"], list=_skipped_rows(m["list"]))),
+    (re.compile(rf"(?P<file>.+?): no nursing beds column \(护理型床位数\): its (?P<n>{_NUM}) facilities"),
+     lambda m: tr("warn.no_nursing_column", file=m["file"], n=m["n"])),
+    (re.compile(rf"(?P<file>.+?): (?P<n>{_NUM}) pairs of facilities have the same class, status and name within (?P<m>[\d.]+) m "
+                rf"but their own ids and different beds, and both are kept; check that each pair is two facilities and "
+                rf"not one listed twice: (?P<list>.+)"),
+     lambda m: tr("warn.pairs", file=m["file"], n=m["n"], m=m["m"], list=m["list"].replace("; and ", "；另 ").replace(" more", " 对"))),
+    (re.compile(r"(?P<file>.+?): the format stores text as UTF-8; the chosen encoding (?P<enc>.+) was not used"),
+     lambda m: tr("warn.utf8_format", file=m["file"], encoding=m["enc"])),
+    (re.compile(r"(?P<file>.+?): no coordinate system in the file; read as (?P<crs>.+) from its coordinates"),
+     lambda m: tr("warn.no_crs_inferred", file=m["file"], crs=crs_text(m["crs"]))),
+    (re.compile(r"scenario (?P<name>.+?): (?P<n>\d+) changes? to facilities no longer in the list \(same id, class and name\) "
+                r"(?:were|was) dropped"),
+     lambda m: tr("warn.scenario_dropped", name=m["name"], n=m["n"])),
+    (re.compile(r"scenario (?P<name>.+?): (?P<n>\d+) planned changes? kept over the new list's values"),
+     lambda m: tr("warn.scenario_kept_over", name=m["name"], n=m["n"])),
+    (re.compile(r"(?P<n>\d+) planned facilit(?:ies|y) of the old list (?:are|is) not in the new one; the plan scenarios keep "
+                r"(?:them|it) \((?P<list>.+)\)"),
+     lambda m: tr("warn.planned_kept", n=m["n"], list=m["list"].replace(", ", "、"))),
+    (re.compile(r"planned facility (?P<name>.+) now has id (?P<new>\S+): the new list uses (?P<old>\S+) for (?P<other>.+)"),
+     lambda m: tr("warn.planned_renamed", name=m["name"], new=m["new"], old=m["old"], other=m["other"])),
     (re.compile(rf"facility (?P<name>.+) \((?P<fid>[^()]+)\) lies on an island of (?P<value>{_NUM}) nodes"),
      lambda m: tr("warn.msg.island", name=m["name"], fid=m["fid"], value=float(m["value"].replace(",", "")))),
     (re.compile(rf"facility (?P<name>.+) \((?P<fid>[^()]+)\) is (?P<value>{_NUM}) m from the nearest walkable road"),
@@ -109,9 +130,9 @@ _LINES: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
      lambda m: tr("warn.statuses", statuses=_status_names(m["st"]), n=m["n"], detail=_left_out(m["detail"]), beds=m["beds"])),
     (re.compile(r"the profile has community/village targets but no community layer is loaded"), lambda m: tr("warn.no_communities")),
     (re.compile(r"target (?P<t>\S+) counts urban units only; taken as the streets \(街道\) by name or code: (?P<s>.*)"),
-     lambda m: tr("warn.urban", target=m["t"], streets=tr("warn.none") if m["s"] == "none" else m["s"])),
+     lambda m: tr("warn.urban", target=_target_name(m["t"]), streets=tr("warn.none") if m["s"] == "none" else m["s"])),
     (re.compile(r"target (?P<t>\S+) counts per (?P<b>\w+) elderly, the data hold (?P<d>\w+) elderly"),
-     lambda m: tr("warn.basis", target=m["t"], basis=tr(f"warn.basis.{m['b']}"), data=tr(f"warn.basis.{m['d']}"))),
+     lambda m: tr("warn.basis", target=_target_name(m["t"]), basis=tr(f"warn.basis.{m['b']}"), data=tr(f"warn.basis.{m['d']}"))),
     (re.compile(r"(?P<file>.+?): no \.cpg; attribute text read as (?P<enc>.+)"), lambda m: tr("warn.no_cpg", file=m["file"], encoding=m["enc"])),
     (re.compile(r"(?P<file>.+?): no \.prj; read as (?P<crs>.+) from its coordinates"),
      lambda m: tr("warn.no_prj", file=m["file"], crs=crs_text(m["crs"]))),
@@ -126,15 +147,200 @@ _LINES: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
 )
 
 
-def warning_text(line: str) -> str:
-    """A warning or reading note in the UI language (lines it does not know are shown as written)."""
+#: the names of the targets of the profile on screen (target id → its name), for lines that name a target
+_TARGET_NAMES: dict[str, str] = {}
+
+
+def _target_name(target_id: str) -> str:
+    name = _TARGET_NAMES.get(target_id)
+    return f"“{name}”" if name else target_id
+
+
+def _skipped_rows(listed: str) -> str:
+    """``row 3 (unit row); row 4 (note 单位：人)`` → ``第 3 行（单位行）；第 4 行（说明：单位：人）``."""
+    reasons = {"unit row": "单位行", "column-number row": "列序号行"}
+
+    def one(m: re.Match) -> str:
+        reason = m["reason"]
+        if reason in reasons:
+            reason = reasons[reason]
+        elif reason.startswith("totals row "):
+            reason = f"合计行 {reason[len('totals row '):]}"
+        elif reason.startswith("note "):
+            reason = f"说明：{reason[len('note '):]}"
+        return f"第 {m['row']} 行（{reason}）"
+
+    return re.sub(r"row (?P<row>\d+) \((?P<reason>[^()]*(?:\([^()]*\)[^()]*)*)\)", one, listed).replace("; ", "；")
+
+
+def warning_text(line: str, *, target_names: dict[str, str] | None = None) -> str:
+    """A warning or reading note in the UI language (lines it does not know are shown as written);
+    ``target_names`` names the profile's targets (id → name) for lines about a target."""
     if language() == "en":
         return line
+    if target_names is not None:
+        _TARGET_NAMES.clear()
+        _TARGET_NAMES.update(target_names)
     for pattern, text in _LINES:
         m = pattern.match(line)
         if m:
             return text(m)
     return line
+
+
+# -- error dialogs: a Chinese line, the English original behind "show details" ----------------------------
+
+_WHERE = re.compile(r"^(?P<file>[^,:;]+?\.[A-Za-z0-9]{1,8})(?:, row (?P<row>\d+))?(?:, column (?P<col>[^:]+?))?: (?P<msg>.+)$")
+_WHAT_ZH = {"longitude": "经度", "latitude": "纬度", "beds": "床位数", "nursing beds": "护理型床位数", "elderly": "老年人口数",
+            "x": "X 坐标", "y": "Y 坐标"}
+_LAYER_ZH = {"roads": "layer.roads", "townships": "layer.townships", "facilities": "layer.facilities",
+             "population": "layer.population", "communities": "layer.communities", "road": "layer.roads",
+             "township": "layer.townships", "facility": "layer.facilities", "community": "layer.communities"}
+
+
+def _what(text: str) -> str:
+    """``longitude (经度)`` → 经度; an English field name by its Chinese name where known."""
+    zh = re.search(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)", text)
+    if zh:
+        return zh.group(1)
+    words = text.strip().lower()
+    for prefix in ("the ", "a "):
+        words = words.removeprefix(prefix)
+    if words in _WHAT_ZH:
+        return _WHAT_ZH[words]
+    if words in _LAYER_ZH:
+        return tr(_LAYER_ZH[words])
+    return text
+
+
+def _names(listed: str) -> str:
+    return "、".join(tr(_LAYER_ZH[w.strip()]) if w.strip() in _LAYER_ZH else w.strip() for w in listed.split(","))
+
+
+def _classes() -> str:
+    from layers.classes import registry
+
+    return "、".join(c.name for c in registry().classes)
+
+
+def _statuses() -> str:
+    from layers.classes import registry
+
+    return "、".join(s.name for s in registry().statuses)
+
+
+#: (pattern of an English error message, its Chinese text)
+_ERRORS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
+    (re.compile(r"(?P<what>.+?) must be a number of degrees, got '(?P<value>.*)'$"),
+     lambda m: tr("error.msg.not_degrees", what=_what(m["what"]), value=m["value"])),
+    (re.compile(r"(?P<what>.+?) must be a (?:finite |whole )?number, got (?:'(?P<q>[^']*)'|(?P<value>\S+)).*$"),
+     lambda m: tr("error.msg.not_number", what=_what(m["what"]), value=m["q"] if m["q"] is not None else m["value"])),
+    (re.compile(r"(?:.*\b)?(?:file )?not found(?::.*)?$"), lambda m: tr("error.msg.not_found")),
+    (re.compile(r"no column '(?P<want>[^']+)'; the columns are: (?P<cols>.+)$"),
+     lambda m: tr("error.msg.no_column", want=_what(m["want"]), columns=m["cols"].replace(", ", "、"))),
+    (re.compile(r"the facilities layer lacks the columns? (?P<cols>.+)$"),
+     lambda m: tr("error.msg.lacks_columns", columns=", ".join(_what(c) for c in m["cols"].split(", ")).replace(", ", "、"))),
+    (re.compile(r"unknown facility class '?(?P<text>.+?)'?; (?:accepted|use one of): .*$"),
+     lambda m: tr("error.msg.unknown_class", text=m["text"], accepted=_classes())),
+    (re.compile(r"unknown status '?(?P<text>.+?)'?; (?:accepted|use one of):? .*$"),
+     lambda m: tr("error.msg.unknown_status", text=m["text"], accepted=_statuses())),
+    (re.compile(r"no walkable road lies inside any township"), lambda m: tr("error.msg.no_overlap")),
+    (re.compile(r"the (?P<name>\w+)(?: \((?P<file>[^)]+)\))? lie around (?P<at>.+?), the townships around (?P<t_at>.+?) "
+                r"\((?P<km>[\d,]+) km apart\)"),
+     lambda m: tr("error.msg.apart", layer=_what(m["name"]), file=f"（{m['file']}）" if m["file"] else "", at=m["at"],
+                  t_at=m["t_at"], km=m["km"])),
+    (re.compile(r"(?:no coordinate system given|the .+ has no coordinate reference system).*"), lambda m: tr("error.msg.no_crs")),
+    (re.compile(r"unknown coordinate system '(?P<crs>[^']+)'.*"), lambda m: tr("error.msg.unknown_crs", crs=m["crs"])),
+    (re.compile(r"the (?P<what>.+) layer has no features$"), lambda m: tr("error.msg.no_features")),
+    (re.compile(r"the (?P<what>.+) is empty$"), lambda m: tr("error.msg.empty", what=_what(m["what"]))),
+    (re.compile(r"(?:this is a folder, )?not a CareCircle project.*"), lambda m: tr("error.msg.not_project")),
+    (re.compile(r"this project was saved by a newer CareCircle.*"), lambda m: tr("error.msg.newer_project")),
+    (re.compile(r"a scenario called (?P<name>.+) already exists$"), lambda m: tr("error.msg.scenario_exists", name=m["name"])),
+    (re.compile(r"a scenario needs a name$"), lambda m: tr("error.msg.scenario_name")),
+    (re.compile(r"(?P<name>.+): nursing beds \((?P<n>\d+)\) exceed beds \((?P<b>\d+)\)$"),
+     lambda m: tr("error.msg.nursing_beds", name=m["name"], nursing=m["n"], beds=m["b"])),
+    (re.compile(r"beds cannot be negative$"), lambda m: tr("error.msg.negative_beds")),
+    (re.compile(r".*name is empty$"), lambda m: tr("error.msg.name_empty")),
+    (re.compile(r"the (?:attribute text|file) is (?:UTF-8|UTF-16).*choose (?P<enc>\S+)$"),
+     lambda m: tr("error.msg.encoding", encoding=m["enc"])),
+    (re.compile(r"this is not a text CSV file.*"), lambda m: tr("error.msg.not_csv")),
+    (re.compile(r"old Excel \.xls files are not supported.*"), lambda m: tr("error.msg.xls")),
+    (re.compile(r".*(?:outside China and beyond|are not degrees).*"), lambda m: tr("error.msg.outside_china")),
+    (re.compile(r"the road snapping distance must be 0–(?P<max>[\d.]+) m.*"), lambda m: tr("error.msg.snap", max=m["max"])),
+    (re.compile(r"load (?P<layers>.+) first$"), lambda m: tr("error.msg.load_first", layers=_names(m["layers"]))),
+    (re.compile(r"choose the (?P<layers>.+) file$"), lambda m: tr("import.need_files", layers=_names(m["layers"]))),
+)
+
+
+def error_text(message: str) -> tuple[str, str]:
+    """An error message of the engine (``InputError``: ``facilities.csv, row 2, column 经度: longitude (经度) must be
+    a number of degrees, got 'abc'``) as the dialog shows it: ``(line, detail)``, the line in the UI language
+    naming the file, row and column (``facilities.csv，第 2 行，“经度”列：“经度”须为以度为单位的数字，现为“abc”``),
+    the detail the English original when the line could not say it all (else empty)."""
+    message = " ".join(str(message).split())
+    if language() == "en" or not message:
+        return message, ""
+    m = re.match(r"^(?P<exc>[A-Z]\w*(?:Error|Exception|Warning)): (?P<msg>.*)$", message)
+    if m:  # an unexpected error (a bug): say so, the original for the report
+        return tr("error.internal"), message
+    place, body = "", message
+    w = _WHERE.match(message)
+    if w:
+        parts = [w["file"]]
+        if w["row"]:
+            parts.append(tr("error.row", row=w["row"]))
+        if w["col"]:
+            parts.append(tr("error.column", column=w["col"]))
+        place, body = "，".join(parts), w["msg"]
+    if _has_chinese_only(body):
+        text, detail = body, ""
+    else:
+        text, detail = tr("error.bad_data"), message
+        for pattern, make in _ERRORS:
+            hit = pattern.match(body)
+            if hit:
+                text, detail = make(hit), ""
+                break
+    return (tr("error.where", place=place, text=text) if place else text), detail
+
+
+def _has_chinese_only(text: str) -> bool:
+    """True for a message already in Chinese: it starts in Chinese and, file names and paths aside, has no English
+    word of three letters or more (``扩建后的敬老院: nursing beds … exceed …`` is English)."""
+    bare = re.sub(r"\S*[/\\]\S*|\S*\.[A-Za-z0-9]{1,8}\b|CareCircle|GeoPackage|GeoTIFF|EPSG|Excel|CSV|UTF", " ", text)
+    first = re.search(r"[A-Za-z\u4e00-\u9fff]", text)
+    return first is not None and not first.group().isascii() and re.search(r"[A-Za-z]{3,}", bare) is None
+
+
+def os_error_message(exc: OSError, *, path: object = None) -> str:
+    """An operating-system error (saving, writing an export) as one line in the UI language."""
+    import errno
+
+    reasons = {errno.EACCES: "error.os.permission", errno.EPERM: "error.os.permission", errno.ENOENT: "error.os.not_found",
+               errno.ENOSPC: "error.os.no_space", errno.EEXIST: "error.os.exists", errno.EISDIR: "error.os.is_dir",
+               errno.EROFS: "error.os.read_only"}
+    where = path if path is not None else (exc.filename or "")
+    code = exc.errno
+    if code is None:  # an OSError made from a message alone: read the reason from it
+        said = str(exc).lower()
+        code = next((c for c, words in ((errno.ENOSPC, "no space"), (errno.EACCES, "permission denied"),
+                                         (errno.ENOENT, "no such file"), (errno.EROFS, "read-only"),
+                                         (errno.EISDIR, "is a directory"), (errno.EEXIST, "exists")) if words in said), None)
+    if language() == "en":
+        return f"Cannot read or write {where}: {exc.strerror or exc}" if where else str(exc)
+    return tr("error.os", path=f" {where}" if where else "", reason=tr(reasons.get(code, "error.os.other")))
+
+
+def show_error_box(parent: QtWidgets.QWidget | None, title: str, message: str) -> QtWidgets.QMessageBox:
+    """A window-modal warning dialog: the message in the UI language (:func:`error_text`), the English original
+    (if any) behind the dialog's "show details" button; opened, not exec'd. Returns the box."""
+    text, detail = error_text(message)
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, text, QtWidgets.QMessageBox.StandardButton.Ok, parent)
+    if detail:
+        box.setDetailedText(tr("error.detail", detail=detail))
+    box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+    box.open()
+    return box
 
 
 def _detail_message(row: pd.Series) -> str:
@@ -229,8 +435,9 @@ class WarningsPanel(QtWidgets.QWidget):
 
     def _fill(self, has_result: bool, warnings: tuple[str, ...], details: pd.DataFrame | None) -> None:
         self.lines.clear()
+        names = _profile_target_names(self._result_of())
         for line in warnings:
-            item = QtWidgets.QListWidgetItem(warning_text(line))
+            item = QtWidgets.QListWidgetItem(warning_text(line, target_names=names))
             item.setToolTip(line)
             self.lines.addItem(item)
         self.table.setSortingEnabled(False)
@@ -258,6 +465,9 @@ class WarningsPanel(QtWidgets.QWidget):
         elif col == "message":
             item.setText(_detail_message(row))
             item.setToolTip(item.text())
+        elif col == "beds" and not has_beds(row.get("type")):  # 助餐点 … count no beds: no figure, not 0
+            item = _NumberItem(math.nan, NOT_APPLICABLE)
+            item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         elif col in ("beds", "value", "lon", "lat"):
             number = float(value) if value is not None and not pd.isna(value) else math.nan
             item = _NumberItem(number, "" if math.isnan(number) else
@@ -301,10 +511,22 @@ class _NumberItem(QtWidgets.QTableWidgetItem):
         return self.number < theirs
 
 
+def _profile_target_names(result: object) -> dict[str, str]:
+    """Target id → its name in the UI language, for the profile of ``result`` (empty without one)."""
+    profile = getattr(getattr(result, "params", None), "profile", None)
+    if profile is None:
+        return {}
+    from layers.classes import registry
+    from spatial.targets import target_label
+
+    return {t.id: target_label(t, class_label=registry().label, lang=language(), minutes=profile.minutes_of(t))
+            for t in profile.targets}
+
+
 def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
     if a is None or b is None:
         return a is b
     return a is b or (a.shape == b.shape and a.equals(b))
 
 
-__all__ = ["COLUMNS", "WarningsPanel", "crs_text", "warning_text"]
+__all__ = ["COLUMNS", "WarningsPanel", "crs_text", "error_text", "os_error_message", "show_error_box", "warning_text"]

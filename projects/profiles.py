@@ -29,6 +29,18 @@ def available_profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
 
 
+def profile_titles() -> dict[str, str]:
+    """The title of each bundled profile by name (``nantong-2014`` → ``南通 2014：每千名老人床位28.5张以上，…``);
+    a profile that cannot be read has an empty title (it is refused with a reason when loaded)."""
+    out: dict[str, str] = {}
+    for name in available_profiles():
+        try:
+            out[name] = str(tomllib.loads((PROFILE_DIR / f"{name}.toml").read_text(encoding="utf-8")).get("title", ""))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            out[name] = ""
+    return out
+
+
 def load_profile(name_or_path: str | Path) -> StandardProfile:
     """A bundled profile by name (``nantong-2014``) or a ``.toml``/``.json`` file of the same keys."""
     path = Path(name_or_path)

@@ -90,7 +90,12 @@ def click_row(qtbot, view, proxy_row: int, column: int = 0) -> None:
 def test_format_value_rules():
     assert format_value("covered_share", 0.321) == "32.1%"
     assert format_value("nursing_share", 1.0) == "100.0%"
-    assert format_value("elderly", 12345.67) == "12,345.7"
+    assert format_value("elderly", 12345.67) == "12,346"  # people are whole people
+    assert format_value("elderly", 41431.0) == "41,431"
+    assert format_value("elderly_covered", 11077.0) == "11,077"
+    assert format_value("share_day_care", 0.2674) == "26.7%"
+    assert format_value("minutes", 15.0) == "15"
+    assert format_value("area_ha", 3.06) == "3.1"
     assert format_value("beds", 12345) == "12,345"
     assert format_value("fid", 12345) == "12345"
     assert format_value("beds_per_1000", math.nan) == "–"
@@ -102,7 +107,7 @@ def test_format_flag_zh_and_en(english):
     assert format_flag("beds_per_1000_low", "beds_per_1000", 28.5, 9.83) == "beds per 1,000 low (9.8 < 28.5)"
     assert format_flag("meal_point_gap", "units_met", 3.0, 1.0) == "meal-point gap (1/3)"  # communities meeting it / all
     set_language("zh")
-    assert format_flag("day_care_coverage_low", "covered_share", 0.9, 0.321) == "日照覆盖率不足 (32.1% < 90.0%)"
+    assert format_flag("day_care_coverage_low", "covered_share", 0.9, 0.321) == "日间照料中心覆盖率不足 (32.1% < 90.0%)"
     assert format_flag("no_day_care", "present_in_every", 1.0, 0.0) == "无日间照料中心"
 
 
@@ -112,10 +117,11 @@ def test_dataframe_model_values_and_raw(qtbot):
                        "nursing_share": [0.4567, math.nan]}, index=[10, 20])
     m = DataFrameModel(df, headers={"beds": "床位"})
     assert (m.rowCount(), m.columnCount()) == (2, 4)
-    assert headers(m) == ["name", "床位", "elderly", "nursing_share"]
+    assert headers(m) == ["名称", "床位", "老年人口", "护理型占比"]  # given headers first, else the field's label
     assert cell(m, 0, "beds") == "1,200"
     assert cell(m, 0, "beds", Qt.UserRole) == 1200
-    assert cell(m, 0, "elderly") == "1,234.6"
+    assert cell(m, 0, "elderly") == "1,235"
+    assert cell(m, 0, "elderly", Qt.UserRole) == 1234.56
     assert cell(m, 0, "nursing_share") == "45.7%"
     assert cell(m, 1, "nursing_share") == "–"
     assert cell(m, 0, "beds", Qt.TextAlignmentRole) & int(Qt.AlignRight)
@@ -152,10 +158,14 @@ def test_coverage_model_headers_types_flags_zh_then_en(qtbot):
     assert hs[-1] == "未达标项"
     assert cell(m, 0, "type") == "日间照料中心"
     assert cell(m, 0, "covered_share") == "95.0%"
-    assert cell(m, 0, "elderly") == "12,000.0"
+    assert cell(m, 0, "elderly") == "12,000" and cell(m, 0, "elderly_covered") == "11,400"
     assert cell(m, 1, "flags") == "千人床位不足 (9.8 < 28.5)；护理型床位占比不足 (39.8% < 55.0%)"
     assert cell(m, 2, "flags") == "社区助餐缺口 (1/3)"
-    assert cell(m, 3, "flags") == "日照覆盖率不足 (32.1% < 90.0%)"
+    assert cell(m, 3, "flags") == "日间照料中心覆盖率不足 (32.1% < 90.0%)"
+    # a class without beds (助餐点) shows no bed figures; a class with beds shows its own, zeros included
+    assert [cell(m, 2, c) for c in ("beds", "nursing_beds", "beds_per_1000", "nursing_share")] == ["—"] * 4
+    assert cell(m, 2, "beds", Qt.UserRole) == 0
+    assert cell(m, 0, "beds") == "0" and cell(m, 1, "beds") == "118"
     assert cell(m, 0, "flags") == ""
     # raw values stay raw
     assert cell(m, 1, "flags", Qt.UserRole) == "beds_per_1000_low;nursing_share_low"
@@ -172,7 +182,25 @@ def test_coverage_model_headers_types_flags_zh_then_en(qtbot):
         assert hs[-2:] == ["Nursing share", "Flags"]
         assert cell(m, 1, "type") == "Care home"
         assert cell(m, 1, "flags") == "beds per 1,000 low (9.8 < 28.5); nursing-bed share low (39.8% < 55.0%)"
-        assert cell(m, 3, "flags") == "day-care coverage low (32.1% < 90.0%)"
+        assert cell(m, 3, "flags") == "day-care centre coverage low (32.1% < 90.0%)"
+    finally:
+        set_language("zh")
+
+
+def test_county_total_rows_are_shown_in_bold(qtbot):
+    df = coverage_df()
+    total = df[df["type"] == "day_care"].iloc[[0]].assign(township="合计", elderly=20000.0, elderly_covered=13968.0,
+                                                          covered_share=0.6984, flags="")
+    m = CoverageTableModel()
+    m.set_results(pd.concat([df, total], ignore_index=True), indicators_df())
+    row = m.rowCount() - 1
+    assert m.is_total(row) and not m.is_total(0)
+    assert cell(m, row, "township") == "合计" and cell(m, row, "elderly") == "20,000"
+    assert cell(m, row, "township", Qt.FontRole).bold() and cell(m, row, "elderly", Qt.FontRole).bold()
+    assert cell(m, 0, "elderly", Qt.FontRole) is None
+    set_language("en")
+    try:
+        assert cell(m, row, "township") == "Total"
     finally:
         set_language("zh")
 
@@ -210,7 +238,7 @@ def test_results_table_retranslate(results):
         results.retranslate()
         assert results.view.model().headerData(0, Qt.Horizontal) == "Township"
         assert results.type_combo.itemText(2) == "Care home"
-        assert cell(results.proxy, 3, "flags") == "day-care coverage low (32.1% < 90.0%)"
+        assert cell(results.proxy, 3, "flags") == "day-care centre coverage low (32.1% < 90.0%)"
     finally:
         set_language("zh")
         results.retranslate()
@@ -346,9 +374,16 @@ def test_identify_panel_shows_and_clears(qtbot):
     assert panel.title_text() == "养老设施 — 如城敬老院"
     assert panel.table.rowCount() == 4  # geometry left out
     assert panel.value_text("beds") == "1,200"
-    assert panel.value_text("type") == "nursing_home"
+    assert panel.value_text("type") == "养老机构"  # codes by their labels, fields by their names
     assert panel.value_text("geometry") is None
-    assert panel.table.item(0, 0).text() == "fid"
+    assert [panel.table.item(r, 0).text() for r in range(4)] == ["编号", "名称", "设施类型", "床位数"]
+    assert panel.table.item(2, 1).data(Qt.UserRole) == "nursing_home"
+    panel.show_feature("养老设施", facilities_gdf().iloc[2].to_dict())  # 助餐点: no beds
+    assert panel.value_text("type") == "助餐点" and panel.value_text("beds") == "—"
+    panel.show_feature("社区/村", {"name": "万寿社区", "kind": "urban", "elderly": 1570.0})
+    assert panel.value_text("kind") == "社区" and panel.value_text("elderly") == "1,570"
+    panel.show_feature("养老设施", {"fid": "P1", "name": "新建", "type": "day_care", "status": "to_close"})
+    assert panel.value_text("status") == "拟关闭"
     panel.show_feature("乡镇", {"name": "白蒲镇", "covered_share": 0.321}, labels={"covered_share": "覆盖率"})
     assert panel.value_text("covered_share") == "32.1%"
     assert panel.table.item(1, 0).text() == "覆盖率"
