@@ -27,6 +27,7 @@ from .canvas import MapCanvas
 from .commands import ReplaceLayer
 from .exports import ExportRequest, export_all
 from .i18n import file_filter, tr
+from .gaps_panel import GapsPanel
 from .import_dialog import IMPORT_LAYERS, ImportDialog, ImportedProject, LayerChoice
 from .print_layout import Page
 from .panels import AnalysisPanel, LayerPanel
@@ -70,10 +71,10 @@ TOOLBAR_ICON_PX = 22
 #: A dock that is not in the window is skipped; a new dock (e.g. the named gaps) is placed by adding its key.
 DOCK_LAYOUTS: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
     "compact": {"left": (("dock.layers", "dock.analysis", "dock.identify"),),
-                "bottom": (("dock.results", "dock.targets", "dock.warnings", "dock.history"),)},
+                "bottom": (("dock.results", "dock.gaps", "dock.targets", "dock.warnings", "dock.history"),)},
     "comfortable": {"left": (("dock.layers",), ("dock.history",)),
                     "right": (("dock.analysis",), ("dock.identify",)),
-                    "bottom": (("dock.results", "dock.targets", "dock.warnings"),)},
+                    "bottom": (("dock.results", "dock.gaps", "dock.targets", "dock.warnings"),)},
 }
 #: share of the window each dock area takes once shown (width for left/right, height for bottom), and the
 #: relative heights of stacked groups
@@ -83,7 +84,7 @@ GROUP_WEIGHTS = {"left": (2, 1), "right": (3, 2), "bottom": (1,)}
 #: below this window size (width, height) the compact layout is used
 COMPACT_BELOW = (1600, 860)
 #: bumped whenever the docks change, so a saved window state of an older version is not restored
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 _AREAS = {"left": QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, "right": QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
           "bottom": QtCore.Qt.DockWidgetArea.BottomDockWidgetArea}
 
@@ -124,6 +125,8 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self._add_dock("dock.targets", self.targets_panel)
         self.warnings_panel = WarningsPanel(lambda: self.workspace.result)
         self._add_dock("dock.warnings", self.warnings_panel)
+        self.gaps_panel = GapsPanel(self.workspace)
+        self._add_dock("dock.gaps", self.gaps_panel)
         self.import_dialog: ImportDialog | None = None
         self.coords = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.coords)
@@ -420,6 +423,8 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.workspace.subscribe(lambda event, payload: event == "result_changed" and self.warnings_panel.refresh())
         self.warnings_panel.countChanged.connect(lambda _n: self._title_warnings_dock())
         self.warnings_panel.facilityActivated.connect(self.zoom_to_facility)
+        self.gaps_panel.zoom_requested.connect(self.zoom_to_point)
+        self.analysis_panel.displayTypeChanged.connect(self.gaps_panel.set_class)
 
     def retranslate(self) -> None:
         self._update_title()
@@ -443,6 +448,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.analysis_panel.retranslate()
         self.results.retranslate()
         self.targets_panel.retranslate()
+        self.gaps_panel.retranslate()
 
     def _title_warnings_dock(self) -> None:
         n = self.warnings_panel.count()
@@ -723,6 +729,12 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         self.canvas.refresh()
 
     # -- navigation and identify ------------------------------------------------------------------
+    def zoom_to_point(self, x: float, y: float) -> None:
+        """Zoom to a place in map coordinates (a community or village left outside a circle) and outline it."""
+        p = shapely.Point(x, y)
+        self.canvas.set_highlight(p.buffer(60))
+        self.canvas.zoom_to_bounds(tuple(p.buffer(1000).bounds))
+
     def zoom_to_township(self, name: str) -> None:
         towns = self.workspace.layer("townships")
         if towns is None:

@@ -12,8 +12,11 @@ facilities, a plan scenario existing and planned ones), and sets them side by si
 * :attr:`Comparison.areas`: per class, the area newly covered (``gained``) and newly left uncovered
   (``lost``) at the profile's minutes, in the network's metric CRS (the map's).
 
-:func:`comparison_frame_zh` gives the table with Chinese headers (``comparison.csv``, the workbook's 方案对比
-sheet); :func:`write_comparison` writes ``comparison.csv`` and ``changes.gpkg`` atomically.
+:func:`comparison_frame_zh` gives the table with Chinese headers (``comparison.csv``; the workbook's 方案对比
+sheet shows the same columns as numbers with cell formats): the change of the covered share as text in
+百分点 with its sign (``+3.2 百分点``), people as whole persons (townships rounded so that they add up to the
+合计, see :func:`spatial.analysis.coverage_frame`). :func:`write_comparison` writes ``comparison.csv`` and
+``changes.gpkg`` atomically.
 """
 from __future__ import annotations
 
@@ -194,7 +197,7 @@ def comparison_table(base: pd.DataFrame, other: pd.DataFrame, *, classes: ClassR
         "type_label": [classes.label(str(t)) for _, t in a.index],
         "elderly": a["elderly"],
         "base_covered": a["elderly_covered"], "other_covered": b["elderly_covered"],
-        "delta_covered": (b["elderly_covered"] - a["elderly_covered"]).round(1),
+        "delta_covered": b["elderly_covered"] - a["elderly_covered"],
         "base_share": a["covered_share"], "other_share": b["covered_share"],
         "delta_share": diff.round(4),
         "delta_pp": (diff * 100).round(2),
@@ -214,10 +217,25 @@ def flags_text(flags: object, labels: Mapping[str, str]) -> str:
 
 def comparison_frame_zh(table: pd.DataFrame | Comparison) -> pd.DataFrame:
     """The comparison table with Chinese headers (:data:`ZH_COLUMNS`, in that order): shares as fractions,
-    the change in percentage points, covered elderly and their change, the missed targets of both."""
+    the change of the covered share as text in 百分点 with its sign (:func:`pp_text`), covered elderly and their
+    change in whole persons, the missed targets of both."""
     if isinstance(table, Comparison):
         table = table.table
-    return table[list(ZH_COLUMNS)].rename(columns=ZH_COLUMNS).reset_index(drop=True)
+    frame = table[list(ZH_COLUMNS)].copy()
+    frame["delta_pp"] = [pp_text(v) for v in frame["delta_pp"]]
+    return frame.rename(columns=ZH_COLUMNS).reset_index(drop=True)
+
+
+def pp_text(delta_pp: float) -> str:
+    """A change of a share in percentage points as the reports write it: ``+3.2 百分点``, ``-0.5 百分点``,
+    ``0.0 百分点`` (no change); two decimals when one would show a change as 0.0; empty when unknown."""
+    v = float(delta_pp) if delta_pp is not None else float("nan")
+    if v != v:
+        return ""
+    if v == 0:
+        return "0.0 百分点"
+    text = f"{v:+.1f}" if abs(v) >= 0.05 else f"{v:+.2f}"
+    return f"{text} 百分点"
 
 
 def changes_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -2,7 +2,9 @@
 
 Keeps a :class:`spatial.analysis.CoverageModel` in step with the active scenario of a
 :class:`projects.plan.PlanModel`: an edit recomputes only the edited facility's reach and circle, then the
-township figures (cheap sums over cached reaches). Scenario switches reload every facility.
+township figures (cheap sums over cached reaches) and the named gaps (the communities outside each class's
+circle: a lookup at their snapped positions, plus one network search for the nearest facility of the edited
+class). Scenario switches reload every facility.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES
@@ -96,6 +99,14 @@ class LiveAnalysis:
         out = self.model.figures(targets)
         self.timings.steps["figures"] = (time.perf_counter() - t0) * 1000
         return out, targets
+
+    def named_gaps(self) -> pd.DataFrame:
+        """The named gaps of the current plan state (:meth:`spatial.analysis.CoverageModel.named_gaps`): the
+        classes edited since the last call are looked up again, the others reused."""
+        t0 = time.perf_counter()
+        out = self.model.named_gaps()
+        self.timings.steps["named_gaps"] = (time.perf_counter() - t0) * 1000
+        return out
 
     def facility_circle(self, fid: str) -> list[shapely.Geometry]:
         if fid not in self._circles:

@@ -1,4 +1,5 @@
-"""Writing an analysis result to a folder: coverage.csv, indicators.csv, isochrones.gpkg, gaps.gpkg."""
+"""Writing an analysis result to a folder: coverage.csv, targets.csv, indicators.csv, gaps.csv (the named
+communities and villages outside each class's circle), isochrones.gpkg, gaps.gpkg."""
 from __future__ import annotations
 
 import errno
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from layers.errors import InputError
@@ -57,8 +59,51 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], *, suffix: str
 
 
 #: the files an analysis writes (a run removes those it does not write this time: no stale warnings)
-ANALYSIS_FILES = ("coverage.csv", "targets.csv", "indicators.csv", "islands.csv", "isochrones.gpkg", "gaps.gpkg",
-                  "warnings.txt", "warnings.csv", "notes.txt")
+ANALYSIS_FILES = ("coverage.csv", "targets.csv", "indicators.csv", "gaps.csv", "islands.csv", "isochrones.gpkg",
+                  "gaps.gpkg", "warnings.txt", "warnings.csv", "notes.txt")
+
+#: the columns of ``gaps.csv`` (:func:`named_gaps_table`), stable names with Chinese values
+GAPS_CSV_COLUMNS = ["type", "type_label", "name", "kind", "township", "elderly", "nearest_facility", "nearest_id",
+                    "walk_m", "lon", "lat"]
+#: community kinds in Chinese (the layer's ``urban`` / ``village``)
+KIND_LABELS = {"urban": "社区", "village": "村"}
+#: ``nearest_facility`` of a community no counted facility of the class can be reached from on foot
+UNREACHABLE = "不可达"
+#: ``nearest_facility`` when the run counts no facility of the class at all
+NO_FACILITY = "无该类设施"
+
+
+def named_gaps_table(result: AnalysisResult, *, types: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The named gaps of ``result`` (:attr:`~spatial.analysis.AnalysisResult.named_gaps`) as ``gaps.csv``
+    writes them (:data:`GAPS_CSV_COLUMNS`): per class (registry order; only ``types`` when given), the
+    communities and villages outside the class's circle, most elderly first; ``kind`` 社区/村, ``elderly``
+    whole persons (empty when the community layer gives none: missing is never 0), the nearest counted
+    facility of the class and the walk to it in whole metres — ``不可达`` and an empty distance when none can
+    be reached on foot, ``无该类设施`` when the run counts none of the class; WGS 84 ``lon``/``lat``."""
+    gaps = result.named_gaps if result.named_gaps is not None else pd.DataFrame(columns=GAPS_CSV_COLUMNS)
+    classes = result.params.classes
+    if types is not None:
+        gaps = gaps[gaps["type"].isin(types)]
+    order = {t: i for i, t in enumerate(types if types is not None else classes.ids)}
+    gaps = gaps.iloc[np.argsort([order.get(t, len(order)) for t in gaps["type"]], kind="stable")]
+    # classes the run counts facilities of: in a township's figures, or the nearest of some community
+    counted = {f.type for f in result.figures if f.facilities > 0} | set(gaps.loc[gaps["nearest_id"].notna(), "type"])
+    walk = pd.to_numeric(gaps["walk_m"], errors="coerce").to_numpy(dtype=float)
+    nearest = [str(n) if isinstance(n, str) else (UNREACHABLE if t in counted else NO_FACILITY)
+               for n, t in zip(gaps["nearest_facility"], gaps["type"])]
+    return pd.DataFrame({
+        "type": gaps["type"].astype(str).to_numpy(),
+        "type_label": [classes.label(str(t)) for t in gaps["type"]],
+        "name": gaps["name"].astype(str).to_numpy(),
+        "kind": [KIND_LABELS.get(str(k), str(k)) for k in gaps["kind"]],
+        "township": [t if isinstance(t, str) else "" for t in gaps["township"]],
+        "elderly": pd.array(gaps["elderly"], dtype="Int64"),
+        "nearest_facility": nearest,
+        "nearest_id": [str(i) if isinstance(i, str) else "" for i in gaps["nearest_id"]],
+        "walk_m": pd.array(np.where(np.isfinite(walk), np.floor(walk + 0.5), np.nan), dtype="Int64"),
+        "lon": gaps["lon"].astype(float).round(6).to_numpy(),
+        "lat": gaps["lat"].astype(float).round(6).to_numpy(),
+    }, columns=GAPS_CSV_COLUMNS)
 
 
 def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
@@ -92,6 +137,7 @@ def _write_analysis_files(result: AnalysisResult, out_dir: Path) -> dict[str, Pa
         "coverage": write_csv_bom(result.coverage_frame(), out_dir / "coverage.csv"),
         "targets": write_csv_bom(result.targets_frame(), out_dir / "targets.csv"),
         "indicators": write_csv_bom(result.indicators_frame(), out_dir / "indicators.csv"),
+        "named_gaps": write_csv_bom(named_gaps_table(result), out_dir / "gaps.csv"),
         "islands": write_csv_bom(result.islands, out_dir / "islands.csv"),
     }
     iso_layers = {}

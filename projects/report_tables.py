@@ -5,7 +5,11 @@ The first sheet is the bureau's task table: every target of the profile in every
 ``targets.csv`` (:meth:`spatial.analysis.AnalysisResult.targets_frame`), county rows first, with the run
 notes (:func:`projects.outputs.run_notes`) under it. The per-class sheets show the numbers of
 ``coverage.csv`` (:meth:`~spatial.analysis.AnalysisResult.coverage_frame`), 合计 row included: a
-township's beds there are a balance view, never judged against a county-level target. Given a scenario
+township's beds there are a balance view, never judged against a county-level target. People are whole
+persons: the townships are rounded so that they add up to the rounded county figure, and the 合计 is their
+sum (:func:`spatial.analysis.whole_people`; stated under each sheet). The sheet 服务缺口 lists, per class, the
+named communities and villages left outside the class's circle (``gaps.csv``,
+:func:`projects.outputs.named_gaps_table`), most elderly first, with the nearest facility and the walk to it. Given a scenario
 comparison (:class:`projects.compare.Comparison`), a sheet 方案对比 shows its Chinese table (``comparison.csv``),
 rows whose covered share changed in bold and tinted. Class and status names
 come from the facility class registry (:mod:`layers.classes`). Both files are written atomically: a
@@ -30,7 +34,7 @@ import pyogrio
 from layers.classes import ClassRegistry
 from layers.crs import WGS84
 from projects.compare import ZH_COLUMNS as COMPARE_ZH, Comparison, comparison_frame_zh
-from projects.outputs import atomic_write, run_notes
+from projects.outputs import KIND_LABELS, NO_FACILITY, UNREACHABLE, atomic_write, named_gaps_table, run_notes
 from spatial.analysis import TOTAL_ROW, AnalysisResult
 from spatial.targets import BASIS_LABELS, LEVEL_LABELS, StandardProfile, Target, TargetRow, target_label
 
@@ -52,6 +56,8 @@ ZH: dict[str, str] = {
     "layer.population": "老年人口",
     "layer.communities": "社区/村",
     "layer.facilities": "养老设施",
+    "kind.urban": KIND_LABELS["urban"],
+    "kind.village": KIND_LABELS["village"],
     "sample.note": "示例数据：县界、乡镇名称和2020年普查老年人口总数为真实数据；乡镇划分、道路、村社区和设施为生成数据。",
 }
 
@@ -176,7 +182,13 @@ _BED_COLUMNS: list[tuple[str, str | None]] = [
     ("beds", "0"), ("nursing_beds", "0"), ("beds_per_1000", "0.0"), ("nursing_share", "0.0%"),
 ]
 FACILITY_COLUMNS = ["编号", "名称", "类型", "状态", "床位数", "护理型床位数", "经度", "纬度"]
-GAP_COLUMNS = ["设施类型", "乡镇/街道", "老年人口", "面积(公顷)"]
+#: the 服务缺口 sheet: the named gaps (``gaps.csv`` columns type_label, name, kind, township, elderly,
+#: nearest_facility, walk_m)
+GAP_COLUMNS = ["设施类型", "名称", "类别", "乡镇/街道", "老年人口", "最近设施", "步行距离(米)"]
+_GAP_FIELDS = ["type_label", "name", "kind", "township", "elderly", "nearest_facility", "walk_m"]
+#: the rounding rule of people, printed under the per-class sheets
+PEOPLE_NOTE = ("人数为整数：各乡镇（街道）的老年人口和覆盖老人按最大余数法取整，使其之和等于全县（市）数四舍五入后的值；"
+               "合计为各乡镇（街道）之和。覆盖率和每千老人床位按未取整的数计算。")
 _RED = "FFC00000"
 _SOURCE_LABELS = {"roads": "layer.roads", "townships": "layer.townships", "population": "layer.population",
                   "communities": "layer.communities", "facilities": "layer.facilities"}
@@ -216,10 +228,11 @@ def write_xlsx(
     cov = result.coverage_frame()
     for c in report_classes(result, facilities):
         _class_sheet(wb.create_sheet(classes.label(c)), cov[cov["type"] == c], class_sheet_columns(c, classes), labels)
+    shown = report_classes(result, facilities)
     if comparison is not None:
         _compare_sheet(wb.create_sheet(SHEET_COMPARE), comparison)
     _facility_sheet(wb.create_sheet(SHEET_FACILITIES), facilities, classes)
-    _gap_sheet(wb.create_sheet(SHEET_GAPS), result.gaps, classes)
+    _gap_sheet(wb.create_sheet(SHEET_GAPS), result, shown)
     _params_sheet(wb.create_sheet(SHEET_PARAMS), result, title=title, sources=sources, scenario=scenario, day=day)
     atomic_write(path, wb.save)
     return path
@@ -274,10 +287,13 @@ def _class_sheet(ws, cov: pd.DataFrame, columns: list[tuple[str, str | None]], l
     n_towns = int((cov["township"] != TOTAL_ROW).sum())
     _finish_table(ws, n_towns, len(columns))  # the filter leaves the 合计 row below it
     _fit_widths(ws, first_row=1, last_row=len(cov) + 1)
+    note = len(cov) + 3
+    ws.cell(row=note, column=1, value="注：").font = bold
+    ws.cell(row=note + 1, column=1, value=PEOPLE_NOTE)
 
 
 #: number formats of the 方案对比 columns
-_COMPARE_FORMATS = {"base_share": "0.0%", "other_share": "0.0%", "delta_pp": "+0.00;-0.00;0.00",
+_COMPARE_FORMATS = {"base_share": "0.0%", "other_share": "0.0%", "delta_pp": '+0.0" 百分点";-0.0" 百分点";"0.0 百分点"',
                     "base_covered": "#,##0", "other_covered": "#,##0", "delta_covered": "+#,##0;-#,##0;0"}
 _GAIN_FILL, _LOSS_FILL = "FFE2EFDA", "FFFCE4D6"
 
@@ -286,10 +302,11 @@ def _compare_sheet(ws, comparison: Comparison) -> None:
     from openpyxl.styles import Font, PatternFill
 
     table = comparison.table
-    frame = comparison_frame_zh(table)
     columns = list(COMPARE_ZH)
-    _header(ws, list(frame.columns))
+    _header(ws, list(comparison_frame_zh(table).columns))
     fills = {1: PatternFill("solid", fgColor=_GAIN_FILL), -1: PatternFill("solid", fgColor=_LOSS_FILL)}
+    # numbers stay numbers (the change in 百分点 with its sign by the cell format), people whole persons
+    frame = table[columns]
     for r, (rec, values) in enumerate(zip(table.to_dict("records"), frame.itertuples(index=False)), start=2):
         changed = bool(rec["changed"])
         total = rec["township"] == TOTAL_ROW
@@ -308,7 +325,8 @@ def _compare_sheet(ws, comparison: Comparison) -> None:
     ws.cell(row=note, column=1, value="注：").font = Font(bold=True)
     minutes = comparison.params.analysis.profile.coverage_minutes
     lines = [f"对比：{comparison.base}（现状列）→ {comparison.other}（方案列）；覆盖按步行 {minutes:g} 分钟计",
-             "覆盖率有变化的行加粗并着色（绿色为提高，红色为降低）；变化以百分点计"]
+             "覆盖率有变化的行加粗并着色（绿色为提高，红色为降低）；覆盖率变化以百分点计（带正负号）",
+             PEOPLE_NOTE]
     for i, line in enumerate(lines, start=note + 1):
         ws.cell(row=i, column=1, value=line)
     _fit_widths(ws, first_row=1, last_row=len(table) + 1)
@@ -322,8 +340,10 @@ def _facility_sheet(ws, facilities: gpd.GeoDataFrame, classes: ClassRegistry) ->
     else:
         lon = lat = []
     for r, (rec, x, y) in enumerate(zip(facilities.to_dict("records"), lon, lat), start=2):
-        values = [str(rec["fid"]), str(rec["name"]), classes.label(str(rec["type"])),
-                  classes.status_label(str(rec["status"])), int(rec["beds"]), int(rec["nursing_beds"]),
+        t = str(rec["type"])
+        beds = t in classes and classes[t].has_beds  # no bed cells for classes whose beds do not count
+        values = [str(rec["fid"]), str(rec["name"]), classes.label(t), classes.status_label(str(rec["status"])),
+                  int(rec["beds"]) if beds else None, int(rec["nursing_beds"]) if beds else None,
                   round(float(x), 6), round(float(y), 6)]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=v)
@@ -332,17 +352,33 @@ def _facility_sheet(ws, facilities: gpd.GeoDataFrame, classes: ClassRegistry) ->
     _finish_table(ws, len(facilities), len(FACILITY_COLUMNS))
 
 
-def _gap_sheet(ws, gaps: gpd.GeoDataFrame, classes: ClassRegistry) -> None:
+def _gap_sheet(ws, result: AnalysisResult, types: tuple[str, ...]) -> None:
+    """The named gaps of the report's classes: per class, most elderly first (``gaps.csv``'s rows)."""
+    from openpyxl.styles import Font
+
+    table = named_gaps_table(result, types=types)
     _header(ws, GAP_COLUMNS)
-    for r, rec in enumerate(gaps[["type", "township", "elderly", "area_ha"]].to_dict("records"), start=2):
-        values = [classes.label(str(rec["type"])), str(rec["township"]), _cell(rec["elderly"]), _cell(rec["area_ha"])]
-        for c, v in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=v)
-            if c == 3:
-                cell.number_format = "#,##0.0"
-            elif c == 4:
-                cell.number_format = "0.00"
-    _finish_table(ws, len(gaps), len(GAP_COLUMNS))
+    for r, rec in enumerate(table[_GAP_FIELDS].to_dict("records"), start=2):
+        for c, name in enumerate(_GAP_FIELDS, start=1):
+            v = rec[name]
+            cell = ws.cell(row=r, column=c, value=None if v is pd.NA else _cell(v))
+            if name in ("elderly", "walk_m"):
+                cell.number_format = "#,##0"
+    _finish_table(ws, len(table), len(GAP_COLUMNS))
+    p = result.params
+    minutes = p.profile.coverage_minutes
+    note = len(table) + 3
+    ws.cell(row=note, column=1, value="注：").font = Font(bold=True)
+    model = result.model
+    lines = [f"列出各类设施步行 {minutes:g} 分钟服务圈（步速 {p.speed_kmh:g} km/h）以外的社区和村，按老年人口从多到少排列；"
+             "老年人口为空表示社区/村图层未提供该数，不作 0 计。",
+             f"最近设施：步行可达的最近一处计入的该类设施，步行距离沿道路计（含社区/村到道路的距离），取整到米；"
+             f"“{UNREACHABLE}”表示路网上无法到达任何该类设施，“{NO_FACILITY}”表示本次分析未计入该类设施。",
+             "缺口范围（未覆盖地块）见 GeoPackage 的 gaps 图层。"]
+    if model is not None and not len(model.unit_names):
+        lines.insert(0, "未加载社区/村图层，无法列出未覆盖的社区和村。")
+    for i, line in enumerate(lines, start=note + 1):
+        ws.cell(row=i, column=1, value=line)
 
 
 def figure_text(t: Target, profile: StandardProfile) -> str:
@@ -459,7 +495,8 @@ def _shown(value: object, fmt: str) -> str:
 def report_layers(*, result: AnalysisResult, facilities: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     """The layers of :func:`write_report_gpkg`, all in EPSG:4326: ``circles_<class>`` (merged circles per
     minutes band) for the classes of :func:`report_classes`, ``facility_circles``, ``gaps`` (with a Chinese
-    ``type_label``) and ``facilities`` (``fid`` renamed ``facility_id`` as GeoPackage reserves ``fid``;
+    ``type_label``), ``named_gaps`` (the communities and villages outside each class's circle, points with the
+    columns of ``gaps.csv``) and ``facilities`` (``fid`` renamed ``facility_id`` as GeoPackage reserves ``fid``;
     Chinese ``type_label`` and ``status_label`` from the class registry)."""
     classes = result.params.classes
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -472,6 +509,8 @@ def report_layers(*, result: AnalysisResult, facilities: gpd.GeoDataFrame) -> di
     gaps = result.gaps.to_crs(WGS84).reset_index(drop=True)
     gaps.insert(1, "type_label", [classes.label(str(t)) for t in gaps["type"]])
     layers["gaps"] = gaps
+    named = named_gaps_table(result)
+    layers["named_gaps"] = gpd.GeoDataFrame(named, geometry=gpd.points_from_xy(named["lon"], named["lat"]), crs=WGS84)
     fac = facilities.to_crs(WGS84).reset_index(drop=True).rename(columns={"fid": "facility_id"})
     fac.insert(fac.columns.get_loc("type") + 1, "type_label", [classes.label(str(t)) for t in fac["type"]])
     fac.insert(fac.columns.get_loc("status") + 1, "status_label", [classes.status_label(str(s)) for s in fac["status"]])
@@ -493,7 +532,7 @@ def write_report_gpkg(path: str | Path, *, result: AnalysisResult, facilities: g
 
     def write(tmp: Path) -> None:
         for name, frame in layers.items():
-            points = name == "facilities"
+            points = name in ("facilities", "named_gaps")
             pyogrio.write_dataframe(
                 frame, tmp, layer=name, driver="GPKG", promote_to_multi=not points,
                 geometry_type=("Point" if points else "MultiPolygon") if frame.empty else None,

@@ -21,7 +21,18 @@ from layers.crs import WGS84, require_crs
 from layers.facilities import Facility
 from layers.errors import InputError
 
-from .coverage import Demand, PolygonLocator, build_demand, covered_by_township, locate_in_polygons, points_covered
+from .coverage import (
+    Chains,
+    Demand,
+    NearestSources,
+    PolygonLocator,
+    build_demand,
+    chains_of,
+    covered_by_township,
+    locate_in_polygons,
+    nearest_sources,
+    points_covered,
+)
 from .feedback import Feedback
 from .indicators import Flag, StandardProfile, TownshipTypeFigures
 from .targets import (
@@ -170,6 +181,9 @@ class ServiceCircles:
         self._towns = PolygonLocator(township_polygons)
         self.facilities: dict[str, FacilityState] = {}
         self._fields: dict[str, DistanceField] = {}
+        #: per class: the nearest counted facility at every node, unbounded (see :meth:`nearest`)
+        self._nearest: dict[str, tuple[NearestSources, tuple[FacilityState, ...]]] = {}
+        self._chains: Chains | None = None  # the network's chains merged, made on first use
 
     # -- editing ---------------------------------------------------------------------------------
     def set_facility(
@@ -244,6 +258,7 @@ class ServiceCircles:
 
     def _invalidate(self, type_: str) -> None:
         self._fields.pop(type_, None)
+        self._nearest.pop(type_, None)
         for key in [k for k in self._fields if isinstance(k, tuple) and type_ in k]:
             del self._fields[key]
 
@@ -253,6 +268,7 @@ class ServiceCircles:
         if statuses != self.statuses:
             self.statuses = statuses
             self._fields.clear()
+            self._nearest.clear()
 
     # -- queries ---------------------------------------------------------------------------------
     def counts(self, status: str) -> bool:
@@ -274,6 +290,20 @@ class ServiceCircles:
             reaches = (f.reach for f in self.facilities.values() if f.type in types and f.status in self.statuses)
             self._fields[type_] = DistanceField.from_reaches(self.net, reaches)
         return self._fields[type_]
+
+    def nearest(self, type_: str) -> tuple[NearestSources, tuple[FacilityState, ...]]:
+        """The nearest counted facility of class ``type_`` from anywhere on the network, with no walking
+        limit, and the facilities its source indices refer to (one search of the merged chains, about a
+        millisecond for a county, kept until the class is edited)."""
+        if type_ not in self._nearest:
+            facs = tuple(self.active(type_))
+            if self._chains is None:
+                self._chains = chains_of(self.net)
+            near = nearest_sources(self.net, edge=np.array([f.reach.edge for f in facs], np.int64),
+                                   offset_m=np.array([f.reach.offset_m for f in facs], float),
+                                   access_m=np.array([f.reach.access_m for f in facs], float), chains=self._chains)
+            self._nearest[type_] = (near, facs)
+        return self._nearest[type_]
 
 
 @dataclass(frozen=True)
@@ -297,6 +327,15 @@ class AnalysisResult:
     #: the analysis state, kept so that edits can be applied incrementally (see projects.live)
     model: "CoverageModel | None" = field(default=None, repr=False, compare=False)
     pending: frozenset[str] = frozenset()
+    #: per class, the communities and villages outside its circle (:data:`NAMED_GAP_COLUMNS`, see
+    #: :meth:`CoverageModel.named_gaps`); made from ``model`` when the result is built without it, so a
+    #: result of a live edit lists the gaps of its own plan state (a lookup on the communities' positions)
+    named_gaps: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.named_gaps is None:
+            frame = self.model.named_gaps() if self.model is not None else empty_named_gaps()
+            object.__setattr__(self, "named_gaps", frame)
 
     def coverage_frame(self) -> pd.DataFrame:
         return coverage_frame(self.figures, total_label=TOTAL_ROW)
@@ -311,6 +350,25 @@ class AnalysisResult:
         return flags_frame(self.figures)
 
 
+#: the columns of :attr:`AnalysisResult.named_gaps`: class, the community's row in the community layer,
+#: name, kind (urban | village), township (None outside every township), elderly (nullable integer: missing
+#: stays missing), the nearest counted facility of the class (id and name; None when none is reachable) and
+#: the walking distance to it in metres (NaN when unreachable), the community's position in WGS 84
+NAMED_GAP_COLUMNS = ["type", "unit", "name", "kind", "township", "elderly", "nearest_id", "nearest_facility", "walk_m",
+                     "lon", "lat"]
+
+
+def empty_named_gaps() -> pd.DataFrame:
+    """A named-gap frame with no rows (no community layer, or every community covered)."""
+    return pd.DataFrame({
+        "type": pd.Series([], dtype=object), "unit": pd.Series([], dtype=np.int64), "name": pd.Series([], dtype=object),
+        "kind": pd.Series([], dtype=object), "township": pd.Series([], dtype=object),
+        "elderly": pd.Series([], dtype="Int64"), "nearest_id": pd.Series([], dtype=object),
+        "nearest_facility": pd.Series([], dtype=object), "walk_m": pd.Series([], dtype=float),
+        "lon": pd.Series([], dtype=float), "lat": pd.Series([], dtype=float),
+    })[NAMED_GAP_COLUMNS]
+
+
 COVERAGE_COLUMNS = [
     "township", "type", "elderly", "elderly_covered", "covered_share", "facilities", "beds", "nursing_beds",
     "beds_per_1000", "nursing_share", "flags",
@@ -319,31 +377,80 @@ COVERAGE_COLUMNS = [
 TOTAL_ROW = "合计"
 
 
+#: people columns of ``coverage.csv``: whole persons (see :func:`whole_people`)
+PEOPLE_COLUMNS = ("elderly", "elderly_covered")
+
+
 def coverage_frame(figures: Sequence[TownshipTypeFigures], *, total_label: str | None = None) -> pd.DataFrame:
     """One row per township x facility class, the columns of ``coverage.csv``; with ``total_label`` one
-    total row per class after the townships (elderly and covered summed; NaN elderly leave the total NaN)."""
+    total row per class after the townships.
+
+    People (``elderly``, ``elderly_covered``) are whole persons, rounded here from the engine's figures
+    (which stay fractional: people spread along streets are covered in part): per class, the townships are
+    rounded by :func:`whole_people` so that they add up to the rounded county figure, and the total row is
+    their sum — the 合计 always equals the sum of the rows above it, and each row is within one person of
+    its exact figure. A township whose figure is missing (NaN) stays missing and leaves the total missing:
+    never a partial sum shown as a total. Shares and beds per 1,000 come from the exact figures."""
     rows = [_coverage_row(f) for f in figures]
-    if total_label is not None:
-        by_type: dict[str, list[TownshipTypeFigures]] = {}
-        for f in figures:
-            by_type.setdefault(f.type, []).append(f)
-        for t, figs in by_type.items():
+    by_type: dict[str, list[int]] = {}
+    for i, f in enumerate(figures):
+        by_type.setdefault(f.type, []).append(i)
+    totals = []
+    for t, idx in by_type.items():
+        people = {}
+        for col, attr in zip(PEOPLE_COLUMNS, ("elderly", "elderly_covered")):
+            people[col] = whole_people(np.array([getattr(figures[i], attr) for i in idx], float))
+        people["elderly_covered"] = np.minimum(people["elderly_covered"], people["elderly"])  # NaN stays NaN
+        for col, values in people.items():
+            for i, v in zip(idx, values):
+                rows[i][col] = v
+        if total_label is not None:
+            figs = [figures[i] for i in idx]
             total = TownshipTypeFigures(
                 township=total_label, type=t, elderly=float(sum(f.elderly for f in figs)),
                 elderly_covered=float(sum(f.elderly_covered for f in figs)),
                 facilities=sum(f.facilities for f in figs), beds=sum(f.beds for f in figs),
                 nursing_beds=sum(f.nursing_beds for f in figs),
             )
-            rows.append(_coverage_row(total))
-    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+            row = _coverage_row(total)
+            for col, values in people.items():
+                row[col] = float(values.sum())  # NaN when any township is missing
+            totals.append(row)
+    frame = pd.DataFrame(rows + totals, columns=COVERAGE_COLUMNS)
+    for col in PEOPLE_COLUMNS:
+        values = frame[col].to_numpy(dtype=float)
+        if np.isfinite(values).all():
+            frame[col] = values.astype(np.int64)
+    return frame
+
+
+def whole_people(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Fractional head counts as whole persons that add up to the rounded sum (largest-remainder rounding:
+    every value is rounded down, then the largest remainders rounded up until the sum is right; ties in
+    order). NaN values stay NaN and are rounded half-up one by one (their sum is missing anyway)."""
+    v = np.asarray(values, dtype=float)
+    out = np.full(v.shape, np.nan)
+    ok = np.isfinite(v)
+    if not ok.all():
+        out[ok] = np.floor(v[ok] + 0.5)
+        return out
+    if v.size == 0:
+        return out
+    low = np.floor(v)
+    short = int(np.floor(v.sum() + 0.5) - low.sum())
+    if short > 0:
+        rest = v - low
+        up = np.argsort(-rest, kind="stable")[:short]
+        low[up] += 1.0
+    return low
 
 
 def _coverage_row(f: TownshipTypeFigures) -> dict:
     return {
         "township": f.township,
         "type": f.type,
-        "elderly": round(f.elderly, 1),
-        "elderly_covered": round(f.elderly_covered, 1),
+        "elderly": float(f.elderly),
+        "elderly_covered": float(f.elderly_covered),
         "covered_share": _round(f.covered_share, 4),
         "facilities": f.facilities,
         "beds": f.beds,
@@ -411,6 +518,9 @@ class CoverageModel:
         self.unit_township = np.zeros(0, np.int64)
         self.unit_xy = np.zeros((0, 2))
         self.unit_snaps = None
+        #: the communities' elderly (NaN where the layer gives none: missing is not zero) and WGS 84 positions
+        self.unit_elderly = np.zeros(0)
+        self.unit_lonlat = np.zeros((0, 2))
         if inputs.communities is not None and len(inputs.communities):
             com = inputs.communities
             require_crs(com, what="community layer")
@@ -422,6 +532,10 @@ class CoverageModel:
             self.unit_xy = np.column_stack([x, y])
             self.unit_snaps = snap_points(net, x=x, y=y)
             self.unit_township = locate_in_polygons(x, y, self.township_polys)
+            self.unit_elderly = (pd.to_numeric(com["elderly"], errors="coerce").to_numpy(dtype=float)
+                                 if "elderly" in com.columns else np.full(len(com), np.nan))
+            wgs = pts.to_crs(WGS84)
+            self.unit_lonlat = np.column_stack([wgs.x.to_numpy(), wgs.y.to_numpy()])
 
     # -- facilities ------------------------------------------------------------------------------
     def load_facilities(self, facilities: gpd.GeoDataFrame, *, feedback: Feedback | None = None) -> None:
@@ -544,6 +658,58 @@ class CoverageModel:
                 fl = Flag(tid, "units_met", float(len(rows)), float(len(rows) - len(missed)), label)
             out.setdefault((town, cls), []).append(fl)
         return out
+
+    def named_gaps(self, types: Sequence[str] | None = None) -> pd.DataFrame:
+        """Per class (default: every class of the registry), the communities and villages outside its circle
+        at the profile's coverage minutes — the same test as the community targets (:meth:`_reached`) — with
+        their elderly, the nearest counted facility of the class and the walking distance to it (unbounded;
+        NaN and no facility when none can be reached), sorted per class by elderly, most first (missing last).
+        Columns :data:`NAMED_GAP_COLUMNS`. Each class's rows are kept until the class is edited: after an edit
+        one network search for that class (a few ms), the others are reused as they are."""
+        if self.unit_snaps is None or not len(self.unit_names):
+            return empty_named_gaps()
+        types = tuple(self.classes.ids if types is None else types)
+        parts = tuple(self._named_part(t) for t in types)
+        key = (types, tuple(id(p) for p in parts))
+        cached = getattr(self, "_named_all", None)
+        if cached is None or cached[0] != key:
+            shown = [p for p in parts if len(p)]
+            frame = pd.concat(shown, ignore_index=True) if shown else empty_named_gaps()
+            self._named_all = (key, frame, parts)  # the parts kept alive so their ids stay theirs
+        return self._named_all[1]
+
+    def _named_part(self, type_: str) -> pd.DataFrame:
+        """The named gaps of one class, sorted; cached on the class's distance field (a new field after
+        every edit of the class or change of the counted statuses)."""
+        fld, lim = self.circles.field(type_), self.params.coverage_m
+        cache: dict = self.__dict__.setdefault("_named_parts", {})
+        hit = cache.get(type_)
+        if hit is not None and hit[0] is fld and hit[1] == lim:
+            return hit[2]
+        snaps = self.unit_snaps
+        out = np.nonzero(~points_covered(self.net, fld, snaps, limit_m=lim))[0]
+        if not out.size:
+            frame = empty_named_gaps()
+        else:
+            near, facs = self.circles.nearest(type_)
+            walk, src = near.at(self.net, snaps.take(out))
+            elderly = self.unit_elderly[out]
+            order = np.lexsort((np.array([self.unit_names[i] for i in out], dtype=object).astype(str),
+                                -np.where(np.isfinite(elderly), elderly, -np.inf)))
+            out, walk, src, elderly = out[order], walk[order], src[order], elderly[order]
+            town = self.unit_township[out]
+            frame = pd.DataFrame({
+                "type": type_, "unit": out.astype(np.int64), "name": [self.unit_names[i] for i in out],
+                "kind": self.unit_kind[out].astype(object),
+                "township": [self.township_names[i] if i >= 0 else None for i in town],
+                "elderly": pd.array(np.where(np.isfinite(elderly), np.floor(elderly + 0.5), np.nan), dtype="Int64"),
+                "nearest_id": [facs[k].fid if k >= 0 else None for k in src],
+                "nearest_facility": [facs[k].name if k >= 0 else None for k in src],
+                "walk_m": np.where(src >= 0, walk, np.nan),
+                "lon": self.unit_lonlat[out, 0], "lat": self.unit_lonlat[out, 1],
+            }, columns=NAMED_GAP_COLUMNS)
+        cache[type_] = (fld, lim, frame)
+        return frame
 
     def type_circles(self, type_: str) -> list[shapely.Geometry]:
         """Merged circle polygons of one type, one per minutes band (metric CRS)."""
@@ -687,6 +853,7 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     return AnalysisResult(
         params=params, figures=figures, isochrones=iso.to_crs(WGS84), gaps=gaps.to_crs(WGS84),
         islands=isl, warnings=warnings, warning_details=details, facility_circles=fac_iso, targets=targets, model=model,
+        named_gaps=model.named_gaps(),
     )
 
 

@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from layers.crs import require_crs
 from layers.errors import InputError
@@ -150,3 +152,176 @@ def points_covered(net: WalkNetwork, field: DistanceField, snaps: Snap, *, limit
         return np.zeros(0, dtype=bool)
     d = snaps.access_m + field.at(net, edge=snaps.edge, offset_m=snaps.offset_m)
     return d <= limit_m
+
+
+@dataclass(frozen=True)
+class Chains:
+    """The network with its chains merged: every run of edges through nodes that join exactly two edges
+    becomes one edge between two junctions (nodes of any other degree; a closed loop gets one of its nodes
+    as junction). Searching the junctions alone is exact and several times faster (the sample: 11,526
+    junctions of 90,039 nodes). A point on edge ``e`` at ``offset_m`` lies on chain ``edge_chain[e]`` at
+    ``edge_pos[e] + edge_dir[e] * offset_m`` metres from the chain's start junction ``chain_a``."""
+
+    n_junctions: int
+    #: junction graph (symmetric; weights: the shortest chain between two junctions, metres)
+    csr: sparse.csr_matrix
+    chain_a: NDArray[np.int64]
+    chain_b: NDArray[np.int64]
+    chain_len: NDArray[np.float64]
+    edge_chain: NDArray[np.int64]
+    #: chain position of each edge's ``u`` node, and +1 / -1 when ``u -> v`` runs along / against the chain
+    edge_pos: NDArray[np.float64]
+    edge_dir: NDArray[np.float64]
+
+    def position(self, edge: NDArray[np.int64], offset_m: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Chain and position along it (metres from its start) of points on edges."""
+        edge = np.asarray(edge, dtype=np.int64)
+        return self.edge_chain[edge], self.edge_pos[edge] + self.edge_dir[edge] * np.asarray(offset_m, dtype=float)
+
+
+def chains_of(net: WalkNetwork) -> Chains:
+    """Merge the network's chains (see :class:`Chains`); one pass over the edges (about 0.1 s for a county)."""
+    u, v, length = net.u.tolist(), net.v.tolist(), net.length_m.tolist()
+    n, m = net.n_nodes, net.n_edges
+    ends = np.concatenate([net.u, net.v])
+    order = np.argsort(ends, kind="stable")
+    start = np.searchsorted(ends[order], np.arange(n + 1)).tolist()
+    inc = (order % max(m, 1)).tolist()  # incident edges of node k: inc[start[k]:start[k + 1]]
+    degree = np.diff(np.asarray(start))
+    junction = (degree != 2).tolist()
+    edge_chain = [-1] * m
+    edge_pos = [0.0] * m
+    edge_dir = [1.0] * m
+    chain_a: list[int] = []
+    chain_b: list[int] = []
+    chain_len: list[float] = []
+
+    def walk(j: int, e: int) -> None:
+        c = len(chain_a)
+        cur, pos = j, 0.0
+        while True:
+            edge_chain[e] = c
+            if u[e] == cur:
+                edge_pos[e], edge_dir[e], cur = pos, 1.0, v[e]
+            else:
+                edge_pos[e], edge_dir[e], cur = pos + length[e], -1.0, u[e]
+            pos += length[e]
+            if junction[cur]:
+                break
+            a, b = inc[start[cur]], inc[start[cur] + 1]
+            nxt = b if a == e else a
+            if edge_chain[nxt] >= 0:  # a loop of one edge on a two-edge node: back where it started
+                break
+            e = nxt
+        chain_a.append(j)
+        chain_b.append(cur)
+        chain_len.append(pos)
+
+    for k in np.nonzero(degree != 2)[0].tolist():
+        for e in inc[start[k]:start[k + 1]]:
+            if edge_chain[e] < 0:
+                walk(k, e)
+    for e in range(m):  # closed loops with no junction: one of their nodes becomes one
+        if edge_chain[e] < 0:
+            junction[u[e]] = True
+            walk(u[e], e)
+    node_junction = np.full(n, -1, np.int64)
+    is_j = np.asarray(junction, dtype=bool)
+    node_junction[is_j] = np.arange(int(is_j.sum()))
+    a = node_junction[np.asarray(chain_a, np.int64)] if chain_a else np.zeros(0, np.int64)
+    b = node_junction[np.asarray(chain_b, np.int64)] if chain_b else np.zeros(0, np.int64)
+    lens = np.asarray(chain_len, float)
+    nj = int(is_j.sum())
+    keep = a != b  # a chain from a junction back to itself never shortens a path between junctions
+    rows, cols, w = np.concatenate([a[keep], b[keep]]), np.concatenate([b[keep], a[keep]]), np.concatenate([lens[keep]] * 2)
+    first = np.lexsort((w, cols, rows))  # parallel chains: the shortest (a sparse matrix would add them up)
+    rows, cols, w = rows[first], cols[first], w[first]
+    uniq = np.ones(rows.size, bool)
+    uniq[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    graph = sparse.csr_matrix((np.maximum(w[uniq], 1e-9), (rows[uniq], cols[uniq])), shape=(nj, nj))
+    return Chains(nj, graph, a, b, lens, np.asarray(edge_chain, np.int64), np.asarray(edge_pos, float),
+                  np.asarray(edge_dir, float))
+
+
+@dataclass(frozen=True)
+class NearestSources:
+    """Which of a set of sources is nearest on foot, and how far, from anywhere on the network: per junction
+    of :class:`Chains` the walking distance (the source's own access leg included; ``inf`` where no source
+    can be reached) and the index of that source in the order given (``-1`` where none). Not bounded by any
+    walking limit: it tells how far the nearest facility is from a place outside every circle."""
+
+    chains: Chains
+    junction_m: NDArray[np.float64]
+    junction_src: NDArray[np.int64]
+    #: the sources' chains, positions along them and access legs (chain -1: not on the network)
+    src_chain: NDArray[np.int64]
+    src_pos_m: NDArray[np.float64]
+    src_access_m: NDArray[np.float64]
+
+    def at(self, net: WalkNetwork, snaps: Snap) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """``(walk_m, source)`` for snapped points: the walking distance to the nearest source, the points'
+        own access legs included, and that source's index (``inf`` and ``-1`` when none is reachable)."""
+        ch = self.chains
+        edge = np.asarray(snaps.edge, dtype=np.int64)
+        n = edge.size
+        dist = np.full(n, np.inf)
+        src = np.full(n, -1, np.int64)
+        ok = np.nonzero(edge >= 0)[0]
+        if ok.size:
+            c, p = ch.position(edge[ok], np.asarray(snaps.offset_m, dtype=float)[ok])
+            a, b = ch.chain_a[c], ch.chain_b[c]
+            da = self.junction_m[a] + p
+            db = self.junction_m[b] + (ch.chain_len[c] - p)
+            via_b = db < da
+            d = np.where(via_b, db, da)
+            s = np.where(via_b, self.junction_src[b], self.junction_src[a])
+            if self.src_chain.size:  # a source on the point's own chain: along it, through no junction
+                order = np.argsort(self.src_chain, kind="stable")
+                sc = self.src_chain[order]
+                lo = np.searchsorted(sc, c, side="left")
+                hi = np.searchsorted(sc, c, side="right")
+                for i in np.nonzero(hi > lo)[0]:
+                    k = order[lo[i]:hi[i]]
+                    cand = np.abs(self.src_pos_m[k] - p[i]) + self.src_access_m[k]
+                    j = int(np.argmin(cand))
+                    if cand[j] < d[i]:
+                        d[i], s[i] = float(cand[j]), int(k[j])
+            s[~np.isfinite(d)] = -1
+            dist[ok], src[ok] = d, s
+        return dist + np.asarray(snaps.access_m, dtype=float), src
+
+
+def nearest_sources(net: WalkNetwork, *, edge: NDArray[np.int64], offset_m: NDArray[np.float64],
+                    access_m: NDArray[np.float64], chains: Chains | None = None) -> NearestSources:
+    """The nearest of the sources from anywhere on the network (see :class:`NearestSources`): one
+    multi-source search of the junction graph (each source a virtual node joined to its chain's two ends),
+    about a millisecond for a county. ``chains``: :func:`chains_of` ``(net)``, made here when not given.
+    Sources with ``edge < 0`` (not on the network) are never nearest."""
+    ch = chains if chains is not None else chains_of(net)
+    edge = np.asarray(edge, dtype=np.int64)
+    offset_m = np.asarray(offset_m, dtype=float)
+    access_m = np.asarray(access_m, dtype=float)
+    nj = ch.n_junctions
+    src_chain = np.full(edge.size, -1, np.int64)
+    src_pos = np.zeros(edge.size)
+    on = np.nonzero((edge >= 0) & np.isfinite(access_m))[0]
+    if on.size:
+        src_chain[on], src_pos[on] = ch.position(edge[on], offset_m[on])
+    junction_m = np.full(nj, np.inf)
+    junction_src = np.full(nj, -1, np.int64)
+    if on.size and nj:
+        c = src_chain[on]
+        # explicit zero weights may be taken as "no edge": a source on a junction gets a tiny positive leg
+        w = np.maximum(np.column_stack([access_m[on] + src_pos[on], access_m[on] + (ch.chain_len[c] - src_pos[on])]), 1e-9)
+        ends = np.column_stack([ch.chain_a[c], ch.chain_b[c]])
+        f = on.size
+        base = ch.csr
+        indptr = np.concatenate([base.indptr, base.indptr[-1] + 2 * np.arange(1, f + 1)])
+        graph = sparse.csr_matrix((np.concatenate([base.data, w.ravel()]), np.concatenate([base.indices, ends.ravel()]),
+                                   indptr), shape=(nj + f, nj + f))
+        dist, _, sources = csgraph.dijkstra(graph, directed=True, indices=np.arange(nj, nj + f), min_only=True,
+                                            return_predecessors=True)
+        reached = sources[:nj] >= nj
+        junction_m[reached] = dist[:nj][reached]
+        junction_src[reached] = on[sources[:nj][reached] - nj]
+    return NearestSources(ch, junction_m, junction_src, src_chain, src_pos, access_m.copy())

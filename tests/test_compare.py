@@ -37,6 +37,15 @@ CSV_HEADERS = ["乡镇/街道", "设施类型", "现状覆盖率", "方案覆盖
                "覆盖老人变化", "现状未达标项", "方案未达标项"]
 
 
+def pp(text):
+    """The number of a ``+3.2 百分点`` cell (NaN when empty)."""
+    text = str(text)
+    if not text or text == "nan":
+        return float("nan")
+    assert text.endswith(" 百分点") and (text[0] in "+-" or text == "0.0 百分点"), text
+    return float(text.removesuffix(" 百分点"))
+
+
 def biggest_village(project, township):
     towns, pop = project.townships, project.population.to_crs(project.townships.crs)
     inside = pop[pop.within(towns[towns["name"] == township].geometry.iloc[0])]
@@ -103,8 +112,11 @@ def test_delta_pp_hand_case():
 def test_cli_compare_gains_only_where_the_new_circle_reaches(compared, plan_file):
     raw = (compared / "comparison.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
-    table = pd.read_csv(compared / "comparison.csv", encoding="utf-8-sig")
+    table = pd.read_csv(compared / "comparison.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(table.columns) == CSV_HEADERS == list(ZH_COLUMNS.values())
+    table["变化（百分点）"] = [pp(v) for v in table["变化（百分点）"]]
+    for col in ("现状覆盖老人", "方案覆盖老人", "覆盖老人变化"):  # whole persons
+        assert table[col].dtype.kind == "i", col
     project = load_project(plan_file)
     n_towns, n_classes = len(project.townships), len(registry().ids)
     assert len(table) == (n_towns + 1) * n_classes  # a 合计 row per class
@@ -129,7 +141,7 @@ def test_cli_compare_gains_only_where_the_new_circle_reaches(compared, plan_file
     assert (moved["变化（百分点）"] > 0).all() and (moved["覆盖老人变化"] > 0).all()
     assert TOWN in set(moved["乡镇/街道"]) and set(moved["乡镇/街道"]) <= reached
     total = table[(table["乡镇/街道"] == TOTAL_ROW) & (table["设施类型"] == "日间照料中心")].iloc[0]
-    assert total["覆盖老人变化"] == pytest.approx(moved["覆盖老人变化"].sum(), abs=0.5) and total["变化（百分点）"] > 0
+    assert total["覆盖老人变化"] == moved["覆盖老人变化"].sum() and total["变化（百分点）"] > 0
     others = table[table["设施类型"] != "日间照料中心"]
     assert (others["变化（百分点）"].fillna(0) == 0).all() and (others["覆盖老人变化"] == 0).all()
     assert not [p for p in compared.iterdir() if p.name.startswith(".")]  # no temporary file left
@@ -155,7 +167,10 @@ def test_run_comparison_is_the_cli_table(comparison, compared):
     csv = pd.read_csv(compared / "comparison.csv", encoding="utf-8-sig", keep_default_na=False)
     zh = comparison.frame_zh()
     assert list(zh.columns) == CSV_HEADERS
-    pd.testing.assert_series_equal(csv["变化（百分点）"].astype(float), zh["变化（百分点）"].astype(float))
+    assert list(csv["变化（百分点）"]) == list(zh["变化（百分点）"])
+    assert [pp(v) for v in zh["变化（百分点）"]] == pytest.approx([round(v, 1) for v in comparison.table["delta_pp"]], abs=0.051)
+    day = zh[(comparison.table["type"] == "day_care") & comparison.table["changed"]]
+    assert len(day) and all(v.startswith("+") and v.endswith(" 百分点") for v in day["变化（百分点）"])
     changed = comparison.table[comparison.table["changed"]]
     assert set(changed["type"]) == {"day_care"} and (changed["delta_pp"] > 0).all()
     assert set(comparison.areas["change"]) == {"gained"}
@@ -195,6 +210,20 @@ def test_workbook_comparison_sheet(comparison, plan_file, tmp_path):
         emphasised = ws.cell(row=r, column=5).font.b and ws.cell(row=r, column=5).fill.fill_type == "solid"
         assert bool(emphasised) == bool(rec["changed"]), rec
     assert ws.cell(row=2, column=3).number_format == "0.0%"
+    # the change in 百分点 with its sign (a number, shown by the cell format), people whole persons, 合计 = sum
+    fmt = ws.cell(row=2, column=5).number_format
+    assert fmt.startswith('+0.0" 百分点"') and '-0.0" 百分点"' in fmt
+    assert all(isinstance(ws.cell(row=r, column=5).value, (int, float)) for r in range(2, len(table) + 2))
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=len(table) + 1)]
+    for row in rows:
+        assert all(type(v) is int for v in row[5:8]), row
+    for label in {r[1] for r in rows}:
+        towns = [r for r in rows if r[1] == label and r[0] != TOTAL_ROW]
+        (total,) = [r for r in rows if r[1] == label and r[0] == TOTAL_ROW]
+        for c in (5, 6, 7):
+            assert total[c] == sum(r[c] for r in towns), (label, c)
+    notes = [c.value for c in ws["A"][len(table) + 2:] if c.value]
+    assert notes[0] == "注：" and any("百分点" in n for n in notes) and any("最大余数法" in n for n in notes)
 
 
 def test_compare_dialog_shows_and_exports(comparison, compared, qtbot, tmp_path, monkeypatch):
@@ -225,6 +254,13 @@ def test_compare_dialog_shows_and_exports(comparison, compared, qtbot, tmp_path,
     assert str(target) in dialog.status.text()
     via = write_comparison_csv(comparison, tmp_path / "again.csv")
     assert via.read_bytes() == target.read_bytes()
+
+
+def test_pp_text():
+    from projects.compare import pp_text
+
+    assert pp_text(3.2) == "+3.2 百分点" and pp_text(-0.5) == "-0.5 百分点" and pp_text(0.0) == "0.0 百分点"
+    assert pp_text(0.04) == "+0.04 百分点" and pp_text(float("nan")) == ""
 
 
 def test_dialog_headers_match_the_csv():

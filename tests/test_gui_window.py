@@ -107,7 +107,7 @@ def test_docks_are_tabbed_on_a_small_screen(qtbot):
     left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
     bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
     assert _tab_group(win, "dock.layers") == {"dock.layers", "dock.analysis", "dock.identify"}
-    assert _tab_group(win, "dock.results") == {"dock.results", "dock.targets", "dock.warnings", "dock.history"}
+    assert _tab_group(win, "dock.results") == {"dock.results", "dock.gaps", "dock.targets", "dock.warnings", "dock.history"}
     assert all(win.dockWidgetArea(win.docks[k]) == left for k in ("dock.layers", "dock.analysis", "dock.identify"))
     assert all(win.dockWidgetArea(win.docks[k]) == bottom for k in ("dock.results", "dock.history"))
     # the layers and the results are in front; the history no longer shares the left column
@@ -132,7 +132,7 @@ def test_a_large_screen_keeps_a_comfortable_layout(qtbot):
     layers, history = win.docks["dock.layers"], win.docks["dock.history"]
     assert not history.visibleRegion().isEmpty() and not layers.visibleRegion().isEmpty()
     assert history.height() < 0.5 * (layers.height() + history.height())  # not half the left column
-    assert _tab_group(win, "dock.results") == {"dock.results", "dock.targets", "dock.warnings"}
+    assert _tab_group(win, "dock.results") == {"dock.results", "dock.gaps", "dock.targets", "dock.warnings"}
 
 
 def test_every_dock_can_be_closed_floated_and_toggled_from_the_view_menu(qtbot):

@@ -222,6 +222,15 @@ def test_class_sheets_equal_coverage_frame(report, sample):
             assert (r["未达标项"] or "") == want
             flagged += bool(want)
             seen += 1
+        # people are whole persons and the 合计 is the sum of the townships (each within 1 of its exact figure)
+        figs = [f for f in result.figures if f.type == c]
+        for key, attr in (("elderly", "elderly"), ("elderly_covered", "elderly_covered")):
+            values = [r[rt.ZH[f"col.{key}"]] for r in rows]
+            assert all(type(v) is int for v in values), (c, key, values)
+            assert values[-1] == sum(values[:-1]) == round(sum(getattr(f, attr) for f in figs)), (c, key)
+            assert all(abs(v - getattr(f, attr)) < 1 for v, f in zip(values, figs))
+        assert all(r["覆盖老人"] <= r["老年人口"] for r in rows)
+        assert [x.value for x in ws["A"]][len(rows) + 2] == "注：" and "最大余数法" in ws.cell(row=len(rows) + 4, column=1).value
         fmt = {k: ws.cell(row=2, column=header.index(rt.ZH[f"col.{k}"]) + 1).number_format for k in cols}
         assert fmt["covered_share"] == "0.0%"
         if reg[c].has_beds:
@@ -254,7 +263,10 @@ def test_facility_sheet(report, sample):
         assert r["经度"] == round(r["经度"], 6)
         assert r["类型"] in names and r["类型"] == reg.label(f["type"])
         assert r["状态"] in statuses and r["状态"] == reg.status_label(f["status"])
-        assert r["护理型床位数"] <= r["床位数"]
+        if reg[f["type"]].has_beds:
+            assert isinstance(r["床位数"], int) and r["护理型床位数"] <= r["床位数"] == f["beds"]
+        else:  # no meaningless 0 beds for classes whose beds do not count
+            assert r["床位数"] is None and r["护理型床位数"] is None
     assert sum(r["状态"] == "规划" for r in rows) == int((facilities["status"] == "planned").sum())
     assert wb["设施清单"]["G2"].number_format == "0.000000"
 
@@ -264,9 +276,23 @@ def test_gap_and_parameter_sheets(report, sample):
     _, result, _ = sample
     reg = registry()
     gaps = _rows(wb["服务缺口"])
-    assert len(gaps) == len(result.gaps)
-    assert gaps[0]["老年人口"] == result.gaps["elderly"].iloc[0] and gaps[0]["面积(公顷)"] == result.gaps["area_ha"].iloc[0]
-    assert gaps[0]["设施类型"] == reg.label(result.gaps["type"].iloc[0])
+    assert [c.value for c in wb["服务缺口"][1]] == rt.GAP_COLUMNS == ["设施类型", "名称", "类别", "乡镇/街道", "老年人口",
+                                                                    "最近设施", "步行距离(米)"]
+    shown = rt.report_classes(result, sample[2])
+    named = result.named_gaps[result.named_gaps["type"].isin(shown)]
+    assert len(gaps) == len(named) > 100  # the named communities and villages, not unnamed gap discs
+    labels = [reg.label(c) for c in shown]
+    assert [g["设施类型"] for g in gaps] == sorted((g["设施类型"] for g in gaps), key=labels.index)  # per class
+    for label in labels:
+        rows = [g for g in gaps if g["设施类型"] == label]
+        elderly = [g["老年人口"] for g in rows]
+        assert all(isinstance(e, int) for e in elderly) and elderly == sorted(elderly, reverse=True)
+        assert all(g["名称"] and g["类别"] in ("社区", "村") and g["乡镇/街道"] for g in rows)
+        assert all(isinstance(g["步行距离(米)"], int) and g["步行距离(米)"] >= round(result.params.coverage_m) or g["最近设施"] == "不可达"
+                   for g in rows)
+    first = named.iloc[0]
+    assert gaps[0]["名称"] == first["name"] and gaps[0]["老年人口"] == first["elderly"]
+    assert gaps[0]["最近设施"] == first["nearest_facility"] and gaps[0]["步行距离(米)"] == round(first["walk_m"])
     params = {r["设置项"]: r["内容"] for r in _rows(wb["参数说明"])}
     assert params["规划标准"] == "test-mix" and params["标准来源"] == "测试局《测试规划》（2024）"
     assert params["计入设施状态"] == "现状" and params["老年人口口径"] == BASIS_LABELS[result.params.elderly_basis]
@@ -294,7 +320,11 @@ def test_report_gpkg(sample, tmp_path):
     path = rt.write_report_gpkg(tmp_path / "report.gpkg", result=result, facilities=facilities)
     layers = dict(pyogrio.list_layers(path))
     assert list(layers) == [*(f"circles_{c}" for c in rt.report_classes(result, facilities)), "facility_circles", "gaps",
-                            "facilities", "targets", "notes"]
+                            "named_gaps", "facilities", "targets", "notes"]
+    named = pyogrio.read_dataframe(path, layer="named_gaps")
+    assert layers["named_gaps"] == "Point" and len(named) == len(result.named_gaps) and named.crs.to_epsg() == 4326
+    assert named["name"].str.len().gt(0).all() and set(named["kind"]) <= {"社区", "村"}
+    assert named.geometry.x.round(6).tolist() == named["lon"].tolist()
     targets = pyogrio.read_dataframe(path, layer="targets")
     assert len(targets) == len(result.targets) and list(targets["target_id"]) == [r.target_id for r in result.targets]
     notes = list(pyogrio.read_dataframe(path, layer="notes")["line"])
@@ -324,3 +354,26 @@ def test_interrupted_write_keeps_previous_file(sample, tmp_path, monkeypatch):
         rt.write_xlsx(target, result=result, facilities=facilities, title="t")
     assert target.read_bytes() == b"previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_whole_people_add_up_and_missing_stays_missing():
+    """People are whole persons; the townships add up to the 合计, which is the rounded county figure; a
+    township with no count leaves the total empty (never a partial sum shown as a total)."""
+    from spatial.analysis import coverage_frame, whole_people
+
+    figs = [TownshipTypeFigures("甲镇", "day_care", 1000.4, 300.5, 1, 0, 0),
+            TownshipTypeFigures("乙镇", "day_care", 2000.3, 200.7, 1, 0, 0),
+            TownshipTypeFigures("丙镇", "day_care", 500.3, 100.6, 0, 0, 0)]
+    cov = coverage_frame(figs, total_label=TOTAL_ROW).set_index("township")
+    assert cov["elderly"].dtype.kind == "i" and cov["elderly_covered"].dtype.kind == "i"
+    # 300.5 + 200.7 + 100.6 = 601.8 -> 602; rounded one by one they would add up to 603: the two largest
+    # remainders are rounded up, the third down; likewise 3501.0 -> 3501 with 甲镇's .4 rounded up
+    assert list(cov["elderly_covered"]) == [300, 201, 101, 602] and list(cov["elderly"]) == [1001, 2000, 500, 3501]
+    assert cov.loc[TOTAL_ROW, "elderly_covered"] == 602 == round(300.5 + 200.7 + 100.6)
+    assert cov.loc[TOTAL_ROW, "elderly"] == sum(cov["elderly"].iloc[:3]) == round(1000.4 + 2000.3 + 500.3)
+    assert cov.loc["甲镇", "covered_share"] == pytest.approx(300.5 / 1000.4, abs=1e-4)  # shares from exact figures
+    assert list(whole_people([0.6, 0.6, 0.6])) == [1.0, 1.0, 0.0]  # 1.8 -> 2: the largest remainders first
+    missing = figs + [TownshipTypeFigures("丁镇", "day_care", math.nan, math.nan, 0, 0, 0)]
+    cov = coverage_frame(missing, total_label=TOTAL_ROW).set_index("township")
+    assert math.isnan(cov.loc[TOTAL_ROW, "elderly"]) and math.isnan(cov.loc[TOTAL_ROW, "elderly_covered"])
+    assert math.isnan(cov.loc["丁镇", "elderly"]) and cov.loc["甲镇", "elderly"] == 1000
