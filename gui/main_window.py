@@ -49,14 +49,14 @@ ACTION_ICONS = {
     "action.tool_select": "select", "action.delete_selected": "remove_facility", "action.close_selected": "close_facility",
     "action.edit_facility": "edit", "action.undo": "undo", "action.redo": "redo", "toolbar.undo": "undo",
     "toolbar.redo": "redo", "action.new_scenario": "new_scenario", "action.compare": "compare", "action.about": "info",
-    "export.pdf": "print_layout", "export.png": "image", "export.atlas": "atlas", "export.html": "web_map",
+    "action.print_layout": "print_layout", "export.pdf": "print_layout", "export.png": "image", "export.atlas": "atlas", "export.html": "web_map",
     "export.xlsx": "workbook", "export.gpkg": "database", "export.csv": "table",
 }
 #: the toolbars, left to right (None: a separator); the exports are where the print layout dialog goes
 TOOLBARS = {
     "toolbar.main": ("action.new_project", "action.open_project", "action.save", None, "action.zoom_full",
                      "action.zoom_layer", "action.zoom_selection", "action.attribute_table", None, "action.run",
-                     "action.cancel", None, "export.pdf", "export.html", "export.xlsx"),
+                     "action.cancel", None, "action.print_layout", "export.html", "export.xlsx"),
     "toolbar.edit": ("toolbar.undo", "toolbar.redo", None, "action.tool_identify", "action.tool_add", "action.tool_move",
                      "action.tool_select", "action.delete_selected"),
 }
@@ -333,6 +333,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         act("action.compare", self.compare_with_baseline)
         for kind in EXPORT_KINDS:
             act(f"export.{kind}", lambda _=False, k=kind: self._ask_export(k))
+        act("action.print_layout", self.open_print_layout, "Ctrl+P")
         for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
             act(f"action.add_{kind}", lambda _=False, k=kind: self._ask_layer_file(k))
         act("action.quit", self.close, "Ctrl+Q")
@@ -359,6 +360,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         for kind in ("roads", "townships", "population", "communities", "facilities", "basemap"):
             m.addAction(self.actions_[f"action.add_{kind}"])
         m.addSeparator()
+        m.addAction(self.actions_["action.print_layout"])
         self.export_menu = m.addMenu("")
         for kind in EXPORT_KINDS:
             self.export_menu.addAction(self.actions_[f"export.{kind}"])
@@ -821,19 +823,46 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
 
     def export_file(self, kind: str, path: Path, *, page: Page | None = None) -> Task | None:
         """Write one report output for the current analysis (in a worker thread)."""
+        request = ExportRequest(**{kind: Path(path)}, page=page or Page(), display_type=self.canvas.renderer.display_type,
+                                comparison=self._screen_comparison())
+        return self.export_request(request)
+
+    def open_print_layout(self):
+        """File > 打印布局…: paper, title, 制图单位, inset, atlas options and a preview; the export runs in the
+        worker thread like every other export."""
+        from .print_dialog import PrintLayoutDialog
+
         result = self.current_result()
         if result is None:
             self.show_error(tr("export.need_result"), title_key="error.analysis")
             return None
-        cmp = getattr(self, "last_comparison", None)  # the comparison on screen, if it is of this plan
+        dlg = PrintLayoutDialog(self.workspace, result, display_type=self.canvas.renderer.display_type,
+                                scenario=self.plan.active if self.plan is not None else None,
+                                sources=self.project.sources if self.project is not None else None,
+                                comparison=self._screen_comparison(), parent=self)
+        dlg.exportRequested.connect(self.export_request)
+        self.print_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _screen_comparison(self):
+        """The comparison on screen, if it is of this plan's baseline and active scenario."""
+        cmp = getattr(self, "last_comparison", None)
         if cmp is not None and self.plan is not None and (cmp.base, cmp.other) != (self.plan.baseline, self.plan.active):
             cmp = None
-        request = ExportRequest(**{kind: Path(path)}, page=page or Page(), display_type=self.canvas.renderer.display_type,
-                                comparison=cmp)
+        return cmp
+
+    def export_request(self, request: ExportRequest) -> Task | None:
+        """Run an export request on the current complete result (in a worker thread)."""
+        result = self.current_result()
+        if result is None:
+            self.show_error(tr("export.need_result"), title_key="error.analysis")
+            return None
         scenario = self.plan.active if self.plan is not None else None
         sources = self.project.sources if self.project is not None else None
-        return self._start(_export_job, request, self.workspace.snapshot(), result, self.workspace.layer("facilities").frame, self.workspace.title or "CareCircle",
-                           scenario, sources, on_success=self._exported, busy_text=tr("analysis.running"))
+        return self._start(_export_job, request, self.workspace.snapshot(), result, self.workspace.layer("facilities").frame,
+                           self.workspace.title or "CareCircle", scenario, sources, on_success=self._exported,
+                           busy_text=tr("analysis.running"))
 
     def _exported(self, paths: dict) -> None:
         self.statusBar().showMessage(" · ".join(str(p) for p in paths.values()), 10000)

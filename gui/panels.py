@@ -129,6 +129,9 @@ class LayerPanel(QtWidgets.QWidget):
                     self.tree.blockSignals(True)
                     item.setCheckState(0, state)
                     self.tree.blockSignals(False)
+                icons = [icon for _, icon in self._legend(lyr.kind, opacity=lyr.opacity)]
+                for k in range(min(item.childCount(), len(icons))):  # the swatches follow the layer's opacity
+                    item.child(k).setIcon(0, icons[k])
         self._sync_opacity()
 
     def retranslate(self) -> None:
@@ -152,7 +155,7 @@ class LayerPanel(QtWidgets.QWidget):
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, lyr.id)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, QtCore.Qt.CheckState.Checked if lyr.visible else QtCore.Qt.CheckState.Unchecked)
-            for text, icon in self._legend(lyr.kind):
+            for text, icon in self._legend(lyr.kind, opacity=lyr.opacity):
                 child = QtWidgets.QTreeWidgetItem([text])
                 child.setIcon(0, icon)
                 child.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
@@ -164,8 +167,10 @@ class LayerPanel(QtWidgets.QWidget):
         self.tree.blockSignals(False)
         self._sync_opacity()
 
-    def _legend(self, kind: str) -> list[tuple[str, QtGui.QIcon]]:
-        return [(text, legend_icon(sw)) for text, sw in legend_entries(kind, display_type=self.display_type, minutes=self.minutes)]
+    def _legend(self, kind: str, *, opacity: float = 1.0) -> list[tuple[str, QtGui.QIcon]]:
+        """Legend rows of a layer, swatches drawn at the opacity the map draws them with."""
+        return [(text, legend_icon(sw)) for text, sw in
+                legend_entries(kind, display_type=self.display_type, minutes=self.minutes, opacity=opacity)]
 
     def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
         layer_id = item.data(0, QtCore.Qt.ItemDataRole.UserRole)

@@ -7,18 +7,30 @@ the drawing itself.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
 from PySide6 import QtCore, QtGui
 
-from layers.styling import DEFAULT_STYLES, Style, band_style, facility_style, share_colour
-from projects.workspace import MapLayer, Workspace
 from layers.classes import registry
+from layers.styling import (
+    COUNTY_SCALE_M_PER_PX,
+    DEFAULT_STYLES,
+    GAP_MIN_DRAWN_PX,
+    TARGET_OPACITY,
+    Style,
+    band_style,
+    compare_style,
+    facility_style,
+    road_style,
+    road_visible,
+    share_style,
+)
+from projects.workspace import MapLayer, Workspace
 
-#: above this many metres per pixel, minor roads (footways, tracks, service) are not drawn
-MINOR_ROADS_MAX_M_PER_PX = 12.0
+#: township labels: font size in screen pixels (10 pt at 96 dpi)
+LABEL_PX = 13.3
 #: road detail levels: (max metres per pixel, simplification tolerance in metres)
 ROAD_LODS = ((4.0, 0.0), (30.0, 8.0), (math.inf, 40.0))
 SCREEN_DPI = 96.0
@@ -32,6 +44,9 @@ TARGET_FILLS: dict[str, tuple[str, bool]] = {
     "na": ("#d9d9d9", False),
 }
 HATCH_COLOUR = "#5a2a00"
+#: polygon detail levels: (max metres per screen pixel, simplification tolerance in metres), about a third
+#: of a screen pixel, so nothing visible changes while a county page no longer carries every vertex
+POLY_LODS = ((3.0, 0.0), (12.0, 3.0), (40.0, 10.0), (math.inf, 25.0))
 
 
 @dataclass(frozen=True)
@@ -79,12 +94,32 @@ def qcolor(hex_: str, alpha: float = 1.0) -> QtGui.QColor:
 
 def pen_for(style: Style, *, opacity: float = 1.0, scale: float = 1.0) -> QtGui.QPen:
     """A cosmetic pen; ``scale`` turns screen pixels into device pixels (dpi / 96 when printing)."""
-    pen = QtGui.QPen(qcolor(style.stroke, opacity))
+    pen = QtGui.QPen(qcolor(style.stroke, opacity * style.stroke_opacity))
     pen.setWidthF(style.stroke_width_px * scale)
     pen.setCosmetic(True)
     if style.dash:
         pen.setStyle(QtCore.Qt.PenStyle.DashLine)
     return pen
+
+
+def halo_pen(style: Style, *, opacity: float = 1.0, scale: float = 1.0) -> QtGui.QPen | None:
+    """The light casing drawn under a style's stroke (None when the style has none)."""
+    if not style.halo or style.halo_px <= 0:
+        return None
+    pen = QtGui.QPen(qcolor(style.halo, 0.85 * opacity))
+    pen.setWidthF((style.stroke_width_px + 2 * style.halo_px) * scale)
+    pen.setCosmetic(True)
+    pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+def ui_font(base: QtGui.QFont, px: float, *, bold: bool = False) -> QtGui.QFont:
+    """``base`` at a size in device pixels: text measured with ``QFontMetricsF(font)`` then matches what
+    any device (screen, image, PDF writer, QPicture) draws, whatever its logical DPI."""
+    f = QtGui.QFont(base)
+    f.setPixelSize(max(1, round(px)))
+    f.setBold(bold)
+    return f
 
 
 def brush_for(style: Style, *, opacity: float = 1.0) -> QtGui.QBrush:
@@ -163,10 +198,15 @@ class MapRenderer:
         self.px = 1.0
         self._geom_paths: dict[int, tuple[shapely.Geometry, QtGui.QPainterPath]] = {}
         self._base = QtGui.QTransform()
+        #: screen rectangles of the facility symbols drawn by the last render (labels avoid them)
+        self._obstacles: list[QtCore.QRectF] = []
+        #: rectangles of the township labels placed by the last render
+        self.placed_labels: list[QtCore.QRectF] = []
 
-    def _paths_union(self, geoms) -> QtGui.QPainterPath:
+    def _paths_union(self, geoms, tol_m: float = 0.0) -> QtGui.QPainterPath:
         """One path of many polygons, reusing the path of every geometry object seen before (so after an
-        edit only the changed facility's circle is converted)."""
+        edit only the changed facility's circle is converted); ``tol_m``: simplified by that many metres
+        (see :data:`POLY_LODS`), so a county-scale page does not carry every street-side vertex."""
         out = QtGui.QPainterPath()
         out.setFillRule(QtCore.Qt.FillRule.WindingFill)
         if len(self._geom_paths) > 50_000:
@@ -174,12 +214,18 @@ class MapRenderer:
         for g in geoms:
             if g is None or g.is_empty:
                 continue
-            hit = self._geom_paths.get(id(g))
+            hit = self._geom_paths.get((id(g), tol_m))
             if hit is None or hit[0] is not g:
-                hit = (g, polygon_path(g))
-                self._geom_paths[id(g)] = hit
+                shape = shapely.simplify(g, tol_m) if tol_m > 0 else g
+                hit = (g, polygon_path(shape) if shape is not None and not shape.is_empty else QtGui.QPainterPath())
+                self._geom_paths[(id(g), tol_m)] = hit
             out.addPath(hit[1])
         return out
+
+    def poly_tolerance(self, view: View) -> float:
+        """The simplification of polygons at this view's scale (metres)."""
+        m_px = self.screen_m_per_px(view)
+        return next(tol for limit, tol in POLY_LODS if m_px <= limit)
 
     def _cached(self, layer: MapLayer, key: object, build):
         k = (layer.id, id(layer.frame) if layer.frame is not None else id(layer.raster), key)
@@ -195,6 +241,7 @@ class MapRenderer:
         painter.save()
         #: map drawing composes with whatever transform the caller set (a page's map frame, say)
         self._base = painter.transform()
+        self._obstacles = []
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         for layer in workspace.layers:
             if not layer.visible or layer.opacity <= 0:
@@ -222,13 +269,28 @@ class MapRenderer:
     def _draw_polygons(self, painter, view, layer, styles_paths) -> None:
         painter.setTransform(view.transform() * self._base)
         for style, path in styles_paths:
+            casing = halo_pen(style, opacity=layer.opacity, scale=self.px)
+            if casing is not None:
+                painter.setPen(casing)
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.drawPath(path)
             painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
             painter.setBrush(brush_for(style, opacity=layer.opacity))
             painter.drawPath(path)
+            if style.hatch:
+                painter.setTransform(self._base)
+                draw_hatch(painter, view.transform().map(path), scale=self.px, opacity=layer.opacity,
+                           within=QtCore.QRectF(0, 0, view.width, view.height), colour=style.stroke)
+                painter.setTransform(view.transform() * self._base)
         painter.setTransform(self._base)
 
+    def screen_m_per_px(self, view: View) -> float:
+        """Metres per screen pixel (1/96 inch): scale rules read the same on screen and on paper at any DPI."""
+        return view.m_per_px * self.px
+
     def _draw_townships(self, painter, view, layer) -> None:
-        path = self._cached(layer, "all", lambda: self._paths_union(layer.frame.geometry.to_numpy()))
+        tol = self.poly_tolerance(view)
+        path = self._cached(layer, ("all", tol), lambda: self._paths_union(layer.frame.geometry.to_numpy(), tol))
         self._draw_polygons(painter, view, layer, [(DEFAULT_STYLES.townships, path)])
 
     def _draw_coverage(self, painter, view, layer) -> None:
@@ -237,7 +299,7 @@ class MapRenderer:
         def build():
             out = []
             for geom, share in zip(layer.frame.geometry, layer.frame[col] if col in layer.frame else np.full(len(layer.frame), np.nan)):
-                out.append((Style(stroke="#00000000", stroke_width_px=0.0, fill=share_colour(float(share)), fill_opacity=0.55), polygon_path(geom)))
+                out.append((share_style(float(share)), polygon_path(geom)))
             return out
 
         self._draw_polygons(painter, view, layer, self._cached(layer, col, build))
@@ -246,11 +308,12 @@ class MapRenderer:
         """The township map by one planning target (the coverage layer while a target is picked)."""
         def build():
             frame = layer.frame
-            return [(key, self._paths_union(frame.geometry[frame["target_class"] == key].to_numpy()))
+            return [(key, self._paths_union(frame.geometry[frame["target_class"] == key].to_numpy(), tol))
                     for key in TARGET_FILLS if (frame["target_class"] == key).any()]
 
-        paths = self._cached(layer, "target", build)
-        self._draw_polygons(painter, view, layer, [(Style(stroke="#00000000", stroke_width_px=0.0, fill=TARGET_FILLS[k][0], fill_opacity=0.6), p)
+        tol = self.poly_tolerance(view)
+        paths = self._cached(layer, ("target", tol), build)
+        self._draw_polygons(painter, view, layer, [(Style(stroke="#00000000", stroke_width_px=0.0, fill=TARGET_FILLS[k][0], fill_opacity=TARGET_OPACITY), p)
                                                    for k, p in paths])
         for key, path in paths:
             if TARGET_FILLS[key][1]:
@@ -259,6 +322,7 @@ class MapRenderer:
 
     def _draw_circles(self, painter, view, layer) -> None:
         t = self.display_type
+        tol = self.poly_tolerance(view)
 
         def build():  # only the class on show: the others are built when they are picked
             frame = layer.frame
@@ -269,61 +333,113 @@ class MapRenderer:
             for m in minutes:  # largest band first, inner bands on top
                 sel = of_type[of_type["minutes"] == m]
                 if len(sel):
-                    out.append((band_style(t, sorted(minutes).index(m), n), self._paths_union(sel.geometry.to_numpy())))
+                    out.append((band_style(t, sorted(minutes).index(m), n), self._paths_union(sel.geometry.to_numpy(), tol)))
             return out
 
-        self._draw_polygons(painter, view, layer, self._cached(layer, ("bands", t), build))
+        self._draw_polygons(painter, view, layer, self._cached(layer, ("bands", t, tol), build))
 
     def _draw_gaps(self, painter, view, layer) -> None:
-        # gap areas of the displayed facility type only
-        path = self._cached(layer, ("type", self.display_type), lambda: self._paths_union(layer.frame[layer.frame["type"] == self.display_type].geometry.to_numpy()))
-        self._draw_polygons(painter, view, layer, [(DEFAULT_STYLES.gaps, path)])
+        # gap areas of the displayed facility type only; those too small to see at this scale as a ringed marker
+        style = DEFAULT_STYLES.gaps
+        geoms = self._cached(layer, ("geoms", self.display_type), lambda: layer.frame[layer.frame["type"] == self.display_type].geometry.to_numpy())
+        tol = self.poly_tolerance(view)
+        path = self._cached(layer, ("type", self.display_type, tol), lambda: self._paths_union(geoms, tol))
+        self._draw_polygons(painter, view, layer, [(style, path)])
+        if len(geoms) == 0:
+            return
+        size_m = self._cached(layer, ("size", self.display_type), lambda: _extent_m(geoms))
+        small = size_m / self.screen_m_per_px(view) < GAP_MIN_DRAWN_PX
+        if not small.any():
+            return
+        cx, cy = self._cached(layer, ("centres", self.display_type), lambda: _centres(geoms))
+        sx, sy = view.to_screen(cx[small], cy[small])
+        r = GAP_MIN_DRAWN_PX / 2 * self.px
+        inside = (sx > -r) & (sx < view.width + r) & (sy > -r) & (sy < view.height + r)
+        pen = pen_for(style, opacity=layer.opacity, scale=self.px)
+        pen.setWidthF(1.4 * self.px)
+        painter.setPen(pen)  # a ring around the village in the gap (its symbol is drawn on top)
+        painter.setBrush(qcolor(style.fill, 0.3 * layer.opacity))
+        for x, y in zip(sx[inside].tolist(), sy[inside].tolist()):
+            painter.drawEllipse(QtCore.QPointF(x, y), r, r)
 
     def _draw_compare(self, painter, view, layer) -> None:
         def build():
             sel = layer.frame[layer.frame["type"] == self.display_type]
             out = []
-            for change, colour in (("gained", "#1a9641"), ("lost", "#d7191c")):
+            for change in ("gained", "lost"):
                 part = sel[sel["change"] == change]
                 if len(part):
-                    out.append((Style(stroke=colour, stroke_width_px=1.2, fill=colour, fill_opacity=0.45), self._paths_union(part.geometry.to_numpy())))
+                    out.append((compare_style(change), self._paths_union(part.geometry.to_numpy(), tol)))
             return out
 
-        self._draw_polygons(painter, view, layer, self._cached(layer, ("type", self.display_type), build))
+        tol = self.poly_tolerance(view)
+
+        self._draw_polygons(painter, view, layer, self._cached(layer, ("type", self.display_type, tol), build))
 
     def _draw_roads(self, painter, view, layer) -> None:
+        """Roads generalised by scale: smaller ranks dropped as the map zooms out (minor roads, then the
+        streets of built-up grids), lines merged and simplified; the rules read metres per *screen* pixel,
+        so a print at 600 dpi shows what the screen shows at the same scale."""
         rs = DEFAULT_STYLES.roads
-        lod = next(i for i, (limit, _) in enumerate(ROAD_LODS) if view.m_per_px <= limit)
-        classes = self._cached(layer, "classes", lambda: np.array([rs.road_class(h) for h in layer.frame["highway"]]))
+        m_px = self.screen_m_per_px(view)
+        lod = next(i for i, (limit, _) in enumerate(ROAD_LODS) if m_px <= limit)
+        ranks = self._cached(layer, "ranks", lambda: np.array([rs.road_rank(h) for h in layer.frame["highway"]], dtype=int))
         painter.setTransform(view.transform() * self._base)
         painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, view.m_per_px < 20)
-        for cls, style in ((2, rs.minor_style), (1, rs.middle_style), (0, rs.major_style)):
-            if cls == 2 and view.m_per_px > MINOR_ROADS_MAX_M_PER_PX:
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, m_px < 20 or self.px > 1)
+        for rank in (3, 2, 1, 0):
+            if not road_visible(rank, m_per_px=m_px):
                 continue
-            path = self._cached(layer, ("lod", lod, cls), lambda cls=cls: _road_path(layer.frame.geometry.to_numpy()[classes == cls], ROAD_LODS[lod][1]))
-            painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
-            painter.drawPath(path)
+            tiles = self._cached(layer, ("lod", lod, rank), lambda rank=rank: _road_tiles(layer.frame.geometry.to_numpy()[ranks == rank], ROAD_LODS[lod][1]))
+            painter.setPen(pen_for(road_style(rank, m_per_px=m_px), opacity=layer.opacity, scale=self.px))
+            vx0, vy0, vx1, vy1 = view.bounds
+            for (x0, y0, x1, y1), path in tiles:  # only the tiles in view: a page or an inset writes no hidden roads
+                if x1 >= vx0 and x0 <= vx1 and y1 >= vy0 and y0 <= vy1:
+                    painter.drawPath(path)
         painter.setTransform(self._base)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
 
-    def _draw_points(self, painter, view, layer, xs, ys, styles) -> None:
+    def _draw_points(self, painter, view, layer, xs, ys, styles, *, obstacles: list | None = None) -> None:
         sx, sy = view.to_screen(xs, ys)
         minx, miny = -20 * self.px, -20 * self.px
         inside = (sx > minx) & (sx < view.width - minx) & (sy > miny) & (sy < view.height - miny)
         for i in np.nonzero(inside)[0]:
             style = styles[i]
+            path = symbol_path(style.symbol, style.size_px * self.px).translated(float(sx[i]), float(sy[i]))
+            casing = halo_pen(style, opacity=layer.opacity, scale=self.px)
+            if casing is not None:
+                painter.setPen(casing)
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.drawPath(path)
             painter.setPen(pen_for(style, opacity=layer.opacity, scale=self.px))
             painter.setBrush(brush_for(style, opacity=layer.opacity))
-            painter.drawPath(symbol_path(style.symbol, style.size_px * self.px).translated(float(sx[i]), float(sy[i])))
+            painter.drawPath(path)
+            if obstacles is not None:
+                obstacles.append(path.boundingRect().adjusted(-self.px, -self.px, self.px, self.px))
 
     def _point_xy(self, layer):
         return self._cached(layer, "xy", lambda: (layer.frame.geometry.x.to_numpy(), layer.frame.geometry.y.to_numpy()))
 
     def _draw_facilities(self, painter, view, layer) -> None:
+        """Facility symbols; at county scale the classes other than the one shown are drawn smaller and
+        lighter, so the circles and gaps of the class shown stay readable."""
         xs, ys = self._point_xy(layer)
-        styles = self._cached(layer, "styles", lambda: [facility_style(t, s) for t, s in zip(layer.frame["type"], layer.frame["status"])])
-        self._draw_points(painter, view, layer, xs, ys, styles)
+        county = self.screen_m_per_px(view) > COUNTY_SCALE_M_PER_PX
+
+        def build():
+            out = []
+            for t, st in zip(layer.frame["type"], layer.frame["status"]):
+                style = facility_style(t, st)
+                if county and t != self.display_type:
+                    style = replace(style, size_px=style.size_px * 0.6, stroke_width_px=style.stroke_width_px * 0.7,
+                                    fill_opacity=0.8, stroke_opacity=0.8, halo_px=1.0)
+                out.append(style)
+            return out
+
+        styles = self._cached(layer, ("styles", county, self.display_type), build)
+        order = self._cached(layer, ("order", county, self.display_type),
+                             lambda: np.argsort(np.asarray(layer.frame["type"] == self.display_type), kind="stable"))  # the class shown on top
+        self._draw_points(painter, view, layer, xs[order], ys[order], [styles[i] for i in order], obstacles=self._obstacles)
 
     def _draw_communities(self, painter, view, layer) -> None:
         xs, ys = self._point_xy(layer)
@@ -335,69 +451,120 @@ class MapRenderer:
         self._draw_points(painter, view, layer, xs, ys, [DEFAULT_STYLES.population] * len(xs))
 
     def _draw_labels(self, painter: QtGui.QPainter, view: View, layer: MapLayer) -> None:
-        pts = self._cached(layer, "label_points", lambda: shapely.point_on_surface(layer.frame.geometry.to_numpy()))
+        """Township names with a white halo, placed without collisions: at the township's inner point, else
+        above, below, right or left of it, diagonally, or further out (always inside the township); a label
+        that fits nowhere free of the facility symbols, the other labels and the map's edge is dropped."""
+        pts = self._cached(layer, "label_points", lambda: _label_points(layer.frame))
         sx, sy = view.to_screen(shapely.get_x(pts), shapely.get_y(pts))
-        font = QtGui.QFont(painter.font())
-        font.setPointSizeF(10.0)
-        font.setBold(True)
+        font = ui_font(painter.font(), LABEL_PX * self.px, bold=True)
         metrics = QtGui.QFontMetricsF(font)
-        for name, x, y in zip(layer.frame["name"], sx, sy):
+        frame = QtCore.QRectF(0, 0, view.width, view.height)
+        placed: list[QtCore.QRectF] = []
+        halo = QtGui.QPen(QtGui.QColor(255, 255, 255, 235), 3.0 * self.px)
+        halo.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+        order = np.argsort(-_areas(layer.frame)) if len(layer.frame) else []  # bigger townships first
+        names = [str(n) for n in layer.frame["name"]]
+        geoms = layer.frame.geometry.to_numpy()
+        for i in order:
+            x, y = float(sx[i]), float(sy[i])
             if not (0 <= x <= view.width and 0 <= y <= view.height):
                 continue
-            text = str(name)
-            w = metrics.horizontalAdvance(text)
-            origin = QtCore.QPointF(float(x) - w / 2, float(y) + metrics.ascent() / 2)
+            text = names[i]
+            w, h = metrics.horizontalAdvance(text), metrics.height()
+            pad = 2 * self.px
+            step_x, step_y = w / 2 + 6 * self.px, h * 0.8
+            for dx, dy in _LABEL_OFFSETS_UNIT:
+                dx, dy = dx * step_x, dy * step_y
+                box = QtCore.QRectF(x + dx - w / 2 - pad, y + dy - h / 2 - pad, w + 2 * pad, h + 2 * pad)
+                if frame.contains(box) and not any(box.intersects(o) for o in self._obstacles) \
+                        and not any(box.intersects(o) for o in placed) \
+                        and (dx == dy == 0 or shapely.contains_xy(geoms[i], *view.to_map(x + dx, y + dy))):
+                    break  # a moved label stays inside its own township
+            else:
+                continue  # no free place: the label is dropped rather than drawn over a symbol
+            placed.append(box)
+            origin = QtCore.QPointF(box.left() + pad, box.top() + pad + metrics.ascent())
             path = QtGui.QPainterPath()
             path.addText(origin, font, text)
-            painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 3.0 * self.px))
+            painter.setPen(halo)
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             painter.drawPath(path)  # the halo
             painter.setFont(font)
             painter.setPen(QtGui.QColor("#202020"))
             painter.drawText(origin, text)  # real text: searchable in PDFs
+        self.placed_labels = placed
+
+
+#: candidate label positions around a township's inner point, in steps (half a label's width, 0.8 of its
+#: height): the point itself, then the 8 directions, then twice and three times as far
+_LABEL_OFFSETS_UNIT = [(0.0, 0.0)] + [(k * dx, k * dy) for k in (1.0, 2.0, 3.0)
+                                     for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))]
 
 
 @dataclass(frozen=True)
 class Swatch:
-    """A legend sample: ``symbol`` (point style), ``line`` or ``fill`` (style, or a plain colour)."""
+    """A legend sample: ``symbol`` (point style), ``line`` or ``fill`` (style, or a plain colour).
+    ``opacity`` is what the map multiplies the style with (the layer's opacity), so a swatch looks like the
+    map: a fill swatch of a style with ``fill_opacity`` 0.6 on a layer at 80 % is drawn at 48 %."""
 
     kind: str
     style: Style | None = None
     colour: str | None = None
     hatch: bool = False  # fill swatches: hatched like the shortfall side of a target map
+    opacity: float = 1.0
+    #: plain-colour fills: the fill opacity the map draws that colour with
+    fill_opacity: float = 1.0
 
 
-def legend_entries(kind: str, *, display_type: str, minutes: tuple[float, ...]) -> list[tuple[str, Swatch]]:
-    """Legend lines of a layer kind, shared by the layer panel and printed maps."""
-    from layers.styling import SHARE_CLASSES, band_style
+def legend_title(kind: str, *, display_type: str) -> str:
+    """A legend heading; the layers drawn for one facility class say which (circles, gaps, choropleth)."""
+    from .i18n import tr
+
+    if kind in ("circles", "gaps", "coverage", "compare"):
+        return tr(f"print.legend_title.{kind}", cls=tr(f"type.{display_type}"))
+    return tr(f"layer.{kind}")
+
+
+def legend_entries(kind: str, *, display_type: str, minutes: tuple[float, ...], opacity: float = 1.0) -> list[tuple[str, Swatch]]:
+    """Legend lines of a layer kind, shared by the layer panel and printed maps (``opacity``: the layer's)."""
+    from dataclasses import replace as _replace
+
+    from layers.styling import SHARE_CLASSES
 
     from .i18n import tr
 
     if kind == "facilities":
-        out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), Swatch("symbol", facility_style(t, "existing"))) for t in registry().ids]
-        out.append((tr("legend.planned"), Swatch("symbol", facility_style(registry().default, "planned"))))
+        out = [(tr(f"type.{t}") + " · " + tr("legend.existing"), Swatch("symbol", facility_style(t, "existing"), opacity=opacity)) for t in registry().ids]
+        out.append((tr("legend.planned"), Swatch("symbol", facility_style(registry().default, "planned"), opacity=opacity)))
         return out
     if kind == "circles":
         n = len(minutes)
-        return [(tr(f"type.{display_type}") + " " + tr("legend.band", m=m), Swatch("fill", band_style(display_type, i, n))) for i, m in enumerate(minutes)]
+        return [(tr(f"type.{display_type}") + " " + tr("legend.band", m=m), Swatch("fill", band_style(display_type, i, n), opacity=opacity))
+                for i, m in enumerate(minutes)]
     if kind == "coverage":
         lows = [0.0] + [c[0] for c in SHARE_CLASSES[:-1]]
-        return [(tr("legend.share", lo=lo, hi=min(hi, 1.0)), Swatch("fill", colour=col)) for lo, (hi, col) in zip(lows, SHARE_CLASSES)]
+        out = [(tr("legend.share", lo=lo, hi=min(hi, 1.0)), Swatch("fill", share_style(lo), opacity=opacity)) for lo, (hi, _col) in zip(lows, SHARE_CLASSES)]
+        out.append((tr("print.no_figure"), Swatch("fill", share_style(float("nan")), opacity=opacity)))
+        return out
     if kind == "gaps":
-        return [(tr("legend.gap") + " · " + tr(f"type.{display_type}"), Swatch("fill", DEFAULT_STYLES.gaps))]
+        return [(tr("legend.gap") + " · " + tr(f"type.{display_type}"), Swatch("fill", DEFAULT_STYLES.gaps, opacity=opacity))]
     if kind == "compare":
-        return [(tr("legend.gained"), Swatch("fill", colour="#1a9641")), (tr("legend.lost"), Swatch("fill", colour="#d7191c"))]
+        return [(tr("legend.gained"), Swatch("fill", compare_style("gained"), opacity=opacity)),
+                (tr("legend.lost"), Swatch("fill", compare_style("lost"), opacity=opacity))]
     if kind == "roads":
         rs = DEFAULT_STYLES.roads
-        return [(tr("legend.roads_major"), Swatch("line", rs.major_style)), (tr("legend.roads_minor"), Swatch("line", rs.middle_style))]
+        return [(tr("legend.roads_major"), Swatch("line", rs.major_style, opacity=opacity)),
+                (tr("legend.roads_minor"), Swatch("line", rs.middle_style, opacity=opacity))]
     if kind == "communities":
-        return [(tr("kind.urban"), Swatch("symbol", DEFAULT_STYLES.communities_urban)), (tr("kind.village"), Swatch("symbol", DEFAULT_STYLES.communities_village))]
+        return [(tr("kind.urban"), Swatch("symbol", DEFAULT_STYLES.communities_urban, opacity=opacity)),
+                (tr("kind.village"), Swatch("symbol", DEFAULT_STYLES.communities_village, opacity=opacity))]
     if kind == "townships":
-        return [(tr("layer.townships"), Swatch("line", DEFAULT_STYLES.townships))]
+        return [(tr("layer.townships"), Swatch("line", DEFAULT_STYLES.townships, opacity=opacity))]
     if kind == "target":
         from .targets_panel import target_legend
 
-        return target_legend(kind)
+        return [(text, _replace(sw, opacity=opacity, fill_opacity=TARGET_OPACITY) if sw.kind == "fill" else sw)
+                for text, sw in target_legend(kind)]
     return []
 
 
@@ -405,35 +572,43 @@ def draw_swatch(painter: QtGui.QPainter, rect: QtCore.QRectF, swatch: Swatch, *,
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
     c = rect.center()
+    op = swatch.opacity
     if swatch.kind == "symbol":
-        painter.setPen(pen_for(swatch.style, scale=scale))
-        painter.setBrush(brush_for(swatch.style))
         size = min(swatch.style.size_px * scale, rect.height() * 0.8)
-        painter.drawPath(symbol_path(swatch.style.symbol, size).translated(c))
+        path = symbol_path(swatch.style.symbol, size).translated(c)
+        casing = halo_pen(swatch.style, opacity=op, scale=scale)
+        if casing is not None:
+            painter.setPen(casing)
+            painter.drawPath(path)
+        painter.setPen(pen_for(swatch.style, opacity=op, scale=scale))
+        painter.setBrush(brush_for(swatch.style, opacity=op))
+        painter.drawPath(path)
     elif swatch.kind == "line":
-        pen = pen_for(swatch.style, scale=scale)
+        pen = pen_for(swatch.style, opacity=op, scale=scale)
         pen.setWidthF(max(swatch.style.stroke_width_px, 1.5) * scale)
         painter.setPen(pen)
         painter.drawLine(QtCore.QPointF(rect.left() + 2 * scale, rect.bottom() - 3 * scale), QtCore.QPointF(rect.right() - 2 * scale, rect.top() + 3 * scale))
     elif swatch.kind == "fill":
-        painter.setPen(QtGui.QPen(qcolor(swatch.style.stroke if swatch.style is not None else "#555555"), scale))
-        painter.setBrush(qcolor(swatch.colour) if swatch.colour else brush_for(swatch.style))
+        style = swatch.style
+        stroke = "#555555" if style is None or style.stroke_width_px <= 0 or style.stroke == "#00000000" else style.stroke
+        painter.setPen(QtGui.QPen(qcolor(stroke, op * (style.stroke_opacity if style is not None else 1.0)), scale))
+        painter.setBrush(qcolor(swatch.colour, swatch.fill_opacity * op) if swatch.colour else brush_for(style, opacity=op))
         box = rect.adjusted(2 * scale, 3 * scale, -2 * scale, -3 * scale)
         painter.drawRect(box)
-        if swatch.hatch:
+        if swatch.hatch or (style is not None and style.hatch):
             path = QtGui.QPainterPath()
             path.addRect(box)
-            draw_hatch(painter, path, scale=scale)
+            draw_hatch(painter, path, scale=scale, opacity=op, colour=style.stroke if style is not None and style.hatch else HATCH_COLOUR)
     painter.restore()  # "note": a legend line of text only
 
 
 def draw_hatch(painter: QtGui.QPainter, path: QtGui.QPainterPath, *, scale: float = 1.0, opacity: float = 1.0,
-               within: QtCore.QRectF | None = None) -> None:
+               within: QtCore.QRectF | None = None, colour: str = HATCH_COLOUR) -> None:
     """Diagonal hatching inside ``path`` (in the painter's current coordinates, pixels; ``within`` limits the
     lines drawn to the visible part)."""
     painter.save()
     painter.setClipPath(path, QtCore.Qt.ClipOperation.IntersectClip)
-    pen = QtGui.QPen(qcolor(HATCH_COLOUR, 0.75 * opacity), 1.0 * scale)
+    pen = QtGui.QPen(qcolor(colour, 0.75 * opacity), 1.0 * scale)
     painter.setPen(pen)
     r = path.boundingRect() if within is None else path.boundingRect().intersected(within)
     step = 6.0 * scale
@@ -477,13 +652,63 @@ def draw_preview(painter: QtGui.QPainter, view: View, geoms: list[shapely.Geomet
     painter.restore()
 
 
-def _road_path(geoms: np.ndarray, tolerance_m: float) -> QtGui.QPainterPath:
+def _extent_m(geoms: np.ndarray) -> np.ndarray:
+    """The larger side of each geometry's bounding box, metres."""
+    b = shapely.bounds(geoms)
+    return np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+
+
+def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c = shapely.centroid(geoms)
+    return shapely.get_x(c), shapely.get_y(c)
+
+
+def _areas(frame) -> np.ndarray:
+    return shapely.area(frame.geometry.to_numpy())
+
+
+def _label_points(frame) -> np.ndarray:
+    """Where a township's label goes first: the pole of inaccessibility (the point deepest inside), which
+    stays off thin arms and off the edge where a centroid or a surface point may fall."""
+    out = []
+    for g in frame.geometry.to_numpy():
+        part = max(shapely.get_parts(g), key=lambda p: p.area) if g is not None and not g.is_empty else g
+        try:
+            out.append(shapely.polylabel(part, tolerance=max(1.0, (part.length or 1.0) / 2000)))
+        except Exception:  # noqa: BLE001 - an odd ring: fall back to a point on the surface
+            out.append(shapely.point_on_surface(part))
+    return np.asarray(out, dtype=object)
+
+
+#: roads are cut into this many tiles per side (by where each line's box centre falls), so a view draws only
+#: the tiles it sees
+ROAD_TILES = 12
+
+
+def _road_tiles(geoms: np.ndarray, tolerance_m: float) -> list[tuple[tuple[float, float, float, float], QtGui.QPainterPath]]:
+    """The roads merged and simplified by ``tolerance_m`` (nothing at 0), as paths per tile with each tile's
+    bounds (the union of its lines' boxes, so culling by it is exact)."""
     if len(geoms) == 0:
-        return QtGui.QPainterPath()
+        return []
     if tolerance_m > 0:
         merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(geoms)))
         geoms = shapely.simplify(merged, tolerance_m, preserve_topology=False)
-    return lines_path(np.asarray(geoms))
+    geoms = np.asarray(geoms)
+    b = shapely.bounds(geoms)
+    ok = np.isfinite(b).all(axis=1)
+    geoms, b = geoms[ok], b[ok]
+    if len(geoms) == 0:
+        return []
+    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    cx = ((b[:, 0] + b[:, 2]) / 2 - x0) / max(x1 - x0, 1e-9)
+    cy = ((b[:, 1] + b[:, 3]) / 2 - y0) / max(y1 - y0, 1e-9)
+    tile = np.minimum((cx * ROAD_TILES).astype(int), ROAD_TILES - 1) * ROAD_TILES + np.minimum((cy * ROAD_TILES).astype(int), ROAD_TILES - 1)
+    out = []
+    for t in np.unique(tile):
+        sel = tile == t
+        tb = b[sel]
+        out.append(((float(tb[:, 0].min()), float(tb[:, 1].min()), float(tb[:, 2].max()), float(tb[:, 3].max())), lines_path(geoms[sel])))
+    return out
 
 
 def _qimage(pixels: np.ndarray) -> QtGui.QImage:

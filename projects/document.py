@@ -399,14 +399,18 @@ class Document:
 
     def export(self, *, pdf=None, png=None, atlas=None, html=None, xlsx=None, gpkg=None, csv=None,
                page: str = "A4", landscape: bool = True, dpi: int = 200, display_type: str | None = None,
-               title: str | None = None, comparison=None) -> dict[str, Path]:
+               title: str | None = None, comparison=None, org: str = "", inset: bool = True,
+               page_numbers: bool = False, summary_page: bool = True) -> dict[str, Path]:
         """Write report exports of the current result (``comparison``: a :meth:`compare` result for the
-        workbook's 方案对比 sheet). Maps (PDF/PNG/atlas) are drawn by the desktop app's renderer, loaded on
-        demand (Qt, offscreen when there is no screen)."""
+        workbook's 方案对比 sheet). ``title`` is the maps' title (default: the thematic title built from the
+        analysis, e.g. 如皋市日间照料中心15分钟服务圈覆盖现状图); ``org`` the 制图单位; ``inset`` the main-town
+        inset; ``page_numbers`` and ``summary_page`` the atlas's. Maps (PDF/PNG/atlas) are drawn by the
+        desktop app's renderer, loaded on demand (Qt, offscreen when there is no screen)."""
         printer = importlib.import_module("gui.exports")  # the renderer lives with the Qt code
         return printer.export_document(self, pdf=pdf, png=png, atlas=atlas, html=html, xlsx=xlsx, gpkg=gpkg, csv=csv,
                                        page=page, landscape=landscape, dpi=dpi, display_type=display_type, title=title,
-                                       comparison=comparison)
+                                       comparison=comparison, org=org, inset=inset, page_numbers=page_numbers,
+                                       summary_page=summary_page)
 
     def compare(self, other: str | None = None, *, base: str | None = None, feedback: Feedback | None = None):
         """Scenario ``other`` (default: the active one) beside ``base`` (default: the baseline 现状), each

@@ -56,13 +56,16 @@ def test_pdf_map_has_one_page_and_embeds_a_cjk_font(exported):
     text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
     compact = "".join(text.split())
     assert "如皋市" in compact and "白蒲镇" in compact and "城南街道" in compact  # title and township labels are real text
-    assert "rugao-2022" in compact and "3.6km/h" in compact and "计入设施状态:现状" in compact  # digits copy out of the PDF as digits
+    assert "规划标准如皋2022" in compact and "rugao-2022" not in compact and "3.6km/h" in compact and "计入设施状态:现状" in compact  # digits copy out of the PDF as digits
+    # the thematic title, the county total and the data sources by name (the sample says it is sample data)
+    assert "如皋市日间照料中心15分钟服务圈覆盖现状图" in compact and "全市合计" in compact and "示例数据" in compact
+    assert not any(ext in compact for ext in (".gpkg", ".csv", ".osm", ".xlsx", "如使用OSM"))
 
 
 def test_atlas_has_a_county_page_then_a_page_per_township_with_its_tables(exported):
     reader = PdfReader(exported / "atlas.pdf")
     assert len(reader.pages) == 1 + TOWNSHIPS
-    county = "".join(unicodedata.normalize("NFKC", reader.pages[0].extract_text()).split())
+    county = "".join(unicodedata.normalize("NFKC", reader.pages[0].extract_text()).split()).replace("\u2012", "–")  # a figure dash in some fonts
     assert "全市" in county and "规划目标" in county and "者驿站1–2个" in county and "9/14" in county  # 长 extracts as a Kangxi radical
     fourth = "".join(unicodedata.normalize("NFKC", reader.pages[3].extract_text()).split())
     assert "城南街道" in fourth and "覆盖率" in fourth and "规划目标" in fourth
@@ -104,6 +107,12 @@ def test_a3_portrait_png(tmp_path, qapp):
     assert cli_main(["export", "--sample", "--png", str(tmp_path / "a3.png"), "--page", "A3", "--portrait", "--dpi", "60", "--quiet"]) == 0
     img = QtGui.QImage(str(tmp_path / "a3.png"))
     assert (img.width(), img.height()) == (702, 992)  # 297 x 420 mm at 60 dpi
+
+
+def test_cli_title_is_the_maps_title(tmp_path, qapp):
+    assert cli_main(["export", "--sample", "--pdf", str(tmp_path / "t.pdf"), "--title", "如皋市养老服务设施布局图", "--dpi", "60", "--quiet"]) == 0
+    text = "".join(unicodedata.normalize("NFKC", PdfReader(tmp_path / "t.pdf").pages[0].extract_text()).split())
+    assert "如皋市养老服务设施布局图" in text and "现状图" not in text
 
 
 def test_export_needs_an_output(capsys):
