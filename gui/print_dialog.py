@@ -100,6 +100,8 @@ class PrintLayoutDialog(QtWidgets.QDialog):
             browse.clicked.connect(lambda _=False, k=kind: self._browse(k))
             check.setChecked(kind == "pdf")
             outputs.addWidget(check, row, 0)
+            path.setMinimumWidth(QtGui.QFontMetrics(path.font()).horizontalAdvance("x" * 36))
+            path.setCursorPosition(0)
             outputs.addWidget(path, row, 1)
             outputs.addWidget(browse, row, 2)
             self.out_check[kind], self.out_path[kind] = check, path
@@ -147,6 +149,13 @@ class PrintLayoutDialog(QtWidgets.QDialog):
         outer = QtWidgets.QVBoxLayout(self)
         outer.addLayout(body)
         outer.addWidget(self.buttons)
+        # the whole built title readable in its field, the dialog as wide as that needs (within the screen)
+        self.title.setMinimumWidth(QtGui.QFontMetrics(self.title.font()).horizontalAdvance(self.title.text() + "图图") + 16)
+        self.title.setCursorPosition(0)
+        screen = (parent.screen() if parent is not None else QtGui.QGuiApplication.primaryScreen())
+        avail = screen.availableGeometry() if screen is not None else QtCore.QRect(0, 0, 1366, 728)
+        hint = self.sizeHint()
+        self.resize(min(max(hint.width(), 980), avail.width() - 40), min(max(hint.height(), 560), avail.height() - 60))
 
         self.reset_title()
         self.cls.currentIndexChanged.connect(self._class_changed)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from layers.styling import CHOROPLETH_OPACITY, share_colour
 from spatial.analysis import TOTAL_ROW
 
 from .i18n import field_label, language, tr, value_label
@@ -451,9 +452,10 @@ class CoverageTableModel(DataFrameModel):
             if role == Qt.ToolTipRole:
                 return "\n".join(self.flags_text(row).split(_flag_separator()))
         if column == "covered_share" and role == Qt.BackgroundRole and _is_number(value) and not is_missing(value):
-            share = min(max(float(value), 0.0), 1.0)
-            # red (hue 0) -> amber -> green (hue 120), pale enough to keep the text readable
-            return QtGui.QBrush(QtGui.QColor.fromHsvF(share * 120.0 / 360.0, 0.28, 1.0))
+            # the map's choropleth class (colour-blind safe, layers.styling), as pale as the map draws it
+            colour = QtGui.QColor(share_colour(min(max(float(value), 0.0), 1.0)))
+            colour.setAlphaF(CHOROPLETH_OPACITY * 0.75)
+            return QtGui.QBrush(colour)
         return None
 
 

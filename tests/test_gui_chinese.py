@@ -35,6 +35,8 @@ MAX_ROWS = 300
 ALLOWED = frozenset({
     # units the plans write in Latin letters (米 and 公里 where the text is a sentence)
     "m", "km", "h", "s", "ha",
+    # print resolution (分辨率 DPI), as every print dialog in China writes it; paper sizes A3/A4 carry digits
+    "DPI", "dpi",
     # file formats and data sources, named as the bureaus name them
     "PDF", "PNG", "HTML", "CSV", "Excel", "GeoPackage", "GeoTIFF", "OSM", "OpenStreetMap",
     # coordinate systems and their codes (WGS 84, GCJ-02, BD-09, EPSG:4528, UTM, Web 墨卡托)
@@ -451,3 +453,14 @@ def test_english_mode_still_english(win):
         assert "Day-care centre" in types and "日间照料中心" not in types
     finally:
         win.set_language("zh")
+
+
+def test_print_layout_dialog_shows_no_english(win, qtbot):
+    dialog = win.open_print_layout()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    texts = [("print layout/" + k, t) for k, t in visible_texts(dialog)]
+    assert any("制图单位" in t for _, t in texts)
+    left = english_in(texts)
+    dialog.reject()
+    assert not left, "\n".join(f"{w}: {where}" for w, where in sorted(left.items()))

@@ -218,8 +218,11 @@ def test_flagged_rows_red_and_bold_share_tinted(qtbot):
         assert cell(m, row, "flags", Qt.FontRole) is None
     low = cell(m, 3, "covered_share", Qt.BackgroundRole).color()   # 32.1 %
     high = cell(m, 1, "covered_share", Qt.BackgroundRole).color()  # 100 %
-    assert low.hueF() < high.hueF()            # red-ish below green
-    assert high.hueF() == pytest.approx(1 / 3, abs=0.01)
+    # the map's colour-blind-safe choropleth classes, never a red-to-green ramp
+    from layers.styling import share_colour
+
+    assert low.rgb() == QtGui.QColor(share_colour(0.321)).rgb() and high.rgb() == QtGui.QColor(share_colour(1.0)).rgb()
+    assert low.lightness() > high.lightness()  # light = low coverage, as on the map
     assert cell(m, 5, "covered_share", Qt.BackgroundRole) is None  # no elderly: no share
 
 
