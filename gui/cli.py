@@ -202,7 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--dpi", type=int, default=200, help="resolution of PNG and PDF drawing (default 200)")
     e.add_argument("--type", dest="display_type", default=None,
                    help="facility class id whose circles, gaps and coverage the maps show (default: the registry's first, day_care)")
-    e.add_argument("--title", default=None, help="map title (default: the project's title)")
+    e.add_argument("--title", default=None,
+                   help="map title (default: built from the analysis, e.g. 如皋市日间照料中心15分钟服务圈覆盖现状图)")
+    e.add_argument("--org", default="", help="制图单位: the organisation printed on the maps (default: none)")
+    e.add_argument("--page-numbers", action="store_true", help="number the atlas pages (第 i 页 / 共 n 页)")
+    e.add_argument("--no-inset", action="store_true", help="no inset map of the main town")
+    e.add_argument("--no-summary-page", action="store_true", help="the atlas without its county summary page")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     c = sub.add_parser("compare", help="compare a plan scenario with the baseline (现状): coverage per township and class, "
                                        "newly covered and newly uncovered areas")
@@ -385,7 +390,8 @@ def _export(args: argparse.Namespace) -> int:
         doc.use_scenario(args.scenario)
     fb.progress(0.2, "analysis")
     paths = doc.export(**outputs, page=args.page, landscape=not args.portrait, dpi=args.dpi, display_type=args.display_type,
-                       title=args.title)
+                       title=args.title, org=args.org, inset=not args.no_inset, page_numbers=args.page_numbers,
+                       summary_page=not args.no_summary_page)
     fb.progress(1.0, "done")
     for name, p in paths.items():
         print(f"{name}: {p}")
