@@ -77,6 +77,10 @@ class ProfileCombo(QtWidgets.QComboBox):
         self.setToolTip(self._titles.get(self.currentText(), ""))
 
 
+#: layers drawn for one facility class at a time (the one picked in the analysis panel)
+CLASS_LAYERS = frozenset({"coverage", "circles", "gaps"})
+
+
 class LayerPanel(QtWidgets.QWidget):
     """Layers top-most first, with visibility check boxes, order buttons, opacity and a legend."""
 
@@ -151,7 +155,10 @@ class LayerPanel(QtWidgets.QWidget):
         self.tree.blockSignals(True)
         self.tree.clear()
         for lyr in reversed(self.workspace.layers):
-            item = QtWidgets.QTreeWidgetItem([tr(f"layer.{lyr.kind}")])
+            title = tr(f"layer.{lyr.kind}")
+            if lyr.kind in CLASS_LAYERS:  # say which class the circles, gaps and choropleth show
+                title = f"{title}：{tr(f'type.{self.display_type}')}"
+            item = QtWidgets.QTreeWidgetItem([title])
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, lyr.id)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, QtCore.Qt.CheckState.Checked if lyr.visible else QtCore.Qt.CheckState.Unchecked)
