@@ -13,13 +13,45 @@ from projects.inputs import sample_info
 
 from . import i18n
 
-#: fonts with Simplified Chinese glyphs, best first (Windows, macOS, Linux)
+#: the report and UI font bundled with the app (``gui/fonts``, SIL Open Font License 1.1): a subset of Noto Sans
+#: CJK SC with every character of the app's own text and all of GB 2312, Latin included, made by
+#: ``tools/make_report_font.py``. Printed maps and PDFs use it alone, so they are the same on every machine
+#: (a Windows office PC without Noto, a Linux build server); a PyInstaller build keeps it at the same relative path
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+BUNDLED_FAMILY = "CareCircle Sans CJK SC"
+BUNDLED_FONT_FILES = ("CareCircleSansCJKSC-Regular.otf", "CareCircleSansCJKSC-Bold.otf")
+
+#: fonts with Simplified Chinese glyphs, best first (Windows, macOS, Linux), used only when the bundled font
+#: cannot be loaded (a source checkout without ``gui/fonts``)
 CJK_FAMILIES = ("Microsoft YaHei", "Microsoft YaHei UI", "PingFang SC", "Noto Sans CJK SC", "Noto Sans SC",
                 "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "SimSun")
 
+_BUNDLED: dict[str, str | None] = {}
+
+
+def register_bundled_fonts() -> str | None:
+    """Register the bundled font files with Qt's font database (once per process; needs a QGuiApplication).
+    They are added from their files, not from bytes, because Qt's PDF writer embeds only fonts that have a file.
+    Returns the family, or None when the files are missing or unreadable (then the installed CJK fonts serve)."""
+    if "family" in _BUNDLED:
+        return _BUNDLED["family"]
+    if QtGui.QGuiApplication.instance() is None:
+        return None  # nothing cached: asked again once the application exists
+    families: set[str] = set()
+    for name in BUNDLED_FONT_FILES:
+        path = FONTS_DIR / name
+        font_id = QtGui.QFontDatabase.addApplicationFont(str(path)) if path.is_file() else -1
+        if font_id >= 0:
+            families.update(QtGui.QFontDatabase.applicationFontFamilies(font_id))
+    _BUNDLED["family"] = BUNDLED_FAMILY if BUNDLED_FAMILY in families else None
+    return _BUNDLED["family"]
+
 
 def cjk_font_family() -> str | None:
-    """The first installed font family that has Chinese glyphs."""
+    """The family for Chinese text: the bundled font, else the first installed family with Chinese glyphs."""
+    bundled = register_bundled_fonts()
+    if bundled:
+        return bundled
     families = set(QtGui.QFontDatabase.families())
     for fam in CJK_FAMILIES:
         if fam in families:
@@ -30,18 +62,23 @@ def cjk_font_family() -> str | None:
     return None
 
 
-#: fonts for Latin letters and digits in printed reports (Qt maps their glyphs back to text correctly,
-#: so numbers copied out of a PDF stay numbers); Chinese falls through to the CJK family
+#: fonts for Latin letters and digits in printed reports when the bundled font is missing (Qt maps their glyphs
+#: back to text correctly, so numbers copied out of a PDF stay numbers); Chinese falls through to the CJK family
 LATIN_FAMILIES = ("Segoe UI", "Arial", "Helvetica", "DejaVu Sans", "Noto Sans", "Liberation Sans")
 
 
 def report_font(point_size: float = 10.0) -> QtGui.QFont:
-    """A font for printed maps: a Latin family first, then the CJK one."""
-    families = set(QtGui.QFontDatabase.families())
-    chosen = [f for f in LATIN_FAMILIES if f in families][:1]
-    cjk = cjk_font_family()
+    """A font for printed maps: the bundled font alone (its Latin, digits and Chinese), so a PDF embeds the
+    same font on every machine; without it a Latin family first, then the installed CJK one."""
     font = QtGui.QFont()
-    font.setFamilies(chosen + ([cjk] if cjk else []))
+    bundled = register_bundled_fonts()
+    if bundled:
+        font.setFamilies([bundled])
+    else:
+        families = set(QtGui.QFontDatabase.families())
+        chosen = [f for f in LATIN_FAMILIES if f in families][:1]
+        cjk = cjk_font_family()
+        font.setFamilies(chosen + ([cjk] if cjk else []))
     font.setPointSizeF(point_size)
     return font
 

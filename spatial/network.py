@@ -29,9 +29,9 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyproj
@@ -43,6 +43,9 @@ from scipy.spatial import cKDTree
 
 from layers.crs import WGS84, metric_crs_for_frame, require_crs
 from layers.errors import InputError
+
+if TYPE_CHECKING:  # networkx is imported when a graph is asked for (start-up time)
+    import networkx as nx
 
 #: highway values never walked (also matched in the bureau's own Chinese road classes)
 NOT_WALKABLE = frozenset({"motorway", "motorway_link", "高速公路", "高速", "快速路"})
@@ -168,6 +171,8 @@ class WalkNetwork:
     @cached_property
     def graph(self) -> nx.Graph:
         """The network as a networkx graph: nodes carry ``x``, ``y``; edges ``length_m``, ``highway``, ``name``."""
+        import networkx as nx
+
         g = nx.Graph(crs=self.crs.to_string())
         g.add_nodes_from((i, {"x": float(xx), "y": float(yy)}) for i, (xx, yy) in enumerate(zip(self.x, self.y)))
         g.add_edges_from(

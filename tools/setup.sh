@@ -2,17 +2,18 @@
 # Set up CareCircle on Debian/Ubuntu with Python 3.11: system packages (CJK fonts, Qt's libraries, Xvfb,
 # poppler) when run as root, then a virtual environment in .venv with the app installed (editable).
 #   bash tools/setup.sh          # the app
-#   bash tools/setup.sh --test   # the app and the test tools
+#   bash tools/setup.sh --test   # the app, the test tools and PyInstaller
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+[ "${1:-}" = "--test" ] && extras="[test,build]"  # build: PyInstaller, for the frozen-app smoke test
 
 packages="fonts-noto-cjk fonts-dejavu-core libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 xvfb poppler-utils"
 # the tests also open the exported HTML map in headless Chromium (with networking disabled)
-if [ -n "$extras" ]; then packages="$packages chromium"; fi
+# and trace the frozen app's system calls (no connect()) with strace
+if [ -n "$extras" ]; then packages="$packages chromium strace"; fi
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   need=""
