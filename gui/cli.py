@@ -225,6 +225,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_options(n)
     n.add_argument("--force", action="store_true", help="replace an existing project file")
     n.add_argument("--quiet", action="store_true", help="no progress bar")
+    s = sub.add_parser("suggest", help="siting: where the next facilities of a class should go (best k sites, or the "
+                                       "fewest that meet the profile's targets); writes suggestions.csv, suggestions.gpkg "
+                                       "and a project with the suggestion as a new scenario")
+    s.add_argument("project", nargs="?", type=Path, default=None, help="a CareCircle project (.ccproj)")
+    s.add_argument("--sample", action="store_true", help="the bundled sample project")
+    s.add_argument("--scenario", default=None, help="the scenario to start from (default: the project's active one)")
+    s.add_argument("--type", dest="class_id", required=True, metavar="CLASS",
+                   help="facility class id (day_care, meal_point, elder_station, ...) or its Chinese name")
+    goal = s.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--count", type=int, default=None, metavar="K", help="best k: the K sites that cover the most uncovered elderly")
+    goal.add_argument("--meet-targets", action="store_true", help="the fewest sites that meet the profile's targets for the class")
+    s.add_argument("--candidates", type=Path, default=None, metavar="FILE",
+                   help="your own candidate sites (CSV/XLSX with 经度/纬度, or GPKG/SHP points); default: generated along populated streets")
+    s.add_argument("--candidates-crs", default=None, help="the candidate file's coordinates (gcj02, bd09, EPSG:4528, ...)")
+    s.add_argument("--township", default=None, metavar="NAME", help="only candidates inside this township/street")
+    s.add_argument("--exact", action="store_true", help="also solve exactly (MIP with HiGHS) and report greedy/optimal")
+    s.add_argument("--per-township", action="store_true", help="best k: at least one new site in each township without one")
+    s.add_argument("--spacing-m", type=float, default=300.0, help="spacing of generated candidates in metres (default 300)")
+    s.add_argument("--time-limit-s", type=float, default=60.0, help="time limit of the exact solution in seconds (default 60)")
+    s.add_argument("--out", type=Path, required=True, help="output folder: suggestions.csv, suggestions.gpkg, suggested.ccproj")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     g = sub.add_parser("gui", help="open the desktop app (default: the bundled sample)")
     g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
     g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
@@ -428,6 +449,49 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _suggest(args: argparse.Namespace) -> int:
+    """``carecircle suggest``: siting on a project or the sample, the suggestion saved as a new scenario."""
+    from layers.classes import registry
+    from layers.errors import InputError
+    from projects.ccproj import save_project
+    from projects.document import Document
+    from projects.siting import apply_suggestion, read_candidates, suggest, summary_lines, write_suggestions
+    from spatial.siting import SitingParams
+
+    if (args.project is None) == (not args.sample):
+        raise InputError("give a project file (.ccproj) or --sample")
+    class_id = registry().lookup(args.class_id) if args.class_id not in registry() else args.class_id
+    if class_id is None:
+        raise InputError(f"unknown facility class {args.class_id!r}; use one of {registry().accepted_names()}")
+    if args.count is not None and args.count < 1:
+        raise InputError("--count must be a whole number of at least 1")
+    for value, what in ((args.spacing_m, "--spacing-m"), (args.time_limit_s, "--time-limit-s")):
+        _check_number(value, what)
+        if value <= 0:
+            raise InputError(f"{what} must be positive")
+    fb = StderrProgress(quiet=args.quiet)
+    fb.progress(0.0, "building the walking network")
+    doc = Document.from_sample() if args.sample else Document.open(args.project)
+    if args.scenario:
+        if args.scenario not in doc.scenarios:
+            raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(doc.scenarios)}")
+        doc.use_scenario(args.scenario)
+    candidates = read_candidates(args.candidates, crs=args.candidates_crs) if args.candidates is not None else None
+    params = SitingParams(type=class_id, objective="meet_targets" if args.meet_targets else "best_k",
+                          count=args.count or 1, township=args.township, exact=args.exact, per_township=args.per_township,
+                          spacing_m=args.spacing_m, time_limit_s=args.time_limit_s)
+    suggestion = suggest(doc.project, params, scenario=doc.scenario, candidates=candidates, network=doc.network, feedback=fb)
+    paths = write_suggestions(suggestion, args.out)
+    name = apply_suggestion(doc, suggestion)
+    paths["suggested.ccproj"] = save_project(doc.project, Path(args.out) / "suggested.ccproj")
+    for line in summary_lines(suggestion):
+        print(line)
+    print(f"scenario: {name}")
+    for key, p in paths.items():
+        print(f"{key}: {p}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -461,6 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "suggest":
+            return _suggest(args)
     except InputError as exc:
         print(f"carecircle: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

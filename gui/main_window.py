@@ -331,6 +331,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         act("action.edit_facility", self.edit_selected)
         act("action.new_scenario", lambda: self.new_scenario())
         act("action.compare", self.compare_with_baseline)
+        act("action.siting", self.open_siting)
         for kind in EXPORT_KINDS:
             act(f"export.{kind}", lambda _=False, k=kind: self._ask_export(k))
         act("action.print_layout", self.open_print_layout, "Ctrl+P")
@@ -369,7 +370,7 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         for k in ("action.undo", "action.redo", None, "action.tool_identify", "action.tool_add", "action.tool_move", "action.tool_select",
                   None, "action.edit_facility", "action.delete_selected", "action.close_selected"):
             self.menus["menu.edit"].addAction(self.actions_[k]) if k else self.menus["menu.edit"].addSeparator()
-        for k in ("action.new_scenario", "action.compare"):
+        for k in ("action.new_scenario", "action.compare", "action.siting"):
             self.menus["menu.plan"].addAction(self.actions_[k])
         for k in ("action.zoom_full", "action.zoom_layer", "action.zoom_selection", "action.attribute_table"):
             self.menus["menu.view"].addAction(self.actions_[k])
@@ -826,6 +827,18 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
         request = ExportRequest(**{kind: Path(path)}, page=page or Page(), display_type=self.canvas.renderer.display_type,
                                 comparison=self._screen_comparison())
         return self.export_request(request)
+
+    def open_siting(self):
+        """规划方案 > 选址建议…: where the next facilities of a class should go; the suggestion becomes a new
+        scenario in one undo step."""
+        if self.doc is None:
+            self.show_error(tr("export.need_result"), title_key="error.analysis")
+            return None
+        from .siting_dialog import SitingDialog
+
+        self.siting_dialog = SitingDialog(self.doc, self.undo_stack, self)
+        self.siting_dialog.show()
+        return self.siting_dialog
 
     def open_print_layout(self):
         """File > 打印布局…: paper, title, 制图单位, inset, atlas options and a preview; the export runs in the
