@@ -246,6 +246,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--time-limit-s", type=float, default=60.0, help="time limit of the exact solution in seconds (default 60)")
     s.add_argument("--out", type=Path, required=True, help="output folder: suggestions.csv, suggestions.gpkg, suggested.ccproj")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    b = sub.add_parser("beds", help="access to nursing-type beds (2SFCA / E2SFCA) per township, and where a county quota of "
+                                    "new beds raises the lowest townships most")
+    b.add_argument("project", nargs="?", type=Path, default=None, help="a CareCircle project (.ccproj)")
+    b.add_argument("--sample", action="store_true", help="the bundled sample project")
+    b.add_argument("--scenario", default=None, help="the scenario (default: the project's active one)")
+    b.add_argument("--catchment-min", type=float, default=None, help="catchment in minutes of travel (default 30)")
+    b.add_argument("--speed-kmh", type=float, default=None,
+                   help="travel speed in km/h for the catchment (default: the analysis' walking speed)")
+    b.add_argument("--decay", choices=["gaussian", "none"], default="gaussian",
+                   help="gaussian: E2SFCA with distance decay; none: plain 2SFCA (default gaussian)")
+    b.add_argument("--budget-beds", type=int, default=0, help="new nursing-type beds to hand out (the county quota)")
+    b.add_argument("--out", type=Path, required=True, help="output folder: bed_access.csv (and bed_suggestions.csv)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
     g = sub.add_parser("gui", help="open the desktop app (default: the bundled sample)")
     g.add_argument("project", nargs="?", default=None, help="a folder with sample.toml (or a .toml manifest)")
     g.add_argument("--screenshot", type=Path, default=None, help="open, run the analysis, save a PNG of the window and exit")
@@ -395,7 +408,6 @@ def _new(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from layers.errors import InputError
-    from projects.document import Document
 
     if (args.project is None) == (not args.sample):
         raise InputError("give a project file (.ccproj) or --sample")
@@ -404,11 +416,7 @@ def _export(args: argparse.Namespace) -> int:
         raise InputError("name at least one output: --pdf, --png, --atlas, --html, --xlsx, --gpkg or --csv")
     fb = StderrProgress(quiet=args.quiet)
     fb.progress(0.0, "building the walking network")
-    doc = Document.from_sample() if args.sample else Document.open(args.project)
-    if args.scenario:
-        if args.scenario not in doc.scenarios:
-            raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(doc.scenarios)}")
-        doc.use_scenario(args.scenario)
+    doc = _open_document(args)
     fb.progress(0.2, "analysis")
     paths = doc.export(**outputs, page=args.page, landscape=not args.portrait, dpi=args.dpi, display_type=args.display_type,
                        title=args.title, org=args.org, inset=not args.no_inset, page_numbers=args.page_numbers,
@@ -449,12 +457,24 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _open_document(args: argparse.Namespace):
+    """The plan document a command works on: the sample or the project file, on ``--scenario`` if given."""
+    from layers.errors import InputError
+    from projects.document import Document
+
+    doc = Document.from_sample() if args.sample else Document.open(args.project)
+    if args.scenario:
+        if args.scenario not in doc.scenarios:
+            raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(doc.scenarios)}")
+        doc.use_scenario(args.scenario)
+    return doc
+
+
 def _suggest(args: argparse.Namespace) -> int:
     """``carecircle suggest``: siting on a project or the sample, the suggestion saved as a new scenario."""
     from layers.classes import registry
     from layers.errors import InputError
     from projects.ccproj import save_project
-    from projects.document import Document
     from projects.siting import apply_suggestion, read_candidates, suggest, summary_lines, write_suggestions
     from spatial.siting import SitingParams
 
@@ -471,11 +491,7 @@ def _suggest(args: argparse.Namespace) -> int:
             raise InputError(f"{what} must be positive")
     fb = StderrProgress(quiet=args.quiet)
     fb.progress(0.0, "building the walking network")
-    doc = Document.from_sample() if args.sample else Document.open(args.project)
-    if args.scenario:
-        if args.scenario not in doc.scenarios:
-            raise InputError(f"no scenario called {args.scenario}; the project has: {', '.join(doc.scenarios)}")
-        doc.use_scenario(args.scenario)
+    doc = _open_document(args)
     candidates = read_candidates(args.candidates, crs=args.candidates_crs) if args.candidates is not None else None
     params = SitingParams(type=class_id, objective="meet_targets" if args.meet_targets else "best_k",
                           count=args.count or 1, township=args.township, exact=args.exact, per_township=args.per_township,
@@ -487,6 +503,55 @@ def _suggest(args: argparse.Namespace) -> int:
     for line in summary_lines(suggestion):
         print(line)
     print(f"scenario: {name}")
+    for key, p in paths.items():
+        print(f"{key}: {p}")
+    return EXIT_OK
+
+
+def _beds(args: argparse.Namespace) -> int:
+    """``carecircle beds``: nursing-type beds per 1,000 elderly within a travel time (2SFCA/E2SFCA) per township,
+    and, with a budget, where new beds raise the lowest townships most."""
+    import pandas as pd
+
+    from layers.errors import InputError
+    from projects.outputs import write_csv_bom
+    from projects.siting import siting_model
+    from spatial.access import DEFAULT_CATCHMENT_MINUTES, bed_access, suggest_beds
+
+    if (args.project is None) == (not args.sample):
+        raise InputError("give a project file (.ccproj) or --sample")
+    catchment = DEFAULT_CATCHMENT_MINUTES if args.catchment_min is None else args.catchment_min
+    for value, what in ((catchment, "--catchment-min"), (args.speed_kmh, "--speed-kmh")):
+        _check_number(value, what)
+        if value is not None and value <= 0:
+            raise InputError(f"{what} must be positive")
+    if args.budget_beds < 0:
+        raise InputError("--budget-beds must be 0 or more")
+    fb = StderrProgress(quiet=args.quiet)
+    fb.progress(0.0, "building the walking network")
+    doc = _open_document(args)
+    model = siting_model(doc.project, scenario=doc.scenario, network=doc.network)
+    access = bed_access(model, catchment_minutes=catchment, speed_kmh=args.speed_kmh, decay=args.decay, feedback=fb)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    towns = access.townships.copy()
+    towns["elderly"] = towns["elderly"].round().astype("Int64")  # whole persons
+    for c in ("access_per_1000", "lowest_location_per_1000"):
+        towns[c] = towns[c].round(2)
+    paths = {"bed_access.csv": write_csv_bom(towns, out / "bed_access.csv")}
+    print(f"nursing-type beds per 1,000 elderly within {catchment:g} min at {access.speed_kmh:g} km/h "
+          f"({'E2SFCA, gaussian decay' if args.decay == 'gaussian' else '2SFCA'}), {len(access.site_ids)} facilities with "
+          f"nursing-type beds; counted as in a plan scenario (existing and planned, those to close left out)")
+    if args.budget_beds:
+        alloc = suggest_beds(access, budget_beds=args.budget_beds)
+        names = dict(zip(access.site_ids, access.site_names))
+        rows = pd.DataFrame({"facility_id": list(alloc.beds), "facility": [names.get(k, k) for k in alloc.beds],
+                             "added_nursing_beds": list(alloc.beds.values())})
+        paths["bed_suggestions.csv"] = write_csv_bom(rows, out / "bed_suggestions.csv")
+        low_before, low_after = float(alloc.before.min()), float(alloc.after.min())
+        print(f"{sum(alloc.beds.values())} new beds at {len(alloc.beds)} facilities: the lowest township "
+              f"{low_before:.2f} -> {low_after:.2f} per 1,000 elderly")
+    fb.progress(1.0, "done")
     for key, p in paths.items():
         print(f"{key}: {p}")
     return EXIT_OK
@@ -525,6 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "beds":
+            return _beds(args)
         if args.command == "suggest":
             return _suggest(args)
     except InputError as exc:

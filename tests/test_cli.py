@@ -164,3 +164,19 @@ def test_manifest_file_of_layer_files(tmp_path):
     bad.write_text('title = "x"\nroads = "r.osm"\n', encoding="utf-8")
     with pytest.raises(InputError, match="townships, facilities"):
         sample_info(bad)
+
+
+def test_beds_command_conserves_the_beds_and_spends_the_quota(tmp_path, capsys):
+    """Plain 2SFCA hands out every nursing-type bed of a facility with elderly in its catchment: the elderly-
+    weighted access of the townships adds up to the beds; the quota is spent whole, in blocks."""
+    out = tmp_path / "beds"
+    assert main(["beds", "--sample", "--decay", "none", "--catchment-min", "60", "--budget-beds", "100",
+                 "--out", str(out), "--quiet"]) == 0
+    towns = pd.read_csv(out / "bed_access.csv", encoding="utf-8-sig")
+    assert len(towns) == 14 and towns["elderly"].dtype.kind == "i"  # whole persons
+    handed = float((towns["elderly"] * towns["access_per_1000"] / 1000.0).sum())
+    assert handed == pytest.approx(float(towns["nursing_beds"].sum()), rel=0.01)
+    added = pd.read_csv(out / "bed_suggestions.csv", encoding="utf-8-sig")
+    assert int(added["added_nursing_beds"].sum()) == 100 and (added["added_nursing_beds"] % 10 == 0).all()
+    assert "the lowest township" in capsys.readouterr().out
+    assert main(["beds", "--sample", "--budget-beds", "-5", "--out", str(out)]) == 2
