@@ -23,6 +23,7 @@ from rasterio.transform import Affine
 from scipy import ndimage
 from scipy.sparse import csgraph
 
+from .feedback import Feedback
 from .network import WalkNetwork
 
 
@@ -287,22 +288,22 @@ def _polygons_from_shapes(shapes: Iterable[dict]) -> list[shapely.Geometry]:
 def disk_min_filter(grid: NDArray[np.uint8], *, radius_cells: float) -> NDArray[np.uint8]:
     """Minimum over a disk of ``radius_cells`` around every cell (grey erosion by a disk).
 
-    The lattice disk is the union of the rectangles ``[-w(dy), w(dy)] x [-dy, dy]`` with
-    ``w(dy) = floor(sqrt(r^2 - dy^2))``; each rectangle is two separable 1-D minimum filters, so the cost
-    does not grow with the disk's area."""
+    The lattice disk is the union of the row segments ``[-w(dy), w(dy)]`` at row offsets ``dy`` with
+    ``w(dy) = floor(sqrt(r^2 - dy^2))``: one 1-D minimum filter along the rows per distinct width (fast,
+    contiguous), then the minimum of those rows shifted by each ``dy`` (cells off the grid count as empty,
+    255). The cost does not grow with the disk's area."""
     r = int(np.floor(radius_cells + 1e-9))
     if r <= 0:
         return grid.copy()
-    out = None
-    half_widths = {}
-    for dy in range(r + 1):
-        w = int(np.floor(np.sqrt(radius_cells * radius_cells - dy * dy) + 1e-9))
-        half_widths[w] = dy  # the tallest rectangle for each width
-    for w, dy in half_widths.items():
-        m = ndimage.minimum_filter1d(grid, size=2 * w + 1, axis=1, mode="constant", cval=255)
-        if dy:
-            m = ndimage.minimum_filter1d(m, size=2 * dy + 1, axis=0, mode="constant", cval=255)
-        out = m if out is None else np.minimum(out, m, out=out)
+    widths = [int(np.floor(np.sqrt(radius_cells * radius_cells - dy * dy) + 1e-9)) for dy in range(r + 1)]
+    rows: dict[int, NDArray[np.uint8]] = {}
+    for w in set(widths):
+        rows[w] = grid if w == 0 else ndimage.minimum_filter1d(grid, size=2 * w + 1, axis=1, mode="constant", cval=255)
+    out = rows[widths[0]].copy()
+    for dy in range(1, min(r, grid.shape[0] - 1) + 1):
+        h = rows[widths[dy]]
+        np.minimum(out[dy:], h[:-dy], out=out[dy:])
+        np.minimum(out[:-dy], h[dy:], out=out[:-dy])
     return out
 
 
@@ -374,3 +375,279 @@ def circle_polygons(
     cell = max(cell_m, float(np.ceil(np.sqrt(area / max_cells) / 5.0) * 5.0)) if area > max_cells * cell_m**2 else cell_m
     samples = sample_bands(net, field, limits_m=limits_m, step_m=cell)
     return band_polygons(samples, n_bands=len(limits_m), buffer_m=buffer_m, cell_m=cell, windows=windows)
+
+
+# ------------------------------------------------------------------------------ per-facility circles in bulk
+
+#: cells of one packed raster of per-facility windows (:func:`facility_circle_polygons`); more facilities
+#: than fit are done in several rasters, so memory stays bounded whatever their number
+ATLAS_MAX_CELLS = 16_000_000
+
+
+def facility_circle_polygons(
+    net: WalkNetwork,
+    reaches: Sequence[Reach],
+    *,
+    limits_m: Sequence[float],
+    buffer_m: float = 50.0,
+    cell_m: float = 10.0,
+    max_cells: int = MAX_RASTER_CELLS,
+    atlas_cells: int = ATLAS_MAX_CELLS,
+    feedback: Feedback | None = None,
+) -> list[list[shapely.Geometry]]:
+    """Each reach's own circle polygons (cumulative, one per limit, metric CRS), for many reaches at once:
+    ``out[i][k]`` is what ``circle_polygons(net, [reaches[i]], ...)[k]`` gives, cell for cell.
+
+    The streets of all reaches are sampled in one vectorised pass; each reach's raster window (the same
+    grid, aligned to multiples of ``cell_m``, as for one reach) is packed beside the others into one large
+    raster, widened once by the street-side depth and polygonised once per band with the reach's number as
+    the cell value. Windows carry a margin wider than the widening, so reaches never touch in the packed
+    raster and each outline is the one a call per reach would trace. A reach whose window exceeds
+    ``max_cells`` (a coarser cell would be used) goes through :func:`circle_polygons` on its own.
+    ``feedback`` hears the share of reaches done after each packed raster (and may cancel)."""
+    limits = np.sort(np.asarray(limits_m, dtype=float))
+    n_bands = limits.size
+    out: list[list[shapely.Geometry]] = [[shapely.MultiPolygon() for _ in range(n_bands)] for _ in reaches]
+    if not len(reaches):
+        return out
+    pad_window = buffer_m + cell_m  # what reach_windows pads by (circle_polygons)
+    pad = buffer_m + 2 * cell_m  # what band_polygons pads a window by
+    boxes = _reach_boxes(net, reaches, pad_m=pad_window)
+    todo = np.nonzero(np.isfinite(boxes[:, 0]))[0]
+    if todo.size == 0:
+        return out
+    area = (boxes[todo, 2] - boxes[todo, 0]) * (boxes[todo, 3] - boxes[todo, 1])
+    big = area > max_cells * cell_m**2
+    for i in todo[big]:
+        out[i] = circle_polygons(net, [reaches[i]], limits_m=limits_m, buffer_m=buffer_m, cell_m=cell_m, max_cells=max_cells)
+    todo = todo[~big]
+    # each window's grid exactly as band_polygons lays it out
+    b = boxes[todo]
+    x0 = np.floor((b[:, 0] - pad) / cell_m) * cell_m
+    y1 = np.ceil((b[:, 3] + pad) / cell_m) * cell_m
+    ncol = (np.ceil((b[:, 2] + pad - x0) / cell_m) + 1).astype(np.int64)
+    nrow = (np.ceil((y1 - (b[:, 1] - pad)) / cell_m) + 1).astype(np.int64)
+    cells = nrow * ncol
+    start = 0
+    while start < todo.size:
+        stop = start + 1
+        total = int(cells[start])
+        while stop < todo.size and total + cells[stop] <= atlas_cells:
+            total += int(cells[stop])
+            stop += 1
+        chunk = slice(start, stop)
+        polys = _atlas_polygons(net, [reaches[i] for i in todo[chunk]], boxes=b[chunk], x0=x0[chunk], y1=y1[chunk],
+                                nrow=nrow[chunk], ncol=ncol[chunk], limits=limits, buffer_m=buffer_m, cell_m=cell_m)
+        for j, i in enumerate(todo[chunk]):
+            out[i] = polys[j]
+        start = stop
+        if feedback is not None:
+            feedback.progress(stop / todo.size, "facility circles")
+    return out
+
+
+def _reach_boxes(net: WalkNetwork, reaches: Sequence[Reach], *, pad_m: float) -> NDArray[np.float64]:
+    """Per reach, the box :func:`reach_windows` gives for it alone (``nan`` row for a reach off the network)."""
+    n = len(reaches)
+    boxes = np.full((n, 4), np.nan)
+    edge = np.array([r.edge for r in reaches], dtype=np.int64)
+    ok = edge >= 0
+    if not ok.any():
+        return boxes
+    csr = net.csr
+    counts = np.array([r.nodes.size for r in reaches], dtype=np.int64)
+    nodes = np.concatenate([r.nodes for r in reaches]).astype(np.int64) if counts.sum() else np.zeros(0, np.int64)
+    owner = np.repeat(np.arange(n), counts)
+    deg = np.diff(csr.indptr)[nodes]
+    nb_owner = np.repeat(owner, deg)
+    starts = np.repeat(csr.indptr[nodes], deg)
+    within = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
+    neighbours = csr.indices[starts + within]
+    idx = np.nonzero(ok)[0]
+    ends_owner = np.concatenate([idx, idx])
+    ends = np.concatenate([net.u[edge[idx]], net.v[edge[idx]]])
+    pts = np.concatenate([nodes, neighbours, ends])
+    who = np.concatenate([owner, nb_owner, ends_owner])
+    xs, ys = net.x[pts], net.y[pts]
+    lo_x = np.full(n, np.inf)
+    lo_y = np.full(n, np.inf)
+    hi_x = np.full(n, -np.inf)
+    hi_y = np.full(n, -np.inf)
+    np.minimum.at(lo_x, who, xs)
+    np.minimum.at(lo_y, who, ys)
+    np.maximum.at(hi_x, who, xs)
+    np.maximum.at(hi_y, who, ys)
+    boxes[idx] = np.column_stack([lo_x - pad_m, lo_y - pad_m, hi_x + pad_m, hi_y + pad_m])[idx]
+    return boxes
+
+
+def _node_edges(net: WalkNetwork) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Edges incident to each node as CSR arrays ``(indptr, edge ids)`` (cached on the network)."""
+    key = "node_edges"
+    if key not in net._cache:
+        ends = np.concatenate([net.u, net.v])
+        eid = np.concatenate([np.arange(net.n_edges), np.arange(net.n_edges)])
+        order = np.argsort(ends, kind="stable")
+        indptr = np.zeros(net.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ends, minlength=net.n_nodes), out=indptr[1:])
+        net._cache[key] = (indptr, eid[order].astype(np.int64))
+    return net._cache[key]
+
+
+def _bulk_samples(net: WalkNetwork, reaches: Sequence[Reach], *, limits: NDArray[np.float64], step_m: float
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.uint8], NDArray[np.int64]]:
+    """:func:`sample_bands` of every reach alone, in one pass: ``(x, y, band, reach index)``."""
+    n = len(reaches)
+    top = float(limits[-1])
+    counts = np.array([r.nodes.size for r in reaches], dtype=np.int64)
+    empty = (np.zeros(0), np.zeros(0), np.zeros(0, np.uint8), np.zeros(0, np.int64))
+    nodes = np.concatenate([r.nodes for r in reaches]).astype(np.int64) if counts.sum() else np.zeros(0, np.int64)
+    dist = np.concatenate([r.dist_m for r in reaches]).astype(float) if counts.sum() else np.zeros(0)
+    owner = np.repeat(np.arange(n, dtype=np.int64), counts)
+    # (reach, node) -> distance lookup by sorted keys
+    nn = np.int64(net.n_nodes)
+    keys = owner * nn + nodes
+    order = np.argsort(keys, kind="stable")
+    keys, kdist = keys[order], dist[order]
+    # candidate (reach, edge) pairs: edges at reached nodes within the top limit, and each source edge
+    indptr, eids = _node_edges(net)
+    near = dist <= top
+    nd, no = nodes[near], owner[near]
+    deg = indptr[nd + 1] - indptr[nd]
+    starts = np.repeat(indptr[nd], deg)
+    within = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
+    p_edge = eids[starts + within]
+    p_owner = np.repeat(no, deg)
+    src_edge = np.array([r.edge for r in reaches], dtype=np.int64)
+    has_src = src_edge >= 0
+    ne = np.int64(net.n_edges)
+    pk = np.unique(np.concatenate([p_owner * ne + p_edge, np.nonzero(has_src)[0] * ne + src_edge[has_src]]))
+    if pk.size == 0:
+        return empty
+    p_owner, p_edge = pk // ne, pk % ne
+
+    def lookup(node: NDArray[np.int64]) -> NDArray[np.float64]:
+        q = p_owner * nn + node
+        pos = np.searchsorted(keys, q)
+        pos = np.minimum(pos, max(keys.size - 1, 0))
+        hit = keys[pos] == q if keys.size else np.zeros(q.size, bool)
+        return np.where(hit, kdist[pos] if keys.size else np.inf, np.inf)
+
+    du = lookup(net.u[p_edge])
+    dv = lookup(net.v[p_edge])
+    on_src = src_edge[p_owner] == p_edge
+    L = net.length_m[p_edge]
+    j, pos = positions_along(L, step_m=step_m)
+    cut_j, cut_o = [j], [pos]
+    for lim in limits:
+        for dn, from_v in ((du, False), (dv, True)):
+            rem = lim - dn
+            m = np.nonzero((rem > 0) & (rem < L))[0]
+            cut_j.append(m)
+            cut_o.append(L[m] - rem[m] if from_v else rem[m])
+    j = np.concatenate(cut_j)
+    pos = np.concatenate(cut_o)
+    Lj = L[j]
+    d = np.minimum(du[j] + pos, dv[j] + (Lj - pos))
+    s = np.nonzero(on_src[j])[0]
+    if s.size:
+        own = p_owner[j[s]]
+        offs = np.array([r.offset_m for r in reaches], dtype=float)
+        accs = np.array([r.access_m for r in reaches], dtype=float)
+        d[s] = np.minimum(d[s], np.abs(offs[own] - pos[s]) + accs[own])
+    band = np.searchsorted(limits, d - 1e-9, side="left")
+    ok = band < limits.size
+    j, t = j[ok], pos[ok] / Lj[ok]
+    e = p_edge[j]
+    ax, ay, bx, by = net.x[net.u[e]], net.y[net.u[e]], net.x[net.v[e]], net.y[net.v[e]]
+    return ax + (bx - ax) * t, ay + (by - ay) * t, band[ok].astype(np.uint8), p_owner[j]
+
+
+def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArray[np.float64], x0: NDArray[np.float64],
+                    y1: NDArray[np.float64], nrow: NDArray[np.int64], ncol: NDArray[np.int64], limits: NDArray[np.float64],
+                    buffer_m: float, cell_m: float) -> list[list[shapely.Geometry]]:
+    """Band polygons of each reach, the windows packed side by side into one raster (shelf packing)."""
+    n, n_bands = len(reaches), limits.size
+    x, y, band, who = _bulk_samples(net, reaches, limits=limits, step_m=cell_m)
+    # samples outside their own window are dropped, as band_polygons does
+    inside = (x >= boxes[who, 0]) & (x <= boxes[who, 2]) & (y >= boxes[who, 1]) & (y <= boxes[who, 3])
+    x, y, band, who = x[inside], y[inside], band[inside], who[inside]
+    r_off, c_off, height, width = _shelf_pack(nrow, ncol)
+    grid = np.full((height, width), 255, dtype=np.uint8)
+    lrow = ((y1[who] - y) / cell_m).astype(np.int64)  # cell of each sample in its own window
+    lcol = ((x - x0[who]) / cell_m).astype(np.int64)
+    np.minimum.at(grid, (lrow + r_off[who], lcol + c_off[who]), band)
+    grid = disk_min_filter(grid, radius_cells=buffer_m / cell_m)
+    reach_cells = int(np.floor(buffer_m / cell_m + 1e-9))
+    out: list[list[shapely.Geometry]] = [[shapely.MultiPolygon() for _ in range(n_bands)] for _ in range(n)]
+    for k in range(n_bands):
+        # each window cropped to where band k can be (its samples' cells widened by the disk), packed again:
+        # inner bands cover a small part of their window
+        sel = band <= k
+        if not sel.any():
+            continue
+        has = np.zeros(n, dtype=bool)
+        has[who[sel]] = True
+        r0, c0 = np.full(n, np.iinfo(np.int64).max), np.full(n, np.iinfo(np.int64).max)
+        r1, c1 = np.full(n, -1), np.full(n, -1)
+        np.minimum.at(r0, who[sel], lrow[sel])
+        np.minimum.at(c0, who[sel], lcol[sel])
+        np.maximum.at(r1, who[sel], lrow[sel])
+        np.maximum.at(c1, who[sel], lcol[sel])
+        ids = np.nonzero(has)[0]
+        r0 = np.maximum(r0[ids] - reach_cells, 0)
+        c0 = np.maximum(c0[ids] - reach_cells, 0)
+        r1 = np.minimum(r1[ids] + reach_cells + 1, nrow[ids])
+        c1 = np.minimum(c1[ids] + reach_cells + 1, ncol[ids])
+        kr, kc, kh, kw = _shelf_pack(r1 - r0, c1 - c0)
+        label = np.zeros((kh, kw), dtype=np.int32)
+        mask = np.zeros((kh, kw), dtype=bool)
+        for j, i in enumerate(ids):
+            h, w = r1[j] - r0[j], c1[j] - c0[j]
+            src = grid[r_off[i] + r0[j]:r_off[i] + r1[j], c_off[i] + c0[j]:c_off[i] + c1[j]]
+            np.less_equal(src, k, out=mask[kr[j]:kr[j] + h, kc[j]:kc[j] + w])
+            label[kr[j]:kr[j] + h, kc[j]:kc[j] + w] = j + 1
+        coords: list = []
+        sizes: list[int] = []
+        ring_poly: list[int] = []
+        poly_owner: list[int] = []
+        for g, value in rio_features.shapes(label, mask=mask, connectivity=4):
+            p = len(poly_owner)
+            poly_owner.append(int(value) - 1)
+            for ring in g["coordinates"]:
+                coords.extend(ring)
+                sizes.append(len(ring))
+                ring_poly.append(p)
+        if not sizes:
+            continue
+        xy = np.asarray(coords, dtype=float)
+        owner = np.asarray(poly_owner, dtype=np.int64)  # index into ids
+        pt = np.repeat(owner[np.asarray(ring_poly)], sizes)
+        fac = ids[pt]
+        xy[:, 0] = x0[fac] + (xy[:, 0] - kc[pt] + c0[pt]) * cell_m
+        xy[:, 1] = y1[fac] - (xy[:, 1] - kr[pt] + r0[pt]) * cell_m
+        rings = shapely.linearrings(xy, indices=np.repeat(np.arange(len(sizes)), sizes))
+        polys = shapely.polygons(rings, indices=np.asarray(ring_poly))
+        order = np.argsort(owner, kind="stable")
+        owners, first = np.unique(owner[order], return_index=True)
+        for o, parts in zip(owners, np.split(polys[order], first[1:])):
+            out[int(ids[o])][k] = shapely.multipolygons(list(parts))
+    return out
+
+
+def _shelf_pack(nrow: NDArray[np.int64], ncol: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64], int, int]:
+    """Place rectangles side by side in shelves (tallest first; shelves about as wide as the packed raster
+    is tall): ``(row offsets, column offsets, height, width)``."""
+    n = nrow.size
+    width = int(max(ncol.max(), np.sqrt(float((nrow * ncol).sum())) * 1.2))
+    r_off = np.zeros(n, np.int64)
+    c_off = np.zeros(n, np.int64)
+    shelf_top = shelf_h = cur = 0
+    for i in np.argsort(-nrow, kind="stable"):
+        if cur + ncol[i] > width:
+            shelf_top += shelf_h
+            shelf_h = cur = 0
+        r_off[i], c_off[i] = shelf_top, cur
+        cur += int(ncol[i])
+        shelf_h = max(shelf_h, int(nrow[i]))
+    return r_off, c_off, shelf_top + shelf_h, width
