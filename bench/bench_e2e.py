@@ -68,7 +68,7 @@ PHASES = [
     ("merged circles", "circle polygons"),
     ("facility circles", "facility circles"),
     ("gap areas", "gap areas"),
-    ("result", "done"),
+    ("result", "named gaps"),
     ("writing", None),
 ]
 

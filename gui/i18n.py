@@ -698,7 +698,7 @@ _STEPS_ZH = {
     "inputs ready": "数据已读入", "layer ready": "图层已读入", "reading communities": "读取社区/村",
     "reading facilities": "读取养老设施", "reading population": "读取老年人口", "reading roads": "读取道路",
     "reading the project": "读取项目", "reading townships": "读取乡镇/街道", "walking circles": "计算步行服务圈",
-    "facility circles": "生成逐设施服务圈", "scenario": "方案",
+    "facility circles": "生成逐设施服务圈", "scenario": "方案", "named gaps": "列出未覆盖社区/村",
 }
 
 

@@ -48,13 +48,14 @@ from .targets import (
 from .isochrones import (
     DistanceField,
     Reach,
-    band_polygons,
     circle_polygons,
     facility_circle_polygons,
     minutes_to_m,
     positions_along,
     reach_from,
     Samples,
+    label_polygons,
+    sample_grid,
 )
 from .network import WalkNetwork, islands, noding_note, snap_points
 from layers.townships import is_street
@@ -763,7 +764,13 @@ class GapSnapshot:
 
 def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
     """Populated places outside every circle of the snapshot's class (at the profile's minutes), per
-    township, with the elderly count inside (metric CRS)."""
+    township, with the elderly count inside (metric CRS).
+
+    Built in bulk: the uncovered sample points are widened on the gap grid, the townships rasterised on the same
+    grid (cell centres), the gap cells split into 4-connected regions of one township and polygonised once, so
+    every part lies in one township (outlines on cell edges). A sample counts for its own township when it lies in
+    that township's polygon (as the elderly are assigned), and goes to the part of its own cell (or, where the
+    cell-aligned border leaves it just outside, the nearest part of its township)."""
     type_, net, dem, fld = snap.type, snap.net, snap.demand, snap.field
     params, polys, names = snap.params, snap.township_polys, snap.township_names
     lim = params.coverage_m
@@ -787,46 +794,130 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
         xs.append(np.asarray(x)), ys.append(np.asarray(y))
         ws.append(dem.point_weight[out]), ts.append(dem.point_township[out])
     cols = ["type", "township", "elderly", "area_ha", "geometry"]
-    if not xs or sum(a.size for a in xs) == 0:
-        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
+    empty = gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
+    if not xs or sum(a.size for a in xs) == 0 or not polys:
+        return empty
     x, y, w, t = (np.concatenate(a) for a in (xs, ys, ws, ts))
-    samples = Samples(x, y, np.zeros(x.size, np.uint8))
-    (area,) = band_polygons(samples, n_bands=1, buffer_m=max(params.gap_buffer_m, params.gap_cell_m),
-                            cell_m=params.gap_cell_m)
-    rows = []
-    for ti, poly in enumerate(polys):
-        piece = shapely.intersection(area, poly)
-        if piece.is_empty:
-            continue
-        left = np.nonzero(t == ti)[0]
-        for part in shapely.get_parts(piece):
-            if shapely.get_type_id(part) != 3:
+    t = np.asarray(t, dtype=np.int64)
+    cell = params.gap_cell_m
+    grid, transform = sample_grid(Samples(x, y, np.zeros(x.size, np.uint8)),
+                                  buffer_m=max(params.gap_buffer_m, cell), cell_m=cell)
+    town = _township_grid(polys, shape=grid.shape, transform=transform)
+    town[grid == 255] = 0
+    del grid
+    comp, comp_town = _township_components(town)
+    del town
+    # one polygon per component (4-connected cells of one township, one value each)
+    parts, values = label_polygons(comp, transform=transform)
+    if not parts:
+        return empty
+    parts_arr = np.asarray(parts, dtype=object)
+    part_town = comp_town[values - 1]
+    part_of_comp = np.full(comp_town.size, -1, np.int64)
+    part_of_comp[values - 1] = np.arange(values.size)
+    # the samples that count: those in their own township's polygon (as the per-township cut counted them)
+    own = np.zeros(x.size, bool)
+    for ti in np.unique(t[t >= 0]):
+        sel = np.nonzero(t == ti)[0]
+        poly = shapely.from_wkb(shapely.to_wkb(polys[ti]))  # a private copy to prepare (the snapshot is shared)
+        shapely.prepare(poly)
+        own[sel] = shapely.intersects_xy(poly, x[sel], y[sel])
+    idx = np.nonzero(own)[0]
+    # the part holding a sample is its cell's component, when that component is of the sample's township
+    row = ((transform.f - y[idx]) / cell).astype(np.int64)
+    col = ((x[idx] - transform.c) / cell).astype(np.int64)
+    cid = comp[row, col].astype(np.int64) - 1
+    del comp
+    part_of = np.full(x.size, -1, np.int64)
+    hit = (cid >= 0) & (comp_town[np.maximum(cid, 0)] == t[idx])
+    part_of[idx[hit]] = part_of_comp[cid[hit]]
+    left = idx[part_of[idx] < 0]
+    if left.size:  # just across a cell-aligned border: the nearest part of its own township
+        pts = shapely.points(x, y)
+        tree = shapely.STRtree(parts_arr)
+        si, pj = tree.query(pts[left], predicate="dwithin", distance=2.0 * cell)
+        ok = part_town[pj] == t[left[si]]
+        si, pj = si[ok], pj[ok]
+        d = shapely.distance(parts_arr[pj], pts[left[si]])
+        order = np.lexsort((pj, d, si))
+        si, pj = si[order], pj[order]
+        first = np.r_[True, si[1:] != si[:-1]] if si.size else np.zeros(0, bool)
+        part_of[left[si[first]]] = pj[first]
+        left = left[part_of[left] < 0]
+        for ti in np.unique(t[left]):  # farther still (rare): any part of its township
+            cand = np.nonzero(part_town == ti)[0]
+            if cand.size == 0:
                 continue
-            inside = shapely.intersects_xy(part, x[left], y[left])
-            elderly = float(w[left[inside]].sum())
-            left = left[~inside]
-            if elderly >= 0.5:
-                rows.append({"type": type_, "township": names[ti], "elderly": round(elderly, 1),
-                             "area_ha": round(part.area / 1e4, 2), "geometry": part})
-    return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=net.crs)
+            here = left[t[left] == ti]
+            d = shapely.distance(parts_arr[cand][None, :], pts[here][:, None])
+            part_of[here] = cand[np.argmin(d, axis=1)]
+    got = part_of >= 0
+    elderly = np.bincount(part_of[got], weights=w[got], minlength=len(parts))
+    keep = np.nonzero(elderly >= 0.5)[0]
+    keep = keep[np.argsort(part_town[keep], kind="stable")]
+    if keep.size == 0:
+        return empty
+    geoms = parts_arr[keep]
+    return gpd.GeoDataFrame({
+        "type": [type_] * keep.size,
+        "township": [names[i] for i in part_town[keep]],
+        "elderly": np.round(elderly[keep], 1),
+        "area_ha": np.round(shapely.area(geoms) / 1e4, 2),
+        "geometry": geoms,
+    }, columns=cols, geometry="geometry", crs=net.crs)
+
+
+def _township_components(town: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+    """The 4-connected regions of equal township in a grid of township index + 1 (0 = none): a grid of region
+    ids (1.., 0 = none) and the township index of each region."""
+    from scipy import ndimage
+
+    comp = np.zeros(town.shape, np.int32)
+    towns: list[NDArray[np.int64]] = []
+    n = 0
+    for v, sl in enumerate(ndimage.find_objects(town), start=1):
+        if sl is None:
+            continue
+        lab, k = ndimage.label(town[sl] == v)
+        m = lab > 0
+        comp[sl][m] = lab[m] + n
+        towns.append(np.full(k, v - 1, np.int64))
+        n += k
+    return comp, (np.concatenate(towns) if towns else np.zeros(0, np.int64))
+
+
+def _township_grid(polys: Sequence[shapely.Geometry], *, shape: tuple[int, int], transform) -> NDArray[np.int32]:
+    """Township index + 1 at every cell centre of the grid (0 = in none)."""
+    from rasterio import features as rio_features
+
+    pairs = [(p, i + 1) for i, p in enumerate(polys) if p is not None and not p.is_empty]
+    if not pairs:
+        return np.zeros(shape, np.int32)
+    return rio_features.rasterize(pairs, out_shape=shape, transform=transform, fill=0, dtype=np.int32)
+
+
+#: where each step of :func:`run_analysis` starts on its 0..1 progress (weighted by measured time)
+P_REACHES, P_COVERAGE, P_CIRCLES, P_FACILITY, P_GAPS, P_GAPS_END = 0.12, 0.16, 0.17, 0.30, 0.46, 0.90
 
 
 def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Feedback | None = None,
                  facility_circles: bool = True) -> AnalysisResult:
     """Walking circles, coverage per township and type, flags against the profile, and gap areas."""
     fb = feedback or Feedback()
+    # fractions weighted by measured time (bench/bench_e2e.py, county and city cases, gap areas in bulk):
+    # placing the elderly ~12%, reaches ~4%, merged circles ~13%, per-facility circles ~16%, gap areas ~half
     fb.progress(0.0, "demand")
     model = CoverageModel(inputs, params)
-    fb.progress(0.05, "walking circles")
-    model.load_facilities(inputs.facilities, feedback=_Scaled(fb, 0.05, 0.45))
-    fb.progress(0.45, "coverage")
+    fb.progress(P_REACHES, "walking circles")
+    model.load_facilities(inputs.facilities, feedback=_Scaled(fb, P_REACHES, P_COVERAGE))
+    fb.progress(P_COVERAGE, "coverage")
     targets = model.targets()
     figures = model.figures(targets)
-    fb.progress(0.5, "circle polygons")
+    fb.progress(P_CIRCLES, "circle polygons")
     iso_rows = []
     types = model.classes.ids
     for i, t in enumerate(types):
-        fb.progress(0.5 + 0.3 * i / len(types), f"circle polygons: {t}")
+        fb.progress(P_CIRCLES + (P_FACILITY - P_CIRCLES) * i / len(types), f"circle polygons: {t}")
         for minutes, poly in zip(params.minutes, model.type_circles(t)):
             if not poly.is_empty:
                 iso_rows.append({"type": t, "minutes": float(minutes), "geometry": poly})
@@ -836,18 +927,24 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     if facility_circles and not too_many:
         rows = []
         shown = [(fid, st) for fid, st in model.circles.facilities.items() if st.status != "to_close"]
-        fb.progress(0.8, "facility circles")
+        fb.progress(P_FACILITY, "facility circles")
         # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
         bulk = facility_circle_polygons(model.net, [st.reach for _, st in shown], limits_m=params.limits_m,
-                                        buffer_m=params.buffer_m, cell_m=params.cell_m, feedback=_Scaled(fb, 0.8, 0.9))
+                                        buffer_m=params.buffer_m, cell_m=params.cell_m, feedback=_Scaled(fb, P_FACILITY, P_GAPS))
         for (fid, st), polys in zip(shown, bulk):
             for minutes, poly in zip(params.minutes, polys):
                 if not poly.is_empty:
                     rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
         fac_iso = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs).to_crs(WGS84)
-    fb.progress(0.9, "gap areas")
-    gaps = pd.concat([model.gap_areas(t) for t in types], ignore_index=True)
+    fb.progress(P_GAPS, "gap areas")
+    gap_parts = []
+    for i, t in enumerate(types):
+        fb.progress(P_GAPS + (P_GAPS_END - P_GAPS) * i / len(types), f"gap areas: {t}")
+        gap_parts.append(model.gap_areas(t))
+    gaps = pd.concat(gap_parts, ignore_index=True)
     gaps = gpd.GeoDataFrame(gaps, geometry="geometry", crs=model.net.crs)
+    fb.progress(P_GAPS_END, "named gaps")
+    named = model.named_gaps()
     isl, details = islands(model.net), warning_details(model)
     warnings = _warnings(model, isl=isl, details=details)
     for w in warnings:
@@ -856,7 +953,7 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     return AnalysisResult(
         params=params, figures=figures, isochrones=iso.to_crs(WGS84), gaps=gaps.to_crs(WGS84),
         islands=isl, warnings=warnings, warning_details=details, facility_circles=fac_iso, targets=targets, model=model,
-        named_gaps=model.named_gaps(),
+        named_gaps=named,
     )
 
 

@@ -13,6 +13,7 @@ street-side depth ``buffer_m`` (a disk-shaped minimum filter) and polygonised. N
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -651,3 +652,48 @@ def _shelf_pack(nrow: NDArray[np.int64], ncol: NDArray[np.int64]) -> tuple[NDArr
         cur += int(ncol[i])
         shelf_h = max(shelf_h, int(nrow[i]))
     return r_off, c_off, shelf_top + shelf_h, width
+
+
+def sample_grid(samples: Samples, *, buffer_m: float, cell_m: float) -> tuple[NDArray[np.uint8], Affine]:
+    """The widened grid :func:`band_polygons` polygonises for one window around all ``samples``: per cell the
+    lowest band within ``buffer_m`` (255 = none), on the same lattice (multiples of ``cell_m``), and its
+    transform (north-up, metric)."""
+    pad = buffer_m + 2 * cell_m
+    minx, miny, maxx, maxy = samples.x.min(), samples.y.min(), samples.x.max(), samples.y.max()
+    x0 = np.floor((minx - pad) / cell_m) * cell_m
+    y1 = np.ceil((maxy + pad) / cell_m) * cell_m
+    ncol = int(np.ceil((maxx + pad - x0) / cell_m)) + 1
+    nrow = int(np.ceil((y1 - (miny - pad)) / cell_m)) + 1
+    grid = np.full((nrow, ncol), 255, dtype=np.uint8)
+    col = ((samples.x - x0) / cell_m).astype(np.int64)
+    row = ((y1 - samples.y) / cell_m).astype(np.int64)
+    np.minimum.at(grid, (row, col), samples.band)
+    return disk_min_filter(grid, radius_cells=buffer_m / cell_m), Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
+
+
+def label_polygons(labels: NDArray[np.integer], *, transform: Affine) -> tuple[list[shapely.Geometry], NDArray[np.int64]]:
+    """Polygons of the 4-connected regions of equal non-zero value in ``labels``, with each region's value.
+
+    Only the bounding box of the non-zero cells is polygonised."""
+    mask = labels != 0
+    rows = np.nonzero(mask.any(axis=1))[0]
+    if rows.size == 0:
+        return [], np.zeros(0, np.int64)
+    cols = np.nonzero(mask.any(axis=0))[0]
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    sub = np.ascontiguousarray(labels[r0:r1, c0:c1])
+    if sub.dtype not in (np.uint8, np.uint16, np.int16, np.int32):
+        sub = sub.astype(np.int32)
+    rings: list = []
+    values: list[float] = []
+    poly_of_ring: list[int] = []
+    for i, (g, v) in enumerate(rio_features.shapes(sub, mask=np.ascontiguousarray(mask[r0:r1, c0:c1]),
+                                                   transform=transform @ Affine.translation(c0, r0))):
+        rings.extend(g["coordinates"])
+        poly_of_ring.extend([i] * len(g["coordinates"]))
+        values.append(v)
+    sizes = np.fromiter(map(len, rings), np.int64, count=len(rings))
+    xy = np.fromiter(chain.from_iterable(chain.from_iterable(rings)), float, count=2 * int(sizes.sum())).reshape(-1, 2)
+    lr = shapely.linearrings(xy, indices=np.repeat(np.arange(sizes.size), sizes))
+    polys = list(shapely.polygons(lr, indices=np.asarray(poly_of_ring)))
+    return polys, np.asarray(values, dtype=float).astype(np.int64)
