@@ -904,6 +904,9 @@ class MainWindow(PlanEditing, QtWidgets.QMainWindow):
             self.task.wait(10_000)
         for task in self.findChildren(Task):  # a task whose result was taken may still be ending its thread
             task.wait(10_000)
+        # a finished task's queued signal may still arrive: it must find no view of this window listening
+        self.closed_for_good = True
+        self.workspace.clear_listeners()
         super().closeEvent(event)
 
 

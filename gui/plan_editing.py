@@ -490,6 +490,8 @@ class PlanEditing:
 
     def _gaps_done(self, version: int, done: dict) -> None:
         self._gaps_task = None
+        if getattr(self, "closed_for_good", False):  # the window closed while the worker finished
+            return
         if self.doc is None or not self.doc.complete(version, done):
             self._gaps_timer.start()  # the plan changed meanwhile: finish the newer state
             return

@@ -71,6 +71,10 @@ class Workspace:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def clear_listeners(self) -> None:
+        """Forget every listener (a window that closes: its views are about to be deleted)."""
+        self._listeners.clear()
+
     def _emit(self, event: str, payload: object = None) -> None:
         for listener in list(self._listeners):
             listener(event, payload)
