@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from projects.profiles import short_title
 from projects.workspace import Workspace
 from spatial.analysis import AnalysisResult
 
@@ -136,7 +137,7 @@ def export_document(doc, *, pdf=None, png=None, atlas=None, html=None, xlsx=None
 def _subtitle(result: AnalysisResult, scenario: str | None, display_type: str) -> str:
     p = result.params
     bands = "/".join(f"{m:g}" for m in p.minutes)
-    parts = [f"{tr('type.' + display_type)} {bands} 分钟步行服务圈", f"步行速度 {p.speed_kmh:g} km/h", f"规划标准 {p.profile.title.split('：', 1)[0].strip() or p.profile.name}", p.counted_text()]
+    parts = [f"{tr('type.' + display_type)} {bands} 分钟步行服务圈", f"步行速度 {p.speed_kmh:g} km/h", f"规划标准 {short_title(p.profile.name, p.profile.title)}", p.counted_text()]
     if scenario:
         parts.insert(0, f"方案: {scenario}")
     return "  ·  ".join(parts)

@@ -817,7 +817,8 @@ def file_filter(*keys: str) -> str:
 def profile_label(name: str, title: str = "") -> str:
     """How a standard profile is named in a list: its short Chinese title (``南通 2014``, the part before the
     colon of its title) in Chinese, its name in English; a profile without a title by its name."""
-    if _LANG == "en" or not title:
+    if _LANG == "en":
         return name
-    short = title.split("：", 1)[0].strip()
-    return short or name
+    from projects.profiles import short_title
+
+    return short_title(name, title)

@@ -29,6 +29,12 @@ def available_profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
 
 
+def short_title(name: str, title: str = "") -> str:
+    """A profile's short Chinese title, the part of its title before the colon (``南通 2014``); its name when
+    it has no title."""
+    return title.split("：", 1)[0].strip() or name
+
+
 def profile_titles() -> dict[str, str]:
     """The title of each bundled profile by name (``nantong-2014`` → ``南通 2014：每千名老人床位28.5张以上，…``);
     a profile that cannot be read has an empty title (it is refused with a reason when loaded)."""
