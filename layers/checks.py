@@ -73,7 +73,7 @@ def check_overlap(layers: Mapping[str, gpd.GeoDataFrame | None], *, files: Mappi
         return []
     t_geo = _wgs84(towns)
     t_at = _where(t_geo)
-    metric = metric_crs_for(*t_at)
+    metric = metric_crs_for(*t_at, source=pyproj.CRS.from_user_input(towns.crs))  # kept when fit for distances
     area = shapely.buffer(towns.geometry.to_crs(metric).union_all(), OVERLAP_MARGIN_M)
     shapely.prepare(area)
     notes: list[str] = []
@@ -118,9 +118,10 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     c_lon, c_lat = float(np.median(lon)), float(np.median(lat))
     if not in_china(c_lon, c_lat):
         return None
-    metric = metric_crs_for(c_lon, c_lat)
+    # the roads' own CRS when it is fit for distances (no reprojection of every road vertex)
+    metric = metric_crs_for(c_lon, c_lat, source=pyproj.CRS.from_user_input(roads.crs) if roads.crs else None)
     lines = roads.geometry.to_crs(metric).to_numpy()
-    tree = shapely.STRtree(lines)
+    tree = shapely.STRtree(line_pieces(lines))
     to_metric = pyproj.Transformer.from_crs(WGS84, metric, always_xy=True)
     raw_x, raw_y = _FROM_WGS[declared](lon, lat)
     dist: dict[str, NDArray[np.float64]] = {}
@@ -140,6 +141,40 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
             f"use --crs facilities={_FLAG[best]} (or choose it in the import dialog)")
 
 
+#: vertices per piece of a road line in the nearest-road search (:func:`line_pieces`)
+PIECE_VERTICES = 32
+
+
+def line_pieces(lines: NDArray[np.object_], *, max_vertices: int = PIECE_VERTICES) -> NDArray[np.object_]:
+    """The lines cut into consecutive pieces of at most ``max_vertices`` vertices (sharing their end vertex).
+
+    A bureau's road layer holds long polylines whose boxes span the county; a tree of such boxes makes every
+    nearest search test most lines in full. Pieces have small boxes and together are the same lines, so the
+    nearest distance is unchanged."""
+    geoms = np.asarray(lines, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    geoms = shapely.get_parts(geoms) if geoms.size else geoms
+    geoms = geoms[shapely.get_type_id(geoms) == 1] if geoms.size else geoms  # linestrings only
+    if geoms.size == 0:
+        return geoms
+    xy, line = shapely.get_coordinates(geoms, return_index=True)
+    start = np.r_[0, np.nonzero(np.diff(line))[0] + 1]
+    rank = np.arange(line.size) - np.repeat(start, np.diff(np.r_[start, line.size]))
+    step = max_vertices - 1
+    piece = rank // step
+    # a vertex that starts a piece also ends the previous one
+    dup = np.nonzero((rank % step == 0) & (rank > 0))[0]
+    key_line = np.concatenate([line, line[dup]])
+    key_piece = np.concatenate([piece, piece[dup] - 1])
+    key_rank = np.concatenate([rank, rank[dup]])
+    order = np.lexsort((key_rank, key_piece, key_line))
+    pid = key_line[order].astype(np.int64) * (int(piece.max()) + 2) + key_piece[order]
+    _, ids, counts = np.unique(pid, return_inverse=True, return_counts=True)
+    keep = counts[ids] >= 2  # a lone closing vertex is already the end of the piece before it
+    _, ids = np.unique(ids[keep], return_inverse=True)
+    return shapely.linestrings(np.concatenate([xy, xy[dup]])[order][keep], indices=ids)
+
+
 def _nearest_m(tree: shapely.STRtree, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
     (src, _), dist = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
     out = np.full(x.size, np.inf)
@@ -147,4 +182,4 @@ def _nearest_m(tree: shapely.STRtree, x: NDArray[np.float64], y: NDArray[np.floa
     return out
 
 
-__all__ = ["check_overlap", "in_china", "suggest_datum_shift"]
+__all__ = ["check_overlap", "in_china", "line_pieces", "suggest_datum_shift"]

@@ -1,0 +1,109 @@
+"""The fast paths of issue 19 against the plain tools they replace: the bucketed nearest-edge search against
+the GEOS tree, the x-sorted polygon locator against a tree query, row uniqueness by lexsort against
+``np.unique(axis=0)``, and road pieces against the whole lines (the same nearest distances)."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from layers.checks import line_pieces
+from spatial.coverage import PolygonLocator
+from spatial.network import build_network, nearest_edges, unique_rows
+
+CRS = "EPSG:4528"
+
+
+def _grid_net(seed: int, *, side: int = 12, step: float = 100.0, long_edges: bool = False):
+    rng = np.random.default_rng(seed)
+    x0, y0 = 40_470_000.0, 3_560_000.0
+    lines = []
+    for i in range(side):
+        pts = [(x0 + j * step + rng.uniform(-20, 20), y0 + i * step + rng.uniform(-20, 20)) for j in range(side)]
+        lines.append(shapely.LineString(pts))
+        lines.append(shapely.LineString([(y - y0 + x0, x - x0 + y0) for x, y in pts]))
+    if long_edges:  # a long diagonal road across the grid: many cells per edge
+        lines.append(shapely.LineString([(x0 - 500, y0 - 700), (x0 + side * step + 900, y0 + side * step + 400)]))
+    return build_network(gpd.GeoDataFrame(geometry=lines, crs=CRS), snap_m=0.5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), long_edges=st.booleans(), spread=st.sampled_from([50.0, 400.0, 5000.0]))
+def test_nearest_edges_agree_with_the_tree(seed, long_edges, spread):
+    net = _grid_net(seed, long_edges=long_edges)
+    rng = np.random.default_rng(seed + 1)
+    cx, cy = net.x.mean(), net.y.mean()
+    x = np.r_[rng.normal(cx, spread, 300), net.x[:20], (net.x[net.u[:20]] + net.x[net.v[:20]]) / 2]
+    y = np.r_[rng.normal(cy, spread, 300), net.y[:20], (net.y[net.u[:20]] + net.y[net.v[:20]]) / 2]
+    edge, dist = nearest_edges(net, x=x, y=y)
+    (src, tgt), d = net.edge_tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
+    assert (edge >= 0).all()
+    np.testing.assert_allclose(dist[src], d, atol=1e-6)
+    # the chosen edge is as near as the tree's (ties may pick another edge, then the lowest id)
+    mine = shapely.distance(net.edge_lines[edge], shapely.points(x, y))
+    np.testing.assert_allclose(mine, dist, atol=1e-6)
+
+
+def test_nearest_edges_ties_go_to_the_lowest_edge():
+    net = _grid_net(3)
+    node = 40
+    edge, dist = nearest_edges(net, x=net.x[[node]], y=net.y[[node]])
+    touching = np.nonzero((net.u == node) | (net.v == node))[0]
+    assert dist[0] == 0.0 and edge[0] == touching.min()
+
+
+def test_nearest_edges_empty_inputs():
+    net = _grid_net(1)
+    edge, dist = nearest_edges(net, x=np.zeros(0), y=np.zeros(0))
+    assert edge.size == 0 and dist.size == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 12))
+def test_polygon_locator_first_match_like_a_tree_query(seed, n):
+    rng = np.random.default_rng(seed)
+    polys = [shapely.buffer(shapely.Point(rng.uniform(0, 100, 2)), rng.uniform(5, 40), quad_segs=4) for _ in range(n)]
+    polys[0] = shapely.box(0, 0, 50, 50)  # shares edges with points on a lattice
+    if n > 2:
+        polys[1] = None
+        polys[2] = shapely.Polygon()
+    arr = np.asarray(polys, dtype=object)
+    x = np.r_[rng.uniform(-10, 110, 500), np.arange(0, 60, 5.0)]
+    y = np.r_[rng.uniform(-10, 110, 500), np.full(12, 50.0)]
+    got = PolygonLocator(arr).locate(x, y)
+    want = np.full(x.size, -1)
+    for i in range(n - 1, -1, -1):
+        if polys[i] is not None and not polys[i].is_empty:
+            want[shapely.intersects_xy(polys[i], x, y)] = i
+    np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 300), k=st.integers(1, 30))
+def test_unique_rows_is_numpy_unique(seed, n, k):
+    rng = np.random.default_rng(seed)
+    xy = rng.integers(0, k, (n, 2)) * 0.001 + np.array([40_000_000.0, 3_500_000.0])
+    u, inv = unique_rows(xy)
+    nu, ninv = np.unique(xy.reshape(-1, 2), axis=0, return_inverse=True)
+    np.testing.assert_array_equal(u, nu)
+    np.testing.assert_array_equal(inv, ninv.ravel())
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), piece=st.integers(2, 9))
+def test_line_pieces_keep_the_lines_and_their_distances(seed, piece):
+    rng = np.random.default_rng(seed)
+    lines = [shapely.LineString(rng.uniform(0, 1000, (int(m), 2))) for m in rng.integers(2, 40, 6)]
+    lines.append(shapely.MultiLineString([[(0, 0), (10, 10)], [(20, 20), (30, 30), (40, 45)]]))
+    lines += [None, shapely.LineString()]
+    arr = np.asarray(lines, dtype=object)
+    pieces = line_pieces(arr, max_vertices=piece)
+    assert (shapely.get_num_coordinates(pieces) <= piece).all() and (shapely.get_num_coordinates(pieces) >= 2).all()
+    real = [g for g in lines if g is not None and not g.is_empty]
+    assert abs(shapely.length(pieces).sum() - sum(g.length for g in real)) < 1e-6
+    pts = shapely.points(rng.uniform(-100, 1100, (200, 2)))
+    a = shapely.STRtree(np.asarray(real, dtype=object)).query_nearest(pts, return_distance=True, all_matches=False)[1]
+    b = shapely.STRtree(pieces).query_nearest(pts, return_distance=True, all_matches=False)[1]
+    np.testing.assert_allclose(a, b, atol=1e-9)
