@@ -346,3 +346,106 @@ __all__ = [
     "parse_crs",
     "require_crs",
 ]
+
+
+# ------------------------------------------------------------------------------ reprojecting many vertices
+
+#: below this many vertices, reprojection is exact point by point (the interpolation grid is not worth it)
+GRID_MIN_VERTICES = 100_000
+#: the interpolated reprojection is used only when it is this close to PROJ at every check point (degrees
+#: for a geographic target, about 1 mm; metres otherwise)
+GRID_TOLERANCE_DEG = 1e-8
+GRID_TOLERANCE_M = 1e-3
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(src: str, dst: str) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(src), pyproj.CRS.from_user_input(dst), always_xy=True)
+
+
+def transformer(src: object, dst: object) -> pyproj.Transformer:
+    """A cached lon/lat-order transformer between two CRSs (building one costs tens of milliseconds)."""
+    return _transformer(pyproj.CRS.from_user_input(src).to_wkt(), pyproj.CRS.from_user_input(dst).to_wkt())
+
+
+def reproject_xy(xy: np.ndarray, *, src: object, dst: object) -> np.ndarray:
+    """``N x 2`` coordinates from ``src`` to ``dst`` — what PROJ gives, to within a millimetre.
+
+    Many vertices (outlines traced on a raster: hundreds of thousands per analysis) are interpolated on a grid
+    of exactly reprojected nodes over their box, the way GDAL's approximate transformer warps rasters: the
+    grid is refined until PROJ and the interpolation agree to :data:`GRID_TOLERANCE_DEG` (or
+    :data:`GRID_TOLERANCE_M`) at every cell's centre and edge midpoints, where bilinear interpolation of a smooth
+    map errs most; when no grid gets there (a map that is not smooth over the box) every vertex goes through
+    PROJ. Few vertices always go through PROJ."""
+    xy = np.asarray(xy, dtype=float)
+    tr = transformer(src, dst)
+    if xy.shape[0] < GRID_MIN_VERTICES or not np.isfinite(xy).all():
+        return np.column_stack(tr.transform(xy[:, 0], xy[:, 1])) if xy.shape[0] else xy.copy()
+    tol = GRID_TOLERANCE_DEG if pyproj.CRS.from_user_input(dst).is_geographic else GRID_TOLERANCE_M
+    minx, maxx = float(xy[:, 0].min()), float(xy[:, 0].max())
+    miny, maxy = float(xy[:, 1].min()), float(xy[:, 1].max())
+    w, h = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
+    for n in (16, 64, 256):
+        nx = ny = n
+        gx, gy = np.linspace(minx, maxx, nx + 1), np.linspace(miny, maxy, ny + 1)
+        GX, GY = np.meshgrid(gx, gy)  # (ny + 1, nx + 1)
+        ox, oy = (np.asarray(a).reshape(GX.shape) for a in tr.transform(GX.ravel(), GY.ravel()))
+        if not (np.isfinite(ox).all() and np.isfinite(oy).all()):
+            break
+        # check points: cell centres and the midpoints of the cells' edges
+        cx, cy = (gx[:-1] + gx[1:]) / 2, (gy[:-1] + gy[1:]) / 2
+        check = np.concatenate([np.column_stack([a.ravel(), b.ravel()]) for a, b in (
+            np.meshgrid(cx, cy), np.meshgrid(cx, gy), np.meshgrid(gx, cy))])
+        want = np.column_stack(tr.transform(check[:, 0], check[:, 1]))
+        got = _bilinear(check, ox, oy, minx=minx, miny=miny, cw=w / nx, ch=h / ny)
+        if np.abs(got - want).max() <= tol:
+            return _bilinear(xy, ox, oy, minx=minx, miny=miny, cw=w / nx, ch=h / ny)
+    return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+
+
+def _bilinear(xy: np.ndarray, ox: np.ndarray, oy: np.ndarray, *, minx: float, miny: float, cw: float, ch: float) -> np.ndarray:
+    """Bilinear interpolation of the node values ``ox``, ``oy`` (rows = y) at ``xy`` (flat gathers, in place)."""
+    ny, nx = ox.shape[0] - 1, ox.shape[1] - 1
+    fx = xy[:, 0] - minx
+    fx *= 1.0 / cw
+    fy = xy[:, 1] - miny
+    fy *= 1.0 / ch
+    i = np.minimum(fx.astype(np.int32), nx - 1)  # fx >= 0: truncation is floor
+    j = np.minimum(fy.astype(np.int32), ny - 1)
+    fx -= i
+    fy -= j
+    k = j * np.int32(nx + 1)
+    k += i
+    out = np.empty_like(xy)
+    for col, o in enumerate((ox, oy)):
+        flat = o.ravel()
+        a = flat.take(k)
+        b = flat.take(k + 1)
+        c = flat.take(k + (nx + 1))
+        d = flat.take(k + (nx + 2))
+        d -= c
+        d -= b
+        d += a  # d - c - b + a
+        d *= fx
+        c -= a
+        c += d
+        c *= fy
+        b -= a
+        b *= fx
+        a += b
+        a += c
+        out[:, col] = a
+    return out
+
+
+def reproject_frame(gdf: gpd.GeoDataFrame, crs: object) -> gpd.GeoDataFrame:
+    """``gdf.to_crs(crs)`` through :func:`reproject_xy`: all vertices of all geometries at once."""
+    if gdf.crs is None:
+        raise ValueError("the frame has no CRS")
+    target = pyproj.CRS.from_user_input(crs)
+    if pyproj.CRS.from_user_input(gdf.crs).equals(target) or len(gdf) == 0:
+        return gdf.set_crs(target, allow_override=True) if len(gdf) == 0 else gdf.copy()
+    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda xy: reproject_xy(xy, src=gdf.crs, dst=target))
+    out = gdf.copy()
+    out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=target)
+    return out.set_crs(target, allow_override=True)

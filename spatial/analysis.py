@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry
-from layers.crs import WGS84, require_crs
+from layers.crs import WGS84, reproject_frame, require_crs
 from layers.facilities import Facility
 from layers.errors import InputError
 
@@ -935,7 +935,8 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
             for minutes, poly in zip(params.minutes, polys):
                 if not poly.is_empty:
                     rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
-        fac_iso = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs).to_crs(WGS84)
+        fac_iso = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs)
+        fac_iso = reproject_frame(fac_iso, WGS84)
     fb.progress(P_GAPS, "gap areas")
     gap_parts = []
     for i, t in enumerate(types):
@@ -951,7 +952,7 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
         fb.message(w)
     fb.progress(1.0, "done")
     return AnalysisResult(
-        params=params, figures=figures, isochrones=iso.to_crs(WGS84), gaps=gaps.to_crs(WGS84),
+        params=params, figures=figures, isochrones=reproject_frame(iso, WGS84), gaps=reproject_frame(gaps, WGS84),
         islands=isl, warnings=warnings, warning_details=details, facility_circles=fac_iso, targets=targets, model=model,
         named_gaps=named,
     )

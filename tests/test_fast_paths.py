@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pyproj
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layers.checks import line_pieces
+from layers.crs import reproject_frame, reproject_xy
 from spatial.coverage import PolygonLocator
 from spatial.network import build_network, nearest_edges, unique_rows
 
@@ -107,3 +110,38 @@ def test_line_pieces_keep_the_lines_and_their_distances(seed, piece):
     a = shapely.STRtree(np.asarray(real, dtype=object)).query_nearest(pts, return_distance=True, all_matches=False)[1]
     b = shapely.STRtree(pieces).query_nearest(pts, return_distance=True, all_matches=False)[1]
     np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+@pytest.mark.parametrize("src, extent_m", [("EPSG:4528", 50_000.0), ("EPSG:4528", 120_000.0), ("EPSG:32650", 80_000.0)])
+def test_reprojection_on_a_grid_is_proj_to_a_millimetre(src, extent_m):
+    rng = np.random.default_rng(7)
+    x0 = 40_470_000.0 if src == "EPSG:4528" else 400_000.0
+    xy = np.column_stack([rng.uniform(x0, x0 + extent_m, 250_000), rng.uniform(3_560_000, 3_560_000 + extent_m, 250_000)])
+    got = reproject_xy(xy, src=src, dst="EPSG:4326")
+    want = np.column_stack(pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True).transform(xy[:, 0], xy[:, 1]))
+    assert np.abs(got - want).max() < 2e-8  # degrees: about 2 mm
+
+
+def test_reprojection_falls_back_to_proj_when_the_grid_cannot_agree(monkeypatch):
+    import layers.crs as crs_mod
+
+    monkeypatch.setattr(crs_mod, "GRID_TOLERANCE_DEG", 0.0)
+    rng = np.random.default_rng(8)
+    xy = np.column_stack([rng.uniform(40_470_000, 40_520_000, 150_000), rng.uniform(3_560_000, 3_610_000, 150_000)])
+    got = reproject_xy(xy, src="EPSG:4528", dst="EPSG:4326")
+    want = np.column_stack(pyproj.Transformer.from_crs("EPSG:4528", "EPSG:4326", always_xy=True).transform(xy[:, 0], xy[:, 1]))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_reproject_frame_is_to_crs():
+    rng = np.random.default_rng(9)
+    pts = shapely.points(rng.uniform(40_470_000, 40_520_000, 4000), rng.uniform(3_560_000, 3_610_000, 4000))
+    frame = gpd.GeoDataFrame({"v": np.arange(4000)}, geometry=shapely.buffer(pts, 30.0, quad_segs=8), crs="EPSG:4528",
+                             index=np.arange(4000) * 2)
+    got = reproject_frame(frame, "EPSG:4326")
+    want = frame.to_crs("EPSG:4326")
+    assert got.crs.equals(want.crs) and list(got.index) == list(want.index) and list(got["v"]) == list(want["v"])
+    a, b = shapely.get_coordinates(got.geometry.values), shapely.get_coordinates(want.geometry.values)
+    assert shapely.get_num_coordinates(got.geometry.values).sum() > 100_000 and np.abs(a - b).max() < 2e-8
+    empty = reproject_frame(frame.iloc[:0], "EPSG:4326")
+    assert len(empty) == 0 and empty.crs.equals(want.crs)
