@@ -356,6 +356,11 @@ GRID_MIN_VERTICES = 100_000
 #: for a geographic target, about 1 mm; metres otherwise)
 GRID_TOLERANCE_DEG = 1e-8
 GRID_TOLERANCE_M = 1e-3
+#: the grid's first cell size (source units; refined by halves) and its most cells per side
+GRID_CELL_M = 100.0
+GRID_MAX_CELLS = 1024
+#: cells whose centre and edge midpoints are checked against PROJ (all of them on smaller grids)
+GRID_CHECK_CELLS = 20_000
 
 
 @functools.lru_cache(maxsize=16)
@@ -374,7 +379,7 @@ def reproject_xy(xy: np.ndarray, *, src: object, dst: object) -> np.ndarray:
     Many vertices (outlines traced on a raster: hundreds of thousands per analysis) are interpolated on a grid
     of exactly reprojected nodes over their box, the way GDAL's approximate transformer warps rasters: the
     grid is refined until PROJ and the interpolation agree to :data:`GRID_TOLERANCE_DEG` (or
-    :data:`GRID_TOLERANCE_M`) at every cell's centre and edge midpoints, where bilinear interpolation of a smooth
+    :data:`GRID_TOLERANCE_M`) at every cell's centre and edge midpoints (a random sample of cells on large grids), where bilinear interpolation of a smooth
     map errs most; when no grid gets there (a map that is not smooth over the box) every vertex goes through
     PROJ. Few vertices always go through PROJ."""
     xy = np.asarray(xy, dtype=float)
@@ -385,21 +390,30 @@ def reproject_xy(xy: np.ndarray, *, src: object, dst: object) -> np.ndarray:
     minx, maxx = float(xy[:, 0].min()), float(xy[:, 0].max())
     miny, maxy = float(xy[:, 1].min()), float(xy[:, 1].max())
     w, h = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
-    for n in (16, 64, 256):
-        nx = ny = n
+    # about GRID_CELL_M cells (in the source's units), refined while the check fails
+    nx = int(np.clip(np.ceil(w / GRID_CELL_M), 4, GRID_MAX_CELLS))
+    ny = int(np.clip(np.ceil(h / GRID_CELL_M), 4, GRID_MAX_CELLS))
+    rng = np.random.default_rng(0)
+    while True:
         gx, gy = np.linspace(minx, maxx, nx + 1), np.linspace(miny, maxy, ny + 1)
         GX, GY = np.meshgrid(gx, gy)  # (ny + 1, nx + 1)
         ox, oy = (np.asarray(a).reshape(GX.shape) for a in tr.transform(GX.ravel(), GY.ravel()))
         if not (np.isfinite(ox).all() and np.isfinite(oy).all()):
             break
-        # check points: cell centres and the midpoints of the cells' edges
-        cx, cy = (gx[:-1] + gx[1:]) / 2, (gy[:-1] + gy[1:]) / 2
-        check = np.concatenate([np.column_stack([a.ravel(), b.ravel()]) for a, b in (
-            np.meshgrid(cx, cy), np.meshgrid(cx, gy), np.meshgrid(gx, cy))])
+        # check points: the centre and two edge midpoints of every cell (of a sample of cells on large grids)
+        ci = rng.integers(0, nx, GRID_CHECK_CELLS) if nx * ny > GRID_CHECK_CELLS else np.tile(np.arange(nx), ny)
+        cj = rng.integers(0, ny, GRID_CHECK_CELLS) if nx * ny > GRID_CHECK_CELLS else np.repeat(np.arange(ny), nx)
+        cw, ch = w / nx, h / ny
+        bx, by = minx + ci * cw, miny + cj * ch
+        check = np.concatenate([np.column_stack([bx + cw / 2, by + ch / 2]), np.column_stack([bx + cw / 2, by]),
+                                np.column_stack([bx, by + ch / 2])])
         want = np.column_stack(tr.transform(check[:, 0], check[:, 1]))
-        got = _bilinear(check, ox, oy, minx=minx, miny=miny, cw=w / nx, ch=h / ny)
+        got = _bilinear(check, ox, oy, minx=minx, miny=miny, cw=cw, ch=ch)
         if np.abs(got - want).max() <= tol:
-            return _bilinear(xy, ox, oy, minx=minx, miny=miny, cw=w / nx, ch=h / ny)
+            return _bilinear(xy, ox, oy, minx=minx, miny=miny, cw=cw, ch=ch)
+        if max(nx, ny) >= GRID_MAX_CELLS:
+            break
+        nx, ny = min(2 * nx, GRID_MAX_CELLS), min(2 * ny, GRID_MAX_CELLS)
     return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
 
 

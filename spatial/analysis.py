@@ -6,8 +6,11 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -19,7 +22,7 @@ from scipy.spatial import cKDTree
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry
 from layers.crs import WGS84, reproject_frame, require_crs
 from layers.facilities import Facility
-from layers.errors import InputError
+from layers.errors import AnalysisCancelled, InputError
 
 from .coverage import (
     Chains,
@@ -896,13 +899,94 @@ def _township_grid(polys: Sequence[shapely.Geometry], *, shape: tuple[int, int],
     return rio_features.rasterize(pairs, out_shape=shape, transform=transform, fill=0, dtype=np.int32)
 
 
+#: threads for the polygon steps of :func:`run_analysis` (at most the machine's cores)
+POLYGON_WORKERS = 2
+#: relative time of one polygon job (merged circles of a class, all per-facility circles, gap areas of a class),
+#: as measured on the county bench case: progress advances by finished work
+W_CIRCLES, W_FACILITY, W_GAPS = 1.0, 8.0, 2.0
+
+
+@dataclass(frozen=True)
+class _Job:
+    step: str
+    weight: float
+    run: Callable[[Feedback], object]
+
+
+def _call(fn: Callable, *args) -> Callable[[Feedback], object]:
+    return lambda feedback: fn(*args)
+
+
+class _JobFeedback(Feedback):
+    """A job's feedback in a worker thread: remembers its share done; stops when the run is cancelled."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__()
+        self._stop = stop
+        self.fraction = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def check(self) -> None:
+        if self._stop.is_set():
+            raise AnalysisCancelled("analysis cancelled")
+
+    def progress(self, fraction: float, step: str = "") -> None:
+        self.check()
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
+
+
+def run_jobs(jobs: Sequence[_Job], *, feedback: Feedback, workers: int | None = None) -> list[object]:
+    """Run independent jobs, each ``job.run(feedback)``, and return their results in the jobs' order.
+
+    With one worker they run here one after the other (``feedback`` hears each step as it starts). With more,
+    a thread pool takes the longest first; this thread reports the share of work done (by weight) and polls
+    ``feedback`` for cancellation, which stops jobs not yet started and tells running ones (through their
+    feedback) to stop. A job's error is raised here once the others have stopped."""
+    total = sum(j.weight for j in jobs) or 1.0
+    n = min(workers if workers is not None else POLYGON_WORKERS, os.cpu_count() or 1, max(len(jobs), 1))
+    if n <= 1:
+        out, done = [], 0.0
+        for job in jobs:
+            feedback.progress(done / total, job.step)
+            out.append(job.run(_Scaled(feedback, done / total, (done + job.weight) / total)))
+            done += job.weight
+        return out
+    stop = threading.Event()
+    fbs = [_JobFeedback(stop) for _ in jobs]
+    results: list[object] = [None] * len(jobs)
+    pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="carecircle-polygons")
+    try:
+        order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
+        futures = {pool.submit(jobs[i].run, fbs[i]): i for i in order}
+        pending = set(futures)
+        step = jobs[order[0]].step
+        while pending:
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for f in finished:
+                i = futures[f]
+                results[i] = f.result()  # a job's error ends the run
+                fbs[i].fraction = 1.0
+                step = jobs[i].step
+            feedback.progress(sum(j.weight * b.fraction for j, b in zip(jobs, fbs)) / total, step)
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
 #: where each step of :func:`run_analysis` starts on its 0..1 progress (weighted by measured time)
 P_REACHES, P_COVERAGE, P_CIRCLES, P_FACILITY, P_GAPS, P_GAPS_END = 0.12, 0.16, 0.17, 0.30, 0.46, 0.90
 
 
 def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Feedback | None = None,
-                 facility_circles: bool = True) -> AnalysisResult:
-    """Walking circles, coverage per township and type, flags against the profile, and gap areas."""
+                 facility_circles: bool = True, workers: int | None = None) -> AnalysisResult:
+    """Walking circles, coverage per township and type, flags against the profile, and gap areas.
+
+    ``workers`` threads build the polygons (default :data:`POLYGON_WORKERS`, at most the machine's cores;
+    1 runs every step in this thread, in order)."""
     fb = feedback or Feedback()
     # fractions weighted by measured time (bench/bench_e2e.py, county and city cases, gap areas in bulk):
     # placing the elderly ~12%, reaches ~4%, merged circles ~13%, per-facility circles ~16%, gap areas ~half
@@ -913,36 +997,37 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     fb.progress(P_COVERAGE, "coverage")
     targets = model.targets()
     figures = model.figures(targets)
-    fb.progress(P_CIRCLES, "circle polygons")
-    iso_rows = []
     types = model.classes.ids
-    for i, t in enumerate(types):
-        fb.progress(P_CIRCLES + (P_FACILITY - P_CIRCLES) * i / len(types), f"circle polygons: {t}")
-        for minutes, poly in zip(params.minutes, model.type_circles(t)):
+    too_many = facility_circles and len(model.circles.facilities) > MAX_FACILITY_CIRCLES
+    shown = [(fid, st) for fid, st in model.circles.facilities.items() if st.status != "to_close"] \
+        if facility_circles and not too_many else None
+    # every polygon step from immutable snapshots, so they may run side by side (numpy, shapely and GDAL
+    # release the GIL for much of their work): merged circles and gap areas per class, per-facility circles
+    jobs: list[_Job] = [_Job(f"circle polygons: {t}", W_CIRCLES, _call(merged_circles, model.circle_snapshot(t)))
+                        for t in types]
+    if shown is not None:
+        # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
+        reaches = [st.reach for _, st in shown]
+        jobs.append(_Job("facility circles", W_FACILITY, lambda feedback: facility_circle_polygons(
+            model.net, reaches, limits_m=params.limits_m, buffer_m=params.buffer_m, cell_m=params.cell_m, feedback=feedback)))
+    jobs += [_Job(f"gap areas: {t}", W_GAPS, _call(gap_areas, model.gap_snapshot(t))) for t in types]
+    done = run_jobs(jobs, feedback=_Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
+    iso_rows = []
+    for t, polys in zip(types, done[:len(types)]):
+        for minutes, poly in zip(params.minutes, polys):
             if not poly.is_empty:
                 iso_rows.append({"type": t, "minutes": float(minutes), "geometry": poly})
     iso = gpd.GeoDataFrame(iso_rows, columns=["type", "minutes", "geometry"], geometry="geometry", crs=model.net.crs)
     fac_iso = None
-    too_many = facility_circles and len(model.circles.facilities) > MAX_FACILITY_CIRCLES
-    if facility_circles and not too_many:
+    if shown is not None:
         rows = []
-        shown = [(fid, st) for fid, st in model.circles.facilities.items() if st.status != "to_close"]
-        fb.progress(P_FACILITY, "facility circles")
-        # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
-        bulk = facility_circle_polygons(model.net, [st.reach for _, st in shown], limits_m=params.limits_m,
-                                        buffer_m=params.buffer_m, cell_m=params.cell_m, feedback=_Scaled(fb, P_FACILITY, P_GAPS))
-        for (fid, st), polys in zip(shown, bulk):
+        for (fid, st), polys in zip(shown, done[len(types)]):
             for minutes, poly in zip(params.minutes, polys):
                 if not poly.is_empty:
                     rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
         fac_iso = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs)
         fac_iso = reproject_frame(fac_iso, WGS84)
-    fb.progress(P_GAPS, "gap areas")
-    gap_parts = []
-    for i, t in enumerate(types):
-        fb.progress(P_GAPS + (P_GAPS_END - P_GAPS) * i / len(types), f"gap areas: {t}")
-        gap_parts.append(model.gap_areas(t))
-    gaps = pd.concat(gap_parts, ignore_index=True)
+    gaps = pd.concat(done[-len(types):], ignore_index=True)
     gaps = gpd.GeoDataFrame(gaps, geometry="geometry", crs=model.net.crs)
     fb.progress(P_GAPS_END, "named gaps")
     named = model.named_gaps()
