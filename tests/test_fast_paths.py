@@ -145,3 +145,114 @@ def test_reproject_frame_is_to_crs():
     assert shapely.get_num_coordinates(got.geometry.values).sum() > 100_000 and np.abs(a - b).max() < 2e-8
     empty = reproject_frame(frame.iloc[:0], "EPSG:4326")
     assert len(empty) == 0 and empty.crs.equals(want.crs)
+
+
+# ------------------------------------------------------------------------------ polygon jobs side by side
+
+
+def _grid_inputs(seed: int = 5):
+    from spatial.analysis import AnalysisInputs
+
+    net = _grid_net(seed, side=15)
+    rng = np.random.default_rng(seed)
+    cx, cy = net.x.mean(), net.y.mean()
+    towns = gpd.GeoDataFrame({"name": ["甲镇", "乙镇"], "elderly": [900.0, 600.0]},
+                             geometry=[shapely.box(cx - 900, cy - 900, cx, cy + 900), shapely.box(cx, cy - 900, cx + 900, cy + 900)], crs=CRS)
+    pts = rng.uniform(-600, 600, (6, 2)) + [cx, cy]
+    fac = gpd.GeoDataFrame({"fid": [f"F{i}" for i in range(6)], "name": [f"设施{i}" for i in range(6)],
+                            "type": ["day_care", "day_care", "meal_point", "home_care_station", "home_care_station", "nursing_home"],
+                            "beds": [0, 0, 0, 0, 0, 50], "nursing_beds": [0, 0, 0, 0, 0, 20], "status": ["existing"] * 6},
+                           geometry=shapely.points(pts), crs=CRS)
+    return AnalysisInputs(network=net, townships=towns, facilities=fac)
+
+
+def test_polygon_jobs_in_threads_give_what_one_thread_gives():
+    from spatial.analysis import AnalysisParams, run_analysis
+    from spatial.targets import StandardProfile
+
+    inputs = _grid_inputs()
+    params = AnalysisParams(profile=StandardProfile(name="t", coverage_minutes=10.0), minutes=(5.0, 10.0))
+    one = run_analysis(inputs, params, workers=1)
+    two = run_analysis(inputs, params, workers=2)
+    for name in ("isochrones", "gaps", "facility_circles"):
+        a, b = getattr(one, name), getattr(two, name)
+        assert len(a) > 0 and list(a.columns) == list(b.columns)
+        assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+        assert shapely.equals(a.geometry.values, b.geometry.values).all()
+
+
+class _Record:
+    def __init__(self):
+        from spatial.feedback import Feedback
+
+        class R(Feedback):
+            def __init__(self):
+                super().__init__()
+                self.seen = []
+
+            def on_progress(self, fraction, step):
+                self.seen.append((fraction, step))
+
+        self.fb = R()
+
+
+def _job(step, weight, fn):
+    from spatial.analysis import _Job
+
+    return _Job(step, weight, fn)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_jobs_keeps_the_jobs_order_and_reports_progress(workers):
+    import time
+
+    from spatial.analysis import run_jobs
+
+    rec = _Record()
+    jobs = [_job(f"j{i}", float(i + 1), (lambda i: lambda fb: (time.sleep(0.02 * (5 - i)), i)[1])(i)) for i in range(5)]
+    assert run_jobs(jobs, feedback=rec.fb, workers=workers) == [0, 1, 2, 3, 4]
+    fractions = [f for f, _ in rec.fb.seen]
+    assert fractions and fractions == sorted(fractions) and fractions[-1] <= 1.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_jobs_raises_a_jobs_error(workers):
+    from spatial.analysis import run_jobs
+
+    def bad(fb):
+        raise ValueError("bad input row 7")
+
+    with pytest.raises(ValueError, match="row 7"):
+        run_jobs([_job("ok", 1.0, lambda fb: 1), _job("bad", 1.0, bad)], feedback=_Record().fb, workers=workers)
+
+
+def test_cancelling_stops_running_and_waiting_jobs():
+    import threading
+
+    from layers.errors import AnalysisCancelled
+    from spatial.analysis import run_jobs
+
+    rec = _Record()
+    started, stopped = threading.Event(), threading.Event()
+    ran = []
+
+    def long(fb):  # checks its feedback like facility_circle_polygons does between packed rasters
+        started.set()
+        for _ in range(500):
+            try:
+                fb.progress(0.5)
+            except AnalysisCancelled:
+                stopped.set()
+                raise
+            threading.Event().wait(0.01)
+        return "finished"
+
+    def cancel_soon(fb):
+        started.wait(2)
+        rec.fb.cancel()
+        return "c"
+
+    jobs = [_job("long", 9.0, long), _job("cancel", 1.0, cancel_soon)] + [_job(f"w{i}", 0.5, lambda fb, i=i: ran.append(i)) for i in range(4)]
+    with pytest.raises(AnalysisCancelled):
+        run_jobs(jobs, feedback=rec.fb, workers=2)
+    assert stopped.is_set()
