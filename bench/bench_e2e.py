@@ -24,7 +24,10 @@ Per repeat:
   circles, gap areas (+ islands and warnings), result (named gaps), writing;
 * **floor**: in that process, after the analysis, on its network: snap facilities and population points to
   the nearest node (KD-tree), one multi-source ``scipy.sparse.csgraph.dijkstra(limit=coverage)`` per class,
-  covered elderly per township (``bincount``). No I/O, no polygons.
+  covered elderly per township (``bincount``). No I/O, no polygons;
+* **live**: in that process, on the analysed model, a planner's edits: one facility of each class moved 300 m,
+  timed to its figures (what the table shows at once) and to what the window's background task then computes
+  for that class (``Document.run_jobs``: merged circles and gap areas in WGS 84, off the GUI thread).
 
 Medians of ``--repeat`` (default 3) are printed as a table and written to ``bench/results/e2e.json``.
 """
@@ -187,10 +190,49 @@ def _phases(paths: dict[str, Path], out: Path) -> None:
         times[name] = stop - start
     covered = _covered_share(result)
     floor_s, floor_share = _floor(inputs, params)
+    live = _live(result)
     print(json.dumps({"phases": times, "total_s": end - t0, "floor_s": floor_s, "covered": covered,
-                      "floor_covered": floor_share, "nodes": int(inputs.network.n_nodes),
+                      "floor_covered": floor_share, "live": live, "nodes": int(inputs.network.n_nodes),
                       "edges": int(inputs.network.length_m.size), "facilities": int(len(inputs.facilities)),
                       "facility_circles": int(len(result.facility_circles)) if result.facility_circles is not None else None}))
+
+
+def _live(result, n_edits: int = 7) -> dict:
+    """A planner's edit on the analysed model: move one facility 300 m (``set_facility``), then the figures
+    (what the table shows at once), then what the window's background task computes for the moved class
+    (``Document.run_jobs``: its merged circles and gap areas, in WGS 84). Medians over ``n_edits`` facilities
+    of different classes, in ms."""
+    import numpy as np
+
+    from projects.document import Document
+    from spatial.analysis import CircleSnapshot
+
+    model = result.model
+    rng = np.random.default_rng(3)
+    by_class: dict[str, list] = {}
+    for st in model.circles.facilities.values():
+        if model.circles.counts(st.status):
+            by_class.setdefault(st.type, []).append(st)
+    picks = [v[int(rng.integers(len(v)))] for v in by_class.values()][:n_edits]
+    edit_ms, figures_ms, jobs_ms = [], [], []
+    for st in picks:
+        ang = rng.uniform(0, 2 * np.pi)
+        t0 = time.perf_counter()
+        model.circles.set_facility(st.fid, x=st.x + 300 * np.cos(ang), y=st.y + 300 * np.sin(ang), type=st.type, name=st.name,
+                           beds=st.beds, nursing_beds=st.nursing_beds, status=st.status)
+        t1 = time.perf_counter()
+        model.figures(model.targets())
+        t2 = time.perf_counter()
+        jobs = [model.circle_snapshot(st.type), model.gap_snapshot(st.type)]
+        done = Document.run_jobs(jobs)
+        t3 = time.perf_counter()
+        assert isinstance(jobs[0], CircleSnapshot) and len(done) == 2
+        edit_ms.append((t1 - t0) * 1000)
+        figures_ms.append((t2 - t0) * 1000)
+        jobs_ms.append((t3 - t2) * 1000)
+    med = statistics.median
+    return {"edits": len(picks), "edit_ms": med(edit_ms), "figures_ms": med(figures_ms), "gaps_job_ms": med(jobs_ms),
+            "gaps_job_max_ms": max(jobs_ms)}
 
 
 def _covered_share(result) -> dict:
@@ -300,13 +342,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'in-process total':<18} {med(p['total_s'] for p in phase):>8.2f}")
     print(f"{'shell wall':<18} {wall:>8.2f}   peak {peak:.2f} GB")
     print(f"{'scipy floor':<18} {floor:>8.3f}   end to end / floor = {wall / floor:.0f}x")
+    lv = {k: med(p["live"][k] for p in phase) for k in ("edit_ms", "figures_ms", "gaps_job_ms", "gaps_job_max_ms")}
+    print(f"live edit (move one facility 300 m; medians of {last['live']['edits']} classes): edit -> figures "
+          f"{lv['figures_ms']:.0f} ms; its class's merged circles + gap areas (the background task) {lv['gaps_job_ms']:.0f} ms "
+          f"(slowest {lv['gaps_job_max_ms']:.0f} ms)")
     print(f"covered % (county, per class): {last['covered']}")
     print(f"floor covered %:               {last['floor_covered']}")
     record = {"case": args.case, "label": args.label, "repeat": args.repeat, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "cpus": os.cpu_count(), "platform": platform.platform(), "commit": _commit(),
               "wall_s": wall, "peak_gb": peak, "floor_s": floor, "ratio": wall / floor, "phases_s": phases,
               "nodes": last["nodes"], "facilities": n_fac, "population_points": n_pop, "covered": last["covered"],
-              "floor_covered": last["floor_covered"], "runs": {"shell": shell, "phases": phase}}
+              "floor_covered": last["floor_covered"], "live_ms": lv, "runs": {"shell": shell, "phases": phase}}
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "e2e.json"
     old = json.loads(path.read_text()) if path.is_file() else []

@@ -37,7 +37,7 @@ import pyproj
 import shapely
 
 from layers.classes import registry
-from layers.crs import WGS84
+from layers.crs import WGS84, reproject_frame
 from layers.errors import InputError
 from spatial.analysis import (
     AnalysisResult,
@@ -438,7 +438,7 @@ class Document:
             if isinstance(job, CircleSnapshot):
                 out[("iso", job.type)] = _iso_frame(job.type, job.params.minutes, merged_circles(job), job.net.crs)
             else:
-                out[("gaps", job.type)] = gap_areas(job).to_crs(WGS84)
+                out[("gaps", job.type)] = reproject_frame(gap_areas(job), WGS84)
         return out
 
     def complete(self, version: int, done: dict[tuple[str, str], Any]) -> bool:
@@ -606,7 +606,7 @@ def _is_outside_note(line: str) -> bool:
 
 def _iso_frame(type_: str, minutes, polys, crs) -> gpd.GeoDataFrame:
     rows = [{"type": type_, "minutes": float(m), "geometry": p} for m, p in zip(minutes, polys) if not p.is_empty]
-    return gpd.GeoDataFrame(rows, columns=["type", "minutes", "geometry"], geometry="geometry", crs=crs).to_crs(WGS84)
+    return gpd.GeoDataFrame(rows, columns=["type", "minutes", "geometry"], geometry="geometry", crs=crs).pipe(reproject_frame, WGS84)
 
 
 def _concat(frames, columns: list[str], crs) -> gpd.GeoDataFrame:
