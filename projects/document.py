@@ -37,7 +37,7 @@ import pyproj
 import shapely
 
 from layers.classes import registry
-from layers.crs import WGS84, reproject_frame
+from layers.crs import WGS84
 from layers.errors import InputError
 from spatial.analysis import (
     AnalysisResult,
@@ -46,8 +46,8 @@ from spatial.analysis import (
     MAX_FACILITY_CIRCLES,
     _warnings,
     warning_details,
-    gap_areas,
-    merged_circles,
+    circle_frame,
+    gap_frame,
     run_analysis,
 )
 from spatial.feedback import Feedback
@@ -436,9 +436,9 @@ class Document:
         out: dict[tuple[str, str], Any] = {}
         for job in jobs:
             if isinstance(job, CircleSnapshot):
-                out[("iso", job.type)] = _iso_frame(job.type, job.params.minutes, merged_circles(job), job.net.crs)
+                out[("iso", job.type)] = circle_frame(job)
             else:
-                out[("gaps", job.type)] = reproject_frame(gap_areas(job), WGS84)
+                out[("gaps", job.type)] = gap_frame(job)
         return out
 
     def complete(self, version: int, done: dict[tuple[str, str], Any]) -> bool:
@@ -602,11 +602,6 @@ def _is_datum_note(line: str) -> bool:
 def _is_outside_note(line: str) -> bool:
     """The townships-outside-China note of :func:`layers.checks.check_overlap`."""
     return line.startswith("the townships lie outside China")
-
-
-def _iso_frame(type_: str, minutes, polys, crs) -> gpd.GeoDataFrame:
-    rows = [{"type": type_, "minutes": float(m), "geometry": p} for m, p in zip(minutes, polys) if not p.is_empty]
-    return gpd.GeoDataFrame(rows, columns=["type", "minutes", "geometry"], geometry="geometry", crs=crs).pipe(reproject_frame, WGS84)
 
 
 def _concat(frames, columns: list[str], crs) -> gpd.GeoDataFrame:

@@ -796,7 +796,7 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
         x, y = net.edge_point(dem.points.edge[out], dem.points.offset_m[out])
         xs.append(np.asarray(x)), ys.append(np.asarray(y))
         ws.append(dem.point_weight[out]), ts.append(dem.point_township[out])
-    cols = ["type", "township", "elderly", "area_ha", "geometry"]
+    cols = GAP_COLUMNS
     empty = gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
     if not xs or sum(a.size for a in xs) == 0 or not polys:
         return empty
@@ -977,6 +977,42 @@ def run_jobs(jobs: Sequence[_Job], *, feedback: Feedback, workers: int | None = 
     return results
 
 
+ISO_COLUMNS = ["type", "minutes", "geometry"]
+FACILITY_CIRCLE_COLUMNS = ["facility_id", "name", "type", "status", "minutes", "geometry"]
+GAP_COLUMNS = ["type", "township", "elderly", "area_ha", "geometry"]
+
+
+def iso_frame(type_: str, minutes: Sequence[float], polys: Sequence[shapely.Geometry], crs) -> gpd.GeoDataFrame:
+    """One class's merged circles as rows ``type, minutes, geometry`` (empty bands left out), in WGS 84."""
+    rows = [{"type": type_, "minutes": float(m), "geometry": p} for m, p in zip(minutes, polys) if not p.is_empty]
+    return reproject_frame(gpd.GeoDataFrame(rows, columns=ISO_COLUMNS, geometry="geometry", crs=crs), WGS84)
+
+
+def circle_frame(snap: CircleSnapshot) -> gpd.GeoDataFrame:
+    return iso_frame(snap.type, snap.params.minutes, merged_circles(snap), snap.net.crs)
+
+
+def gap_frame(snap: GapSnapshot) -> gpd.GeoDataFrame:
+    return reproject_frame(gap_areas(snap), WGS84)
+
+
+def _facility_frame(net: WalkNetwork, shown: Sequence[tuple[str, FacilityState]], params: AnalysisParams,
+                    feedback: Feedback) -> gpd.GeoDataFrame:
+    """Every shown facility's own circles (bulk, packed rasters) as rows, in WGS 84."""
+    bulk = facility_circle_polygons(net, [st.reach for _, st in shown], limits_m=params.limits_m, buffer_m=params.buffer_m,
+                                    cell_m=params.cell_m, feedback=feedback)
+    rows = [{"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(m), "geometry": poly}
+            for (fid, st), polys in zip(shown, bulk) for m, poly in zip(params.minutes, polys) if not poly.is_empty]
+    return reproject_frame(gpd.GeoDataFrame(rows, columns=FACILITY_CIRCLE_COLUMNS, geometry="geometry", crs=net.crs), WGS84)
+
+
+def _concat_frames(frames: Sequence[gpd.GeoDataFrame], columns: list[str]) -> gpd.GeoDataFrame:
+    kept = [f for f in frames if len(f)]
+    if not kept:
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=WGS84)
+    return gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=WGS84)
+
+
 #: where each step of :func:`run_analysis` starts on its 0..1 progress (weighted by measured time)
 P_REACHES, P_COVERAGE, P_CIRCLES, P_FACILITY, P_GAPS, P_GAPS_END = 0.12, 0.16, 0.17, 0.30, 0.46, 0.90
 
@@ -1003,32 +1039,17 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
         if facility_circles and not too_many else None
     # every polygon step from immutable snapshots, so they may run side by side (numpy, shapely and GDAL
     # release the GIL for much of their work): merged circles and gap areas per class, per-facility circles
-    jobs: list[_Job] = [_Job(f"circle polygons: {t}", W_CIRCLES, _call(merged_circles, model.circle_snapshot(t)))
+    # each job hands back its frame in WGS 84 (reprojecting is part of the work that runs side by side)
+    jobs: list[_Job] = [_Job(f"circle polygons: {t}", W_CIRCLES, _call(circle_frame, model.circle_snapshot(t)))
                         for t in types]
     if shown is not None:
         # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
-        reaches = [st.reach for _, st in shown]
-        jobs.append(_Job("facility circles", W_FACILITY, lambda feedback: facility_circle_polygons(
-            model.net, reaches, limits_m=params.limits_m, buffer_m=params.buffer_m, cell_m=params.cell_m, feedback=feedback)))
-    jobs += [_Job(f"gap areas: {t}", W_GAPS, _call(gap_areas, model.gap_snapshot(t))) for t in types]
+        jobs.append(_Job("facility circles", W_FACILITY, lambda feedback: _facility_frame(model.net, shown, params, feedback)))
+    jobs += [_Job(f"gap areas: {t}", W_GAPS, _call(gap_frame, model.gap_snapshot(t))) for t in types]
     done = run_jobs(jobs, feedback=_Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
-    iso_rows = []
-    for t, polys in zip(types, done[:len(types)]):
-        for minutes, poly in zip(params.minutes, polys):
-            if not poly.is_empty:
-                iso_rows.append({"type": t, "minutes": float(minutes), "geometry": poly})
-    iso = gpd.GeoDataFrame(iso_rows, columns=["type", "minutes", "geometry"], geometry="geometry", crs=model.net.crs)
-    fac_iso = None
-    if shown is not None:
-        rows = []
-        for (fid, st), polys in zip(shown, done[len(types)]):
-            for minutes, poly in zip(params.minutes, polys):
-                if not poly.is_empty:
-                    rows.append({"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(minutes), "geometry": poly})
-        fac_iso = gpd.GeoDataFrame(rows, columns=["facility_id", "name", "type", "status", "minutes", "geometry"], geometry="geometry", crs=model.net.crs)
-        fac_iso = reproject_frame(fac_iso, WGS84)
-    gaps = pd.concat(done[-len(types):], ignore_index=True)
-    gaps = gpd.GeoDataFrame(gaps, geometry="geometry", crs=model.net.crs)
+    iso = _concat_frames(done[:len(types)], ISO_COLUMNS)
+    fac_iso = done[len(types)] if shown is not None else None
+    gaps = _concat_frames(done[-len(types):], GAP_COLUMNS)
     fb.progress(P_GAPS_END, "named gaps")
     named = model.named_gaps()
     isl, details = islands(model.net), warning_details(model)
@@ -1037,7 +1058,7 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
         fb.message(w)
     fb.progress(1.0, "done")
     return AnalysisResult(
-        params=params, figures=figures, isochrones=reproject_frame(iso, WGS84), gaps=reproject_frame(gaps, WGS84),
+        params=params, figures=figures, isochrones=iso, gaps=gaps,
         islands=isl, warnings=warnings, warning_details=details, facility_circles=fac_iso, targets=targets, model=model,
         named_gaps=named,
     )
