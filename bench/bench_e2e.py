@@ -21,7 +21,9 @@ Per repeat:
 * **phases**: the same work in a fresh process with the steps ``gui.cli._analyze`` runs (``load_inputs``,
   ``run_analysis``, ``write_analysis``), a :class:`Feedback` subclass recording when each step starts:
   imports, reading + noding, placing the elderly, reaches, coverage figures, merged circles, per-facility
-  circles, gap areas (+ islands and warnings), result (named gaps), writing;
+  circles, gap areas (+ islands and warnings), result (named gaps), writing — with the polygon steps run one
+  after the other (``workers=1``) so that each has its own time; the shell run builds them side by side
+  (:data:`spatial.analysis.POLYGON_WORKERS` threads), so its wall time is below the in-process total;
 * **floor**: in that process, after the analysis, on its network: snap facilities and population points to
   the nearest node (KD-tree), one multi-source ``scipy.sparse.csgraph.dijkstra(limit=coverage)`` per class,
   covered elderly per township (``bincount``). No I/O, no polygons;
@@ -181,7 +183,7 @@ def _phases(paths: dict[str, Path], out: Path) -> None:
     fb = Recorder()
     fb.progress(0.0, "reading roads")  # load_inputs' first step (imports end here)
     inputs = load_inputs(sources, feedback=fb)
-    result = run_analysis(inputs, params, feedback=fb, facility_circles=True)
+    result = run_analysis(inputs, params, feedback=fb, facility_circles=True, workers=1)  # one step at a time
     marks.append(("writing", time.perf_counter()))
     write_analysis(result, out)
     end = time.perf_counter()
