@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from rasterio.transform import Affine
 from scipy.spatial import cKDTree
 
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry
@@ -56,9 +57,8 @@ from .isochrones import (
     minutes_to_m,
     positions_along,
     reach_from,
-    Samples,
+    disk_min_filter,
     label_polygons,
-    sample_grid,
 )
 from .network import WalkNetwork, islands, noding_note, snap_points
 from layers.townships import is_street
@@ -516,6 +516,7 @@ class CoverageModel:
         self.township_urban = np.array([is_street(n, c) for n, c in zip(self.township_names, codes)], bool)
         self.township_polys = inputs.townships.geometry.to_crs(net.crs).to_numpy()
         self.demand: Demand = build_demand(net, inputs.townships, population=inputs.population)
+        self._gap_base: tuple[tuple[float, float], GapBase] | None = None
         self.circles = ServiceCircles(net, max_m=params.max_m, township_polygons=self.township_polys,
                                       classes=params.classes, statuses=params.statuses)
         self.unit_names: list[str] = []
@@ -730,10 +731,22 @@ class CoverageModel:
         with the elderly count inside (metric CRS)."""
         return gap_areas(self.gap_snapshot(type_))
 
-    def gap_snapshot(self, type_: str) -> "GapSnapshot":
-        """What :func:`gap_areas` needs, none of it changed by later edits (a worker may use it)."""
+    def gap_snapshot(self, type_: str, *, base: "GapBase | None" = None) -> "GapSnapshot":
+        """What :func:`gap_areas` needs, none of it changed by later edits (a worker may use it); ``base``
+        defaults to :meth:`gap_base`."""
         return GapSnapshot(type_, self.net, self.demand, self.circles.field(type_), self.params,
-                           tuple(self.township_polys), tuple(self.township_names))
+                           tuple(self.township_polys), tuple(self.township_names), base if base is not None else self.gap_base())
+
+    def gap_base(self) -> "GapBase":
+        """The samples and township grid every class's gap areas share (:class:`GapBase`): kept for later edits
+        when it holds at most :data:`GAP_BASE_KEEP_SAMPLES` samples, else made again on each call."""
+        key = (self.params.gap_cell_m, self.params.gap_buffer_m)
+        if self._gap_base is not None and self._gap_base[0] == key:
+            return self._gap_base[1]
+        base = gap_base(self.net, self.demand, self.params, tuple(self.township_polys))
+        if base.row.size <= GAP_BASE_KEEP_SAMPLES:
+            self._gap_base = (key, base)
+        return base
 
     def circle_snapshot(self, type_: str) -> "CircleSnapshot":
         """What the merged circles of a class need: the reaches of its counted facilities (immutable)."""
@@ -755,6 +768,91 @@ def merged_circles(snap: CircleSnapshot) -> list[shapely.Geometry]:
 
 
 @dataclass(frozen=True)
+class GapBase:
+    """What the gap areas of every class share, made once per model: where the elderly are, as samples on the
+    network (every half gap cell along the populated edges, and each population point where it meets the
+    network), each with its township, whether it lies in that township's polygon and its cell on the gap grid;
+    and the townships rasterised on that grid (cell centres; township index + 1, 0 = none). The grid lies on
+    the lattice of multiples of the gap cell and covers every sample widened by the gap buffer, so a class's
+    gap cells are a window of it."""
+
+    cell_m: float
+    buffer_m: float
+    #: populated edges; for each edge sample: the index of its edge in ``populated`` and its offset
+    populated: NDArray[np.int64]
+    edge_j: NDArray[np.int64]
+    edge_pos: NDArray[np.float64]
+    #: every sample (edge samples first, then points): grid row and column, township, in its own township
+    row: NDArray[np.int32]
+    col: NDArray[np.int32]
+    town: NDArray[np.int64]
+    own: NDArray[np.bool_]
+    #: grid origin (west edge, north edge) and the township grid
+    x0: float
+    y1: float
+    town_grid: NDArray[np.int32]
+
+    @property
+    def n_edge_samples(self) -> int:
+        return int(self.edge_j.size)
+
+    @property
+    def transform(self) -> Affine:
+        return Affine(self.cell_m, 0.0, self.x0, 0.0, -self.cell_m, self.y1)
+
+
+#: a model keeps its gap base for later edits when it holds at most this many samples (else it is made per call)
+GAP_BASE_KEEP_SAMPLES = 4_000_000
+
+
+def gap_base(net: WalkNetwork, demand: Demand, params: AnalysisParams, township_polys: Sequence) -> GapBase:
+    """The :class:`GapBase` of a model's demand (see there)."""
+    cell = float(params.gap_cell_m)
+    buffer = max(float(params.gap_buffer_m), cell)
+    populated = np.nonzero(demand.edge_weight > 0)[0]
+    if populated.size:
+        j, pos = positions_along(net.length_m[populated], step_m=cell * 0.5, centred=True)
+        ex, ey = net.edge_point(populated[j], pos)
+        et = demand.edge_township[populated[j]]
+    else:
+        j, pos = np.zeros(0, np.int64), np.zeros(0)
+        ex = ey = np.zeros(0)
+        et = np.zeros(0, np.int64)
+    if len(demand.points):
+        px, py = (np.asarray(a, dtype=float) for a in net.edge_point(demand.points.edge, demand.points.offset_m))
+        pt = demand.point_township
+    else:
+        px = py = np.zeros(0)
+        pt = np.zeros(0, np.int64)
+    x, y = np.concatenate([np.asarray(ex, float), px]), np.concatenate([np.asarray(ey, float), py])
+    t = np.concatenate([np.asarray(et, np.int64), np.asarray(pt, np.int64)])
+    # a sample counts for its own township when it lies in that township's polygon (as the elderly are assigned)
+    own = np.zeros(x.size, bool)
+    for ti in np.unique(t[t >= 0]):
+        poly = township_polys[ti]
+        if poly is None or poly.is_empty:
+            continue
+        sel = np.nonzero(t == ti)[0]
+        poly = shapely.from_wkb(shapely.to_wkb(poly))  # a private copy to prepare (the snapshot is shared)
+        shapely.prepare(poly)
+        own[sel] = shapely.intersects_xy(poly, x[sel], y[sel])
+    if x.size:
+        pad = buffer + 2 * cell
+        x0 = float(np.floor((x.min() - pad) / cell) * cell)
+        y1 = float(np.ceil((y.max() + pad) / cell) * cell)
+        ncol = int(np.ceil((x.max() + pad - x0) / cell)) + 1
+        nrow = int(np.ceil((y1 - (y.min() - pad)) / cell)) + 1
+    else:
+        x0 = y1 = 0.0
+        nrow = ncol = 0
+    row = ((y1 - y) / cell).astype(np.int32)
+    col = ((x - x0) / cell).astype(np.int32)
+    grid = _township_grid(township_polys, shape=(nrow, ncol), transform=Affine(cell, 0.0, x0, 0.0, -cell, y1)) \
+        if nrow and ncol else np.zeros((0, 0), np.int32)
+    return GapBase(cell, buffer, populated, j.astype(np.int64), pos, row, col, t, own, x0, y1, grid)
+
+
+@dataclass(frozen=True)
 class GapSnapshot:
     type: str
     net: WalkNetwork
@@ -763,97 +861,102 @@ class GapSnapshot:
     params: AnalysisParams
     township_polys: tuple
     township_names: tuple[str, ...]
+    #: the model's shared :class:`GapBase` (None: made for this call)
+    base: GapBase | None = None
 
 
 def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
     """Populated places outside every circle of the snapshot's class (at the profile's minutes), per
     township, with the elderly count inside (metric CRS).
 
-    Built in bulk: the uncovered sample points are widened on the gap grid, the townships rasterised on the same
-    grid (cell centres), the gap cells split into 4-connected regions of one township and polygonised once, so
-    every part lies in one township (outlines on cell edges). A sample counts for its own township when it lies in
-    that township's polygon (as the elderly are assigned), and goes to the part of its own cell (or, where the
-    cell-aligned border leaves it just outside, the nearest part of its township)."""
+    Built in bulk on the model's :class:`GapBase`: the uncovered samples are widened on the gap grid (within
+    the window they need), the gap cells of each township split into 4-connected regions and polygonised
+    once, so every part lies in one township (outlines on cell edges). A sample counts for its own township
+    when it lies in that township's polygon (as the elderly are assigned), and goes to the part of its own cell
+    (or, where the cell-aligned border leaves it just outside, the nearest part of its township)."""
     type_, net, dem, fld = snap.type, snap.net, snap.demand, snap.field
     params, polys, names = snap.params, snap.township_polys, snap.township_names
-    lim = params.coverage_m
-    step = params.gap_cell_m * 0.5
-    xs, ys, ws, ts = [], [], [], []
-    populated = np.nonzero(dem.edge_weight > 0)[0]
-    if populated.size:
-        L = net.length_m[populated]
-        j, pos = positions_along(L, step_m=step, centred=True)
-        edge = populated[j]
-        out = fld.at(net, edge=edge, offset_m=pos) > lim
-        uncovered_len = L - fld.covered_length_m(net, limit_m=lim)[populated]
-        n_out = np.bincount(j[out], minlength=populated.size)
-        w_per = np.divide(dem.edge_weight[populated] * uncovered_len / L, n_out, out=np.zeros(populated.size), where=n_out > 0)
-        x, y = net.edge_point(edge[out], pos[out])
-        xs.append(x), ys.append(y)
-        ws.append(w_per[j[out]]), ts.append(dem.edge_township[edge[out]])
-    if len(dem.points):
-        out = ~points_covered(net, fld, dem.points, limit_m=lim)
-        x, y = net.edge_point(dem.points.edge[out], dem.points.offset_m[out])
-        xs.append(np.asarray(x)), ys.append(np.asarray(y))
-        ws.append(dem.point_weight[out]), ts.append(dem.point_township[out])
     cols = GAP_COLUMNS
     empty = gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
-    if not xs or sum(a.size for a in xs) == 0 or not polys:
+    if not polys:
         return empty
-    x, y, w, t = (np.concatenate(a) for a in (xs, ys, ws, ts))
-    t = np.asarray(t, dtype=np.int64)
-    cell = params.gap_cell_m
-    grid, transform = sample_grid(Samples(x, y, np.zeros(x.size, np.uint8)),
-                                  buffer_m=max(params.gap_buffer_m, cell), cell_m=cell)
-    town = _township_grid(polys, shape=grid.shape, transform=transform)
-    town[grid == 255] = 0
+    base = snap.base if snap.base is not None else gap_base(net, dem, params, polys)
+    lim = params.coverage_m
+    cell = base.cell_m
+    n_e = base.n_edge_samples
+    weights = []
+    outs = []
+    if n_e:
+        populated = base.populated
+        L = net.length_m[populated]
+        out_e = fld.at(net, edge=populated[base.edge_j], offset_m=base.edge_pos) > lim
+        uncovered_len = L - fld.covered_length_m(net, limit_m=lim)[populated]
+        n_out = np.bincount(base.edge_j[out_e], minlength=populated.size)
+        w_per = np.divide(dem.edge_weight[populated] * uncovered_len / L, n_out, out=np.zeros(populated.size), where=n_out > 0)
+        outs.append(out_e)
+        weights.append(w_per[base.edge_j])
+    if len(dem.points):
+        outs.append(~points_covered(net, fld, dem.points, limit_m=lim))
+        weights.append(np.asarray(dem.point_weight, dtype=float))
+    if not outs:
+        return empty
+    sel = np.nonzero(np.concatenate(outs))[0]  # the uncovered samples
+    if sel.size == 0:
+        return empty
+    w = np.concatenate(weights)[sel]
+    t = base.town[sel]
+    row, col = base.row[sel].astype(np.int64), base.col[sel].astype(np.int64)
+    # the window of the base grid these samples reach, widened by the buffer (cells off it are empty alike)
+    reach = int(np.floor(base.buffer_m / cell + 1e-9)) + 2
+    r0, r1 = max(int(row.min()) - reach, 0), min(int(row.max()) + reach + 1, base.town_grid.shape[0])
+    c0, c1 = max(int(col.min()) - reach, 0), min(int(col.max()) + reach + 1, base.town_grid.shape[1])
+    row -= r0
+    col -= c0
+    grid = np.full((r1 - r0, c1 - c0), 255, dtype=np.uint8)
+    grid[row, col] = 0
+    grid = disk_min_filter(grid, radius_cells=base.buffer_m / cell)
+    town = np.where(grid == 0, base.town_grid[r0:r1, c0:c1], 0).astype(np.int32)
     del grid
     comp, comp_town = _township_components(town)
     del town
+    transform = base.transform @ Affine.translation(c0, r0)
     # one polygon per component (4-connected cells of one township, one value each)
     parts, values = label_polygons(comp, transform=transform)
-    if not parts:
+    if not len(parts):
         return empty
     parts_arr = np.asarray(parts, dtype=object)
     part_town = comp_town[values - 1]
     part_of_comp = np.full(comp_town.size, -1, np.int64)
     part_of_comp[values - 1] = np.arange(values.size)
-    # the samples that count: those in their own township's polygon (as the per-township cut counted them)
-    own = np.zeros(x.size, bool)
-    for ti in np.unique(t[t >= 0]):
-        sel = np.nonzero(t == ti)[0]
-        poly = shapely.from_wkb(shapely.to_wkb(polys[ti]))  # a private copy to prepare (the snapshot is shared)
-        shapely.prepare(poly)
-        own[sel] = shapely.intersects_xy(poly, x[sel], y[sel])
-    idx = np.nonzero(own)[0]
-    # the part holding a sample is its cell's component, when that component is of the sample's township
-    row = ((transform.f - y[idx]) / cell).astype(np.int64)
-    col = ((x[idx] - transform.c) / cell).astype(np.int64)
-    cid = comp[row, col].astype(np.int64) - 1
+    # the samples that count: those in their own township's polygon (as the per-township cut counted them);
+    # the part holding one is its cell's component, when that component is of the sample's township
+    idx = np.nonzero(base.own[sel])[0]
+    cid = comp[row[idx], col[idx]].astype(np.int64) - 1
     del comp
-    part_of = np.full(x.size, -1, np.int64)
+    part_of = np.full(sel.size, -1, np.int64)
     hit = (cid >= 0) & (comp_town[np.maximum(cid, 0)] == t[idx])
     part_of[idx[hit]] = part_of_comp[cid[hit]]
     left = idx[part_of[idx] < 0]
     if left.size:  # just across a cell-aligned border: the nearest part of its own township
+        x, y = _sample_xy(net, dem, base, sel[left])
         pts = shapely.points(x, y)
         tree = shapely.STRtree(parts_arr)
-        si, pj = tree.query(pts[left], predicate="dwithin", distance=2.0 * cell)
+        si, pj = tree.query(pts, predicate="dwithin", distance=2.0 * cell)
         ok = part_town[pj] == t[left[si]]
         si, pj = si[ok], pj[ok]
-        d = shapely.distance(parts_arr[pj], pts[left[si]])
+        d = shapely.distance(parts_arr[pj], pts[si])
         order = np.lexsort((pj, d, si))
         si, pj = si[order], pj[order]
         first = np.r_[True, si[1:] != si[:-1]] if si.size else np.zeros(0, bool)
         part_of[left[si[first]]] = pj[first]
-        left = left[part_of[left] < 0]
-        for ti in np.unique(t[left]):  # farther still (rare): any part of its township
+        still = part_of[left] < 0
+        for ti in np.unique(t[left[still]]):  # farther still (rare): any part of its township
             cand = np.nonzero(part_town == ti)[0]
             if cand.size == 0:
                 continue
-            here = left[t[left] == ti]
+            here = np.nonzero(still & (t[left] == ti))[0]
             d = shapely.distance(parts_arr[cand][None, :], pts[here][:, None])
-            part_of[here] = cand[np.argmin(d, axis=1)]
+            part_of[left[here]] = cand[np.argmin(d, axis=1)]
     got = part_of >= 0
     elderly = np.bincount(part_of[got], weights=w[got], minlength=len(parts))
     keep = np.nonzero(elderly >= 0.5)[0]
@@ -868,6 +971,20 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
         "area_ha": np.round(shapely.area(geoms) / 1e4, 2),
         "geometry": geoms,
     }, columns=cols, geometry="geometry", crs=net.crs)
+
+
+def _sample_xy(net: WalkNetwork, dem: Demand, base: GapBase, idx: NDArray[np.int64]
+               ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Coordinates of the base's samples ``idx`` (edge samples first, then the population points)."""
+    x, y = np.empty(idx.size), np.empty(idx.size)
+    on_edge = idx < base.n_edge_samples
+    if on_edge.any():
+        k = idx[on_edge]
+        x[on_edge], y[on_edge] = net.edge_point(base.populated[base.edge_j[k]], base.edge_pos[k])
+    if (~on_edge).any():
+        k = idx[~on_edge] - base.n_edge_samples
+        x[~on_edge], y[~on_edge] = net.edge_point(dem.points.edge[k], dem.points.offset_m[k])
+    return x, y
 
 
 def _township_components(town: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
@@ -1045,7 +1162,8 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     if shown is not None:
         # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
         jobs.append(_Job("facility circles", W_FACILITY, lambda feedback: _facility_frame(model.net, shown, params, feedback)))
-    jobs += [_Job(f"gap areas: {t}", W_GAPS, _call(gap_frame, model.gap_snapshot(t))) for t in types]
+    base = model.gap_base()  # one for every class (kept by the model when small enough)
+    jobs += [_Job(f"gap areas: {t}", W_GAPS, _call(gap_frame, model.gap_snapshot(t, base=base))) for t in types]
     done = run_jobs(jobs, feedback=_Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
     iso = _concat_frames(done[:len(types)], ISO_COLUMNS)
     fac_iso = done[len(types)] if shown is not None else None

@@ -654,23 +654,6 @@ def _shelf_pack(nrow: NDArray[np.int64], ncol: NDArray[np.int64]) -> tuple[NDArr
     return r_off, c_off, shelf_top + shelf_h, width
 
 
-def sample_grid(samples: Samples, *, buffer_m: float, cell_m: float) -> tuple[NDArray[np.uint8], Affine]:
-    """The widened grid :func:`band_polygons` polygonises for one window around all ``samples``: per cell the
-    lowest band within ``buffer_m`` (255 = none), on the same lattice (multiples of ``cell_m``), and its
-    transform (north-up, metric)."""
-    pad = buffer_m + 2 * cell_m
-    minx, miny, maxx, maxy = samples.x.min(), samples.y.min(), samples.x.max(), samples.y.max()
-    x0 = np.floor((minx - pad) / cell_m) * cell_m
-    y1 = np.ceil((maxy + pad) / cell_m) * cell_m
-    ncol = int(np.ceil((maxx + pad - x0) / cell_m)) + 1
-    nrow = int(np.ceil((y1 - (miny - pad)) / cell_m)) + 1
-    grid = np.full((nrow, ncol), 255, dtype=np.uint8)
-    col = ((samples.x - x0) / cell_m).astype(np.int64)
-    row = ((y1 - samples.y) / cell_m).astype(np.int64)
-    np.minimum.at(grid, (row, col), samples.band)
-    return disk_min_filter(grid, radius_cells=buffer_m / cell_m), Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
-
-
 def label_polygons(labels: NDArray[np.integer], *, transform: Affine) -> tuple[list[shapely.Geometry], NDArray[np.int64]]:
     """Polygons of the 4-connected regions of equal non-zero value in ``labels``, with each region's value.
 

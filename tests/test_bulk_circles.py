@@ -23,7 +23,8 @@ def _same_within_a_cell(old: list, new: list) -> None:
         diff = shapely.symmetric_difference(a, b).area
         assert diff <= a.length * CELL + 1e-6, (diff, a.length * CELL)
         assert shapely.hausdorff_distance(a, b) <= CELL * np.sqrt(2) + 1e-6
-        assert b.area == pytest.approx(a.area, rel=1e-9, abs=1e-3)
+        # the same cells; a layer read back from WGS 84 (reprojected to within a millimetre) may differ by a hair
+        assert b.area == pytest.approx(a.area, rel=1e-9, abs=0.1)
 
 
 def _reaches(net, xs, ys, max_m=900.0):
