@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from .crs import WGS84, metric_crs_for
 from .errors import InputError
+from .segments import SegmentIndex, segments_of
 from .gcj02 import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 
 #: what the layers are called in messages
@@ -97,7 +98,8 @@ def check_overlap(layers: Mapping[str, gpd.GeoDataFrame | None], *, files: Mappi
     return notes
 
 
-def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, declared: str = "wgs84") -> str | None:
+def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, declared: str = "wgs84",
+                        segments: tuple[SegmentIndex, object] | None = None) -> str | None:
     """A warning when the facilities sit systematically off the roads by the GCJ-02 or BD-09 shift.
 
     ``declared`` is the system the facility coordinates were read as (``wgs84`` — including any plain CRS —,
@@ -105,7 +107,8 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     recovered and read in each of the three systems; when another reading brings the facilities at least
     :data:`SHIFT_GAIN_M` and to :data:`SHIFT_RATIO` of its distance nearer the roads (median distance), with
     :data:`SHIFT_SHARE_NEARER` of them each nearer, the line names it and the flag to use; fewer than
-    :data:`SHIFT_MIN_FACILITIES` facilities say nothing."""
+    :data:`SHIFT_MIN_FACILITIES` facilities say nothing. ``segments`` is an already built ``(SegmentIndex,
+    metric CRS)`` of the roads (e.g. the walking network's edges); by default the roads' lines are indexed."""
     if declared not in _TO_WGS or len(facilities) == 0 or len(roads) == 0:
         return None
     pts = _wgs84(facilities)
@@ -118,17 +121,18 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     c_lon, c_lat = float(np.median(lon)), float(np.median(lat))
     if not in_china(c_lon, c_lat):
         return None
-    # the roads' own CRS when it is fit for distances (no reprojection of every road vertex)
-    metric = metric_crs_for(c_lon, c_lat, source=pyproj.CRS.from_user_input(roads.crs) if roads.crs else None)
-    lines = roads.geometry.to_crs(metric).to_numpy()
-    tree = shapely.STRtree(line_pieces(lines))
+    if segments is not None:  # the roads' segments already indexed (the walking network's edges)
+        index, metric = segments[0], pyproj.CRS.from_user_input(segments[1])
+    else:  # the roads' own CRS when it is fit for distances (no reprojection of every road vertex)
+        metric = metric_crs_for(c_lon, c_lat, source=pyproj.CRS.from_user_input(roads.crs) if roads.crs else None)
+        index = SegmentIndex(*segments_of(roads.geometry.to_crs(metric).to_numpy()))
     to_metric = pyproj.Transformer.from_crs(WGS84, metric, always_xy=True)
     raw_x, raw_y = _FROM_WGS[declared](lon, lat)
     dist: dict[str, NDArray[np.float64]] = {}
     for system, inverse in _TO_WGS.items():
         wx, wy = inverse(np.asarray(raw_x), np.asarray(raw_y))
         mx, my = to_metric.transform(wx, wy)
-        dist[system] = _nearest_m(tree, np.asarray(mx), np.asarray(my))
+        dist[system] = _nearest_m(index, np.asarray(mx), np.asarray(my))
     median = {k: float(np.median(v)) for k, v in dist.items()}
     best = min(median, key=median.__getitem__)
     now = median[declared]
@@ -141,45 +145,8 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
             f"use --crs facilities={_FLAG[best]} (or choose it in the import dialog)")
 
 
-#: vertices per piece of a road line in the nearest-road search (:func:`line_pieces`)
-PIECE_VERTICES = 32
+def _nearest_m(index: SegmentIndex, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return index.nearest(x, y)[1]
 
 
-def line_pieces(lines: NDArray[np.object_], *, max_vertices: int = PIECE_VERTICES) -> NDArray[np.object_]:
-    """The lines cut into consecutive pieces of at most ``max_vertices`` vertices (sharing their end vertex).
-
-    A bureau's road layer holds long polylines whose boxes span the county; a tree of such boxes makes every
-    nearest search test most lines in full. Pieces have small boxes and together are the same lines, so the
-    nearest distance is unchanged."""
-    geoms = np.asarray(lines, dtype=object)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    geoms = shapely.get_parts(geoms) if geoms.size else geoms
-    geoms = geoms[shapely.get_type_id(geoms) == 1] if geoms.size else geoms  # linestrings only
-    if geoms.size == 0:
-        return geoms
-    xy, line = shapely.get_coordinates(geoms, return_index=True)
-    start = np.r_[0, np.nonzero(np.diff(line))[0] + 1]
-    rank = np.arange(line.size) - np.repeat(start, np.diff(np.r_[start, line.size]))
-    step = max_vertices - 1
-    piece = rank // step
-    # a vertex that starts a piece also ends the previous one
-    dup = np.nonzero((rank % step == 0) & (rank > 0))[0]
-    key_line = np.concatenate([line, line[dup]])
-    key_piece = np.concatenate([piece, piece[dup] - 1])
-    key_rank = np.concatenate([rank, rank[dup]])
-    order = np.lexsort((key_rank, key_piece, key_line))
-    pid = key_line[order].astype(np.int64) * (int(piece.max()) + 2) + key_piece[order]
-    _, ids, counts = np.unique(pid, return_inverse=True, return_counts=True)
-    keep = counts[ids] >= 2  # a lone closing vertex is already the end of the piece before it
-    _, ids = np.unique(ids[keep], return_inverse=True)
-    return shapely.linestrings(np.concatenate([xy, xy[dup]])[order][keep], indices=ids)
-
-
-def _nearest_m(tree: shapely.STRtree, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
-    (src, _), dist = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
-    out = np.full(x.size, np.inf)
-    out[src] = dist
-    return out
-
-
-__all__ = ["check_overlap", "in_china", "line_pieces", "suggest_datum_shift"]
+__all__ = ["check_overlap", "in_china", "suggest_datum_shift"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from typing import Any
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,10 +23,12 @@ from .tables import (
     Y_ALIASES,
     PathLikeStr,
     cell_text,
+    cell_texts,
     check_head_counts,
     find_column,
     is_table_path,
     parse_float,
+    parse_floats,
     read_table,
     read_vector,
     table_points_wgs84,
@@ -61,12 +64,9 @@ def read_population_points(
     count_col = find_column(headers, COUNT_ALIASES, path=p, what="elderly count", required=True, chosen=chosen.get("elderly"))
     check_head_counts(count_col, path=p, what="elderly count")
     name_col = find_column(headers, NAME_ALIASES, path=p, what="name", required=False, chosen=chosen.get("name"))
-    points = [_single_point(g, path=p, row=i + 1) for i, g in enumerate(gdf.geometry.to_numpy())]
-    elderly = [
-        parse_float(v, path=p, row=i + 1, column=count_col, what="elderly count", minimum=0)
-        for i, v in enumerate(gdf[count_col].to_numpy())
-    ]
-    names = [cell_text(v) for v in gdf[name_col].to_numpy()] if name_col else [None] * len(gdf)
+    points = _single_points(gdf.geometry.to_numpy(), path=p)
+    elderly = parse_floats(gdf[count_col].to_numpy(), path=p, column=count_col, what="elderly count", minimum=0)
+    names = cell_texts(gdf[name_col].to_numpy()) if name_col else [None] * len(gdf)
     out = _frame(names, elderly, points, crs=gdf.crs)
     out.attrs[NOTES_ATTR] = list(gdf.attrs.get(NOTES_ATTR, []))
     return out
@@ -134,6 +134,29 @@ def read_population_raster(
     counts = data[rows, cols] * (share if share is not None else 1.0)
     geometry = gpd.GeoSeries(shapely.points(np.asarray(xs), np.asarray(ys)), crs=crs)
     return gpd.GeoDataFrame({"elderly": pd.Series(counts, dtype=float)}, geometry=geometry, crs=crs)
+
+
+def _single_points(geoms: Any, *, path: Path) -> Any:
+    """The layer's geometries as 2-D points (single-part multipoints taken apart); the first feature that is
+    missing, not a point or not finite raises as :func:`_single_point` says."""
+    geoms = np.asarray(geoms, dtype=object)
+    kind = shapely.get_type_id(geoms)  # -1 missing, 0 Point, 4 MultiPoint
+    single = (kind == 4) & (shapely.get_num_geometries(geoms) == 1)
+    out = geoms.copy()
+    if single.any():
+        out[single] = shapely.get_geometry(geoms[single], 0)
+    ok = ((kind == 0) | single) & ~shapely.is_empty(out)
+    if ok.all():
+        xy = shapely.get_coordinates(out)
+        if xy.shape[0] == out.size and np.isfinite(xy).all():
+            return shapely.points(xy)
+    bad = np.nonzero(~ok)[0]
+    first = int(bad[0]) if bad.size else 0
+    if not bad.size:  # a non-finite coordinate: find its row
+        fin = np.isfinite(shapely.get_coordinates(out)).all(axis=1)
+        first = int(np.argmin(fin))
+    _single_point(geoms[first], path=path, row=first + 1)  # raises with the row
+    return np.asarray([_single_point(g, path=path, row=i + 1) for i, g in enumerate(geoms)], dtype=object)
 
 
 def _single_point(geometry: object, *, path: Path, row: int) -> object:

@@ -787,6 +787,53 @@ def cell_text(value: Any) -> str | None:
     return text
 
 
+_NULL_TEXTS = frozenset({"nan", "none", "null", "<na>"})
+
+
+def cell_texts(values: Any) -> list[str | None]:
+    """:func:`cell_text` of every value (a fast path for plain strings)."""
+    out: list[str | None] = []
+    append = out.append
+    for v in values:
+        if type(v) is str:
+            t = v.strip().strip("\u3000").strip()
+            append(t if t and t.lower() not in _NULL_TEXTS else None)
+        else:
+            append(cell_text(v))
+    return out
+
+
+def parse_floats(
+    values: Any,
+    *,
+    path: PathLikeStr | None,
+    column: str | None,
+    what: str,
+    default: float | None = None,
+    minimum: float | None = None,
+    first_row: int = 1,
+) -> NDArray[np.float64]:
+    """:func:`parse_float` of a whole column (rows numbered from ``first_row``), vectorised when the column
+    is numeric; the first bad cell raises the same :class:`InputError` as :func:`parse_float` would."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iuf":
+        number = arr.astype(float)
+        bad = ~np.isfinite(number)
+        if default is not None:
+            bad &= ~np.isnan(number)
+        if minimum is not None:
+            bad |= number < minimum
+        if bad.any():
+            i = int(np.argmax(bad))
+            parse_float(arr[i].item(), path=path, row=first_row + i, column=column, what=what, default=default, minimum=minimum)
+        if default is not None:
+            number = np.where(np.isnan(number), default, number)
+        return number
+    return np.asarray([parse_float(v, path=path, row=first_row + i, column=column, what=what, default=default,
+                                   minimum=minimum) for i, v in enumerate(arr.tolist() if arr.dtype.kind != "O" else arr)],
+                      dtype=float)
+
+
 def parse_float(
     value: Any,
     *,

@@ -23,7 +23,7 @@ from layers.population import COUNT_ALIASES
 from layers.townships import CODE_ALIASES, NAME_ALIASES as TOWNSHIP_NAME_ALIASES, apply_elderly_table, read_townships
 from spatial.analysis import AnalysisInputs
 from spatial.feedback import Feedback
-from spatial.network import build_network
+from spatial.network import build_network, segment_index
 
 from .profiles import DEFAULT_PROFILE
 
@@ -195,9 +195,13 @@ def load_inputs(sources: DataSources, *, feedback: Feedback | None = None) -> An
     fb.progress(0.6, "checking the layers against each other")
     layers = {"roads": roads, "townships": townships, "facilities": facilities, "population": population,
               "communities": communities}
-    notes = cross_check(layers, files={k: getattr(sources, k) for k in LAYERS}, facilities_crs=fac_opt.crs)
+    notes = cross_check(layers, files={k: getattr(sources, k) for k in LAYERS}, facilities_crs=fac_opt.crs, datum=False)
     fb.progress(0.7, "building the walking network")
     net = build_network(roads, **({"snap_m": sources.snap_m} if sources.snap_m is not None else {}))
+    # the GCJ-02/BD-09 test on the network's edges (their index also snaps the facilities and the elderly)
+    line = datum_note(facilities, roads, facilities_crs=fac_opt.crs, segments=(segment_index(net), net.crs))
+    if line and line not in notes:
+        notes.append(line)
     fb.progress(1.0, "inputs ready")
     return AnalysisInputs(network=net, townships=townships, facilities=facilities, population=population,
                           communities=communities, notes=tuple(notes), roads=roads)
@@ -226,22 +230,32 @@ def read_layer(layer: str, path: Path, options: LayerOptions | None = None) -> g
 
 
 def cross_check(layers: Mapping[str, gpd.GeoDataFrame | None], *, files: Mapping[str, object] | None = None,
-                facilities_crs: str | None = None) -> list[str]:
+                facilities_crs: str | None = None, datum: bool = True) -> list[str]:
     """Every layer's reading notes, then the checks across layers (:mod:`layers.checks`): refuses layers that
-    do not overlap; warns of data outside China and of facilities off the roads by the GCJ-02/BD-09 shift."""
+    do not overlap; warns of data outside China and (``datum``) of facilities off the roads by the GCJ-02/BD-09
+    shift (:func:`datum_note`)."""
     notes: list[str] = []
     for frame in layers.values():
         if frame is not None:
             notes.extend(frame.attrs.get(NOTES_ATTR, []))
     notes.extend(check_overlap(layers, files={k: Path(v).name for k, v in (files or {}).items() if v}))
-    roads, facilities = layers.get("roads"), layers.get("facilities")
-    if roads is not None and facilities is not None:
-        declared = parse_crs(facilities_crs) if facilities_crs else None  # 高德/amap/百度/baidu... as the readers take them
-        system = declared if isinstance(declared, str) else "wgs84"
-        line = suggest_datum_shift(facilities, roads, declared=system)
+    if datum:
+        line = datum_note(layers.get("facilities"), layers.get("roads"), facilities_crs=facilities_crs)
         if line:
             notes.append(line)
     return list(dict.fromkeys(notes))
+
+
+def datum_note(facilities: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None, *, facilities_crs: str | None = None,
+               segments: tuple | None = None) -> str | None:
+    """The GCJ-02/BD-09 warning of :func:`layers.checks.suggest_datum_shift` for facilities read with the
+    declared ``facilities_crs`` (高德/amap/百度/baidu... as the readers take them), or None; ``segments`` is an
+    already built ``(SegmentIndex, CRS)`` of the roads (the network's)."""
+    if roads is None or facilities is None:
+        return None
+    declared = parse_crs(facilities_crs) if facilities_crs else None
+    system = declared if isinstance(declared, str) else "wgs84"
+    return suggest_datum_shift(facilities, roads, declared=system, segments=segments)
 
 
 def _vector_kwargs(opt: LayerOptions) -> dict:

@@ -41,6 +41,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from layers.segments import SegmentIndex
 from layers.crs import WGS84, metric_crs_for_frame, require_crs
 from layers.errors import InputError
 
@@ -784,106 +785,18 @@ def snap_points(net: WalkNetwork, *, x: NDArray[np.float64], y: NDArray[np.float
     return Snap(edge=edge, offset_m=t * L, access_m=np.asarray(access, dtype=float))
 
 
-#: points per batch of the bucketed nearest-edge search (bounds its memory)
-NEAREST_BATCH = 65_536
-
-
 def nearest_edges(net: WalkNetwork, *, x: NDArray[np.float64], y: NDArray[np.float64]
                   ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The nearest edge of every point and the distance to it (metric CRS of ``net``); ties go to the lower
-    edge index.
-
-    Edges are bucketed on a grid of cells about as wide as the typical edge is long; a point's candidates are the edges
-    whose box touches its cell or the eight around it, which holds its nearest edge whenever that edge is no
-    farther than one cell. Points with nothing that near (far off the roads) are answered by the edge tree."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    edge = np.full(x.size, -1, dtype=np.int64)
-    dist = np.full(x.size, np.inf)
-    if x.size == 0 or net.n_edges == 0:
-        return edge, dist
-    g = _edge_buckets(net)
-    cell, keys, starts, counts, x0, y0, ny = g.cell_m, g.keys, g.starts, g.counts, g.x0, g.y0, g.ny
-    ax, ay, bx, by = net.x[net.u], net.y[net.u], net.x[net.v], net.y[net.v]
-    for lo in range(0, x.size, NEAREST_BATCH):
-        px, py = x[lo:lo + NEAREST_BATCH], y[lo:lo + NEAREST_BATCH]
-        ix = np.floor((px - x0) / cell).astype(np.int64)
-        iy = np.floor((py - y0) / cell).astype(np.int64)
-        nb = ((ix[:, None] + np.repeat(np.arange(-1, 2), 3)[None, :]) * ny + (iy[:, None] + np.tile(np.arange(-1, 2), 3)[None, :]))
-        pos = np.searchsorted(keys, nb.ravel())
-        pos = np.minimum(pos, keys.size - 1)
-        hit = keys[pos] == nb.ravel()
-        n = np.where(hit, counts[pos], 0)
-        first = np.where(hit, starts[pos], 0)
-        owner = np.repeat(np.arange(nb.size, dtype=np.int64) // 9, n)
-        within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-        cand = g.edges[np.repeat(first, n) + within]
-        qx, qy = px[owner], py[owner]
-        ex, ey = bx[cand] - ax[cand], by[cand] - ay[cand]
-        ll = ex * ex + ey * ey
-        t = np.clip(((qx - ax[cand]) * ex + (qy - ay[cand]) * ey) / np.where(ll > 0, ll, 1.0), 0.0, 1.0)
-        d = np.hypot(qx - (ax[cand] + t * ex), qy - (ay[cand] + t * ey))
-        if owner.size == 0:
-            continue
-        # pairs come grouped by point: the minimum per run, ties to the lower edge id
-        run = np.r_[0, np.nonzero(owner[1:] != owner[:-1])[0] + 1]
-        who = owner[run]
-        dmin = np.minimum.reduceat(d, run)
-        big = np.iinfo(np.int64).max
-        emin = np.minimum.reduceat(np.where(d == np.repeat(dmin, np.diff(np.r_[run, d.size])), cand, big), run)
-        sure = dmin <= cell  # nearer than one cell: no edge outside the nine cells can be nearer
-        edge[lo + who[sure]] = emin[sure]
-        dist[lo + who[sure]] = dmin[sure]
-    far = np.nonzero(edge < 0)[0]
-    if far.size:
-        (src, tgt), dd = net.edge_tree.query_nearest(shapely.points(x[far], y[far]), return_distance=True, all_matches=False)
-        edge[far[src]] = tgt
-        dist[far[src]] = dd
-    return edge, dist
+    edge index (:class:`layers.segments.SegmentIndex`, kept on the network)."""
+    return segment_index(net).nearest(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
 
-@dataclass(frozen=True)
-class _EdgeBuckets:
-    """Edges bucketed by grid cell: sorted cell keys (``column * ny + row``), the start and count of each key's
-    run in ``edges`` (edge ids in key order), the cell size and the grid's origin."""
-
-    cell_m: float
-    keys: NDArray[np.int64]
-    starts: NDArray[np.int64]
-    counts: NDArray[np.int64]
-    x0: float
-    y0: float
-    ny: int
-    edges: NDArray[np.int64]
-
-
-def _edge_buckets(net: WalkNetwork) -> _EdgeBuckets:
-    """The edges bucketed by grid cell for :func:`nearest_edges` (cached on the network)."""
-    key = "edge_buckets"
+def segment_index(net: WalkNetwork) -> SegmentIndex:
+    """The network's edges as a :class:`layers.segments.SegmentIndex` (built once, kept on the network)."""
+    key = "segment_index"
     if key not in net._cache:
-        ax, ay, bx, by = net.x[net.u], net.y[net.u], net.x[net.v], net.y[net.v]
-        cell = float(np.clip(np.median(net.length_m), 20.0, 1000.0))
-        x0, y0 = float(min(ax.min(), bx.min())) - cell, float(min(ay.min(), by.min())) - cell
-        while True:
-            i0 = np.floor((np.minimum(ax, bx) - x0) / cell).astype(np.int64)
-            i1 = np.floor((np.maximum(ax, bx) - x0) / cell).astype(np.int64)
-            j0 = np.floor((np.minimum(ay, by) - y0) / cell).astype(np.int64)
-            j1 = np.floor((np.maximum(ay, by) - y0) / cell).astype(np.int64)
-            nx_, ny_ = i1 - i0 + 1, j1 - j0 + 1
-            per = nx_ * ny_
-            if per.sum() <= 8 * per.size:  # long diagonal edges would fill many cells: coarser cells then
-                break
-            cell *= 2.0
-        ny = int(j1.max()) + 3
-        eid = np.repeat(np.arange(per.size, dtype=np.int64), per)
-        k = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
-        ci = np.repeat(i0, per) + k // np.repeat(ny_, per)
-        cj = np.repeat(j0, per) + k % np.repeat(ny_, per)
-        keys_all = ci * ny + cj
-        order = np.argsort(keys_all, kind="stable")
-        keys_all, eid = keys_all[order], eid[order]
-        keys, starts, counts = np.unique(keys_all, return_index=True, return_counts=True)
-        net._cache[key] = _EdgeBuckets(cell, keys, starts, counts, x0, y0, ny, eid)
+        net._cache[key] = SegmentIndex(net.x[net.u], net.y[net.u], net.x[net.v], net.y[net.v])
     return net._cache[key]
 
 

@@ -3,6 +3,8 @@ the GEOS tree, the x-sorted polygon locator against a tree query, row uniqueness
 ``np.unique(axis=0)``, and road pieces against the whole lines (the same nearest distances)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -11,7 +13,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.checks import line_pieces
+from layers.segments import SegmentIndex, segments_of
 from layers.crs import reproject_frame, reproject_xy
 from spatial.coverage import PolygonLocator
 from spatial.network import build_network, nearest_edges, unique_rows
@@ -95,21 +97,20 @@ def test_unique_rows_is_numpy_unique(seed, n, k):
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), piece=st.integers(2, 9))
-def test_line_pieces_keep_the_lines_and_their_distances(seed, piece):
+@given(seed=st.integers(0, 10_000), spread=st.sampled_from([10.0, 300.0, 3000.0]))
+def test_segment_index_agrees_with_the_tree_on_road_lines(seed, spread):
     rng = np.random.default_rng(seed)
     lines = [shapely.LineString(rng.uniform(0, 1000, (int(m), 2))) for m in rng.integers(2, 40, 6)]
     lines.append(shapely.MultiLineString([[(0, 0), (10, 10)], [(20, 20), (30, 30), (40, 45)]]))
+    lines.append(shapely.LineString([(-500, -500), (2500, 1800)]))  # long and diagonal
     lines += [None, shapely.LineString()]
-    arr = np.asarray(lines, dtype=object)
-    pieces = line_pieces(arr, max_vertices=piece)
-    assert (shapely.get_num_coordinates(pieces) <= piece).all() and (shapely.get_num_coordinates(pieces) >= 2).all()
-    real = [g for g in lines if g is not None and not g.is_empty]
-    assert abs(shapely.length(pieces).sum() - sum(g.length for g in real)) < 1e-6
-    pts = shapely.points(rng.uniform(-100, 1100, (200, 2)))
-    a = shapely.STRtree(np.asarray(real, dtype=object)).query_nearest(pts, return_distance=True, all_matches=False)[1]
-    b = shapely.STRtree(pieces).query_nearest(pts, return_distance=True, all_matches=False)[1]
-    np.testing.assert_allclose(a, b, atol=1e-9)
+    index = SegmentIndex(*segments_of(np.asarray(lines, dtype=object)))
+    pts = rng.normal(500, spread, (400, 2))
+    real = np.asarray([g for g in lines if g is not None and not g.is_empty], dtype=object)
+    want = shapely.STRtree(real).query_nearest(shapely.points(pts), return_distance=True, all_matches=False)[1]
+    seg, got = index.nearest(pts[:, 0], pts[:, 1])
+    assert (seg >= 0).all()
+    np.testing.assert_allclose(got, want, atol=1e-9)
 
 
 @pytest.mark.parametrize("src, extent_m", [("EPSG:4528", 50_000.0), ("EPSG:4528", 120_000.0), ("EPSG:32650", 80_000.0)])
@@ -256,3 +257,39 @@ def test_cancelling_stops_running_and_waiting_jobs():
     with pytest.raises(AnalysisCancelled):
         run_jobs(jobs, feedback=rec.fb, workers=2)
     assert stopped.is_set()
+
+
+# ------------------------------------------------------------------------------ whole columns at once
+
+
+def test_parse_floats_is_parse_float_per_cell():
+    from layers.errors import InputError
+    from layers.tables import parse_float, parse_floats
+
+    kw = dict(path="p.csv", column="老年人口", what="elderly count", minimum=0)
+    np.testing.assert_array_equal(parse_floats(np.array([1, 2, 30]), **kw), [1.0, 2.0, 30.0])
+    mixed = np.array(["1,200", "３", 4.5, " 7 "], dtype=object)
+    np.testing.assert_array_equal(parse_floats(mixed, **kw), [parse_float(v, row=1, **kw) for v in mixed])
+    for bad, row, text in ((np.array([1.0, np.nan, 3.0]), 2, "missing"), (np.array([1, 2, -3]), 3, "below"),
+                           (np.array([1.0, np.inf]), 2, "finite"), (np.array(["1", "x"], dtype=object), 2, "number")):
+        with pytest.raises(InputError, match=text) as err:
+            parse_floats(bad, **kw)
+        assert err.value.row == row and err.value.column == "老年人口"
+    np.testing.assert_array_equal(parse_floats(np.array([1.0, np.nan]), path=None, column=None, what="x", default=0.0), [1.0, 0.0])
+
+
+def test_population_points_vectorised_keep_the_checks_per_row():
+    from layers.errors import InputError
+    from layers.population import _single_points
+
+    pts = np.array([shapely.Point(1, 2), shapely.MultiPoint([(3, 4)]), shapely.Point(5, 6, 7)], dtype=object)
+    got = _single_points(pts, path=Path("p.gpkg"))
+    assert list(shapely.get_type_id(got)) == [0, 0, 0] and not shapely.has_z(got).any()
+    np.testing.assert_array_equal(shapely.get_coordinates(got), [[1, 2], [3, 4], [5, 6]])
+    for bad, text in ((None, "no geometry"), (shapely.Point(), "no geometry"), (shapely.LineString([(0, 0), (1, 1)]), "LineString"),
+                      (shapely.MultiPoint([(0, 0), (1, 1)]), "MultiPoint"), (shapely.Point(np.nan, 1), "finite")):
+        arr = pts.copy()
+        arr[1] = bad
+        with pytest.raises(InputError, match=text) as err:
+            _single_points(arr, path=Path("p.gpkg"))
+        assert err.value.row == 2
