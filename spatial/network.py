@@ -389,10 +389,21 @@ def _unique_edges(
     uu = np.minimum(a, b)
     vv = np.maximum(a, b)
     length = np.hypot(xy[vv, 0] - xy[uu, 0], xy[vv, 1] - xy[uu, 1])
-    order = np.lexsort((length, vv, uu))  # by u, v, then length; stable
+    # by u, v, then length (stable): one sort of a combined key, then the few duplicates by length
+    key = uu.astype(np.int64) * np.int64(max(int(xy.shape[0]), 1)) + vv
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    dup = np.zeros(key.size, dtype=bool)
+    dup[1:] = key[1:] == key[:-1]
+    if dup.any():
+        group = np.zeros(key.size, dtype=bool)
+        group[:-1] = dup[1:]
+        group |= dup  # every member of a group of duplicates
+        idx = np.nonzero(group)[0]
+        sub = np.lexsort((length[order[idx]], key[idx]))
+        order[idx] = order[idx][sub]
     uu, vv, length, part = uu[order], vv[order], length[order], part[order]
-    first = np.ones(uu.size, dtype=bool)
-    first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
+    first = ~dup
     return uu[first].astype(np.int64), vv[first].astype(np.int64), length[first], part[first].astype(np.int64)
 
 

@@ -293,3 +293,23 @@ def test_population_points_vectorised_keep_the_checks_per_row():
         with pytest.raises(InputError, match=text) as err:
             _single_points(arr, path=Path("p.gpkg"))
         assert err.value.row == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 400), k=st.integers(2, 30))
+def test_unique_edges_keep_the_shortest_like_a_lexsort(seed, n, k):
+    from spatial.network import _unique_edges
+
+    rng = np.random.default_rng(seed)
+    xy = rng.integers(0, 5, (k, 2)).astype(float)  # repeated coordinates: equal lengths tie
+    a, b = rng.integers(0, k, n), rng.integers(0, k, n)
+    part = np.arange(n)
+    keep = a != b
+    ua, va, pa = np.minimum(a, b)[keep], np.maximum(a, b)[keep], part[keep]
+    la = np.hypot(*(xy[va] - xy[ua]).T)
+    order = np.lexsort((la, va, ua))
+    ua, va, la, pa = ua[order], va[order], la[order], pa[order]
+    first = np.r_[True, (ua[1:] != ua[:-1]) | (va[1:] != va[:-1])] if ua.size else np.zeros(0, bool)
+    got = _unique_edges(xy, a, b, part)
+    for g, w in zip(got, (ua[first], va[first], la[first], pa[first])):
+        np.testing.assert_array_equal(g, w)
