@@ -14,7 +14,7 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from .crs import WGS84, metric_crs_for
+from .crs import WGS84, metric_crs_for, transformer
 from .errors import InputError
 from .segments import SegmentIndex, segments_of
 from .gcj02 import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
@@ -126,7 +126,7 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     else:  # the roads' own CRS when it is fit for distances (no reprojection of every road vertex)
         metric = metric_crs_for(c_lon, c_lat, source=pyproj.CRS.from_user_input(roads.crs) if roads.crs else None)
         index = SegmentIndex(*segments_of(roads.geometry.to_crs(metric).to_numpy()))
-    to_metric = pyproj.Transformer.from_crs(WGS84, metric, always_xy=True)
+    to_metric = transformer(WGS84, metric)
     raw_x, raw_y = _FROM_WGS[declared](lon, lat)
     dist: dict[str, NDArray[np.float64]] = {}
     for system, inverse in _TO_WGS.items():

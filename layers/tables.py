@@ -35,6 +35,7 @@ import shapely
 import shapely.errors
 from numpy.typing import NDArray
 
+from .crs import transformer as cached_transformer
 from .crs import (
     CHINA_LAT_DEG,
     CHINA_LON_DEG,
@@ -1096,7 +1097,7 @@ def _check_strays(lon: NDArray[np.float64], lat: NDArray[np.float64], a: NDArray
 
 
 def _transform(source: pyproj.CRS, a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[Any, Any]:
-    transformer = pyproj.Transformer.from_crs(source, WGS84, always_xy=True)
+    transformer = cached_transformer(source, WGS84)
     lon, lat = transformer.transform(a, b, errcheck=False)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 

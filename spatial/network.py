@@ -42,7 +42,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from layers.segments import SegmentIndex
-from layers.crs import WGS84, metric_crs_for_frame, require_crs
+from layers.crs import WGS84, metric_crs_for_frame, require_crs, transformer
 from layers.errors import InputError
 
 if TYPE_CHECKING:  # networkx is imported when a graph is asked for (start-up time)
@@ -829,6 +829,6 @@ def islands(net: WalkNetwork) -> pd.DataFrame:
     length = np.bincount(comp[net.u], weights=net.length_m, minlength=n_comp)
     first = np.full(n_comp, -1)
     first[comp[::-1]] = np.arange(comp.size)[::-1]
-    lon, lat = pyproj.Transformer.from_crs(net.crs, WGS84, always_xy=True).transform(net.x[first], net.y[first])
+    lon, lat = transformer(net.crs, WGS84).transform(net.x[first], net.y[first])
     frame = pd.DataFrame({"component": np.arange(n_comp), "nodes": nodes, "length_m": length, "lon": lon, "lat": lat})
     return frame.iloc[1:].reset_index(drop=True)
