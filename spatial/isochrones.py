@@ -13,18 +13,17 @@ street-side depth ``buffer_m`` (a disk-shaped minimum filter) and polygonised. N
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from typing import Iterable, Sequence
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from rasterio import features as rio_features
 from rasterio.transform import Affine
 from scipy import ndimage
 from scipy.sparse import csgraph
 
 from .feedback import Feedback
+from .polygonize import outlines_of_labels, polygons_of_labels, polygons_of_outlines
 from .network import WalkNetwork
 
 
@@ -257,33 +256,18 @@ def band_polygons(
             if rows.size == 0:
                 continue
             cols = np.nonzero(mask.any(axis=0))[0]
-            # polygonise only the cells' bounding box (inner bands cover far less of the window)
-            r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-            sub = np.ascontiguousarray(mask[r0:r1, c0:c1])
+            # polygonise only the cells' bounding box (inner bands cover far less of the window), with a
+            # one-cell margin where the window has one
+            r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, nrow)
+            c0, c1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, ncol)
             # windows are disjoint and 4-connected regions never overlap: no union needed
-            shapes = rio_features.shapes(sub.view(np.uint8), mask=sub, transform=transform @ Affine.translation(c0, r0))
-            parts[k].extend(_polygons_from_shapes(g for g, _ in shapes))
+            polys, _ = polygons_of_labels(mask[r0:r1, c0:c1], transform=transform @ Affine.translation(c0, r0))
+            parts[k].extend(polys)
     out = []
     for k in range(n_bands):
         geom = shapely.multipolygons(parts[k]) if parts[k] else shapely.MultiPolygon()
         out.append(shapely.simplify(geom, simplify_m, preserve_topology=True) if simplify_m > 0 else geom)
     return out
-
-
-def _polygons_from_shapes(shapes: Iterable[dict]) -> list[shapely.Geometry]:
-    """Polygons from GeoJSON-like polygon mappings, built in bulk (rings vectorised)."""
-    coords: list = []
-    sizes: list[int] = []
-    poly_of_ring: list[int] = []
-    for i, g in enumerate(shapes):
-        for ring in g["coordinates"]:
-            coords.extend(ring)
-            sizes.append(len(ring))
-            poly_of_ring.append(i)
-    if not sizes:
-        return []
-    rings = shapely.linearrings(np.asarray(coords, dtype=float), indices=np.repeat(np.arange(len(sizes)), sizes))
-    return list(shapely.polygons(rings, indices=np.asarray(poly_of_ring)))
 
 
 def disk_min_filter(grid: NDArray[np.uint8], *, radius_cells: float) -> NDArray[np.uint8]:
@@ -601,38 +585,27 @@ def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArra
         r1 = np.minimum(r1[ids] + reach_cells + 1, nrow[ids])
         c1 = np.minimum(c1[ids] + reach_cells + 1, ncol[ids])
         kr, kc, kh, kw = _shelf_pack(r1 - r0, c1 - c0)
-        label = np.zeros((kh, kw), dtype=np.int32)
-        mask = np.zeros((kh, kw), dtype=bool)
+        # the window's number + 1 where band k reaches (0 elsewhere; windows never touch)
+        # (a one-cell zero frame: traced without a copy; the smallest integer type: cheaper cell comparisons)
+        label = np.zeros((kh + 2, kw + 2), dtype=np.int16 if ids.size < np.iinfo(np.int16).max else np.int32)
         for j, i in enumerate(ids):
             h, w = r1[j] - r0[j], c1[j] - c0[j]
             src = grid[r_off[i] + r0[j]:r_off[i] + r1[j], c_off[i] + c0[j]:c_off[i] + c1[j]]
-            np.less_equal(src, k, out=mask[kr[j]:kr[j] + h, kc[j]:kc[j] + w])
-            label[kr[j]:kr[j] + h, kc[j]:kc[j] + w] = j + 1
-        coords: list = []
-        sizes: list[int] = []
-        ring_poly: list[int] = []
-        poly_owner: list[int] = []
-        for g, value in rio_features.shapes(label, mask=mask, connectivity=4):
-            p = len(poly_owner)
-            poly_owner.append(int(value) - 1)
-            for ring in g["coordinates"]:
-                coords.extend(ring)
-                sizes.append(len(ring))
-                ring_poly.append(p)
-        if not sizes:
+            np.copyto(label[1 + kr[j]:1 + kr[j] + h, 1 + kc[j]:1 + kc[j] + w], j + 1, where=src <= k)
+        o = outlines_of_labels(label)
+        if o.value.size == 0:
             continue
-        xy = np.asarray(coords, dtype=float)
-        owner = np.asarray(poly_owner, dtype=np.int64)  # index into ids
-        pt = np.repeat(owner[np.asarray(ring_poly)], sizes)
+        owner = o.value - 1  # index into ids, per polygon
+        pt = owner[o.vertex_polygon()]
         fac = ids[pt]
-        xy[:, 0] = x0[fac] + (xy[:, 0] - kc[pt] + c0[pt]) * cell_m
-        xy[:, 1] = y1[fac] - (xy[:, 1] - kr[pt] + r0[pt]) * cell_m
-        rings = shapely.linearrings(xy, indices=np.repeat(np.arange(len(sizes)), sizes))
-        polys = shapely.polygons(rings, indices=np.asarray(ring_poly))
+        # vertex (row, col) of the framed raster -> cell corner in the facility's own window -> metres
+        x = x0[fac] + (o.col - 1 - kc[pt] + c0[pt]) * cell_m
+        y = y1[fac] - (o.row - 1 - kr[pt] + r0[pt]) * cell_m
+        polys = polygons_of_outlines(o, x=x, y=y)
         order = np.argsort(owner, kind="stable")
         owners, first = np.unique(owner[order], return_index=True)
-        for o, parts in zip(owners, np.split(polys[order], first[1:])):
-            out[int(ids[o])][k] = shapely.multipolygons(list(parts))
+        for oo, parts in zip(owners, np.split(polys[order], first[1:])):
+            out[int(ids[oo])][k] = shapely.multipolygons(list(parts))
     return out
 
 
@@ -654,29 +627,7 @@ def _shelf_pack(nrow: NDArray[np.int64], ncol: NDArray[np.int64]) -> tuple[NDArr
     return r_off, c_off, shelf_top + shelf_h, width
 
 
-def label_polygons(labels: NDArray[np.integer], *, transform: Affine) -> tuple[list[shapely.Geometry], NDArray[np.int64]]:
-    """Polygons of the 4-connected regions of equal non-zero value in ``labels``, with each region's value.
-
-    Only the bounding box of the non-zero cells is polygonised."""
-    mask = labels != 0
-    rows = np.nonzero(mask.any(axis=1))[0]
-    if rows.size == 0:
-        return [], np.zeros(0, np.int64)
-    cols = np.nonzero(mask.any(axis=0))[0]
-    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    sub = np.ascontiguousarray(labels[r0:r1, c0:c1])
-    if sub.dtype not in (np.uint8, np.uint16, np.int16, np.int32):
-        sub = sub.astype(np.int32)
-    rings: list = []
-    values: list[float] = []
-    poly_of_ring: list[int] = []
-    for i, (g, v) in enumerate(rio_features.shapes(sub, mask=np.ascontiguousarray(mask[r0:r1, c0:c1]),
-                                                   transform=transform @ Affine.translation(c0, r0))):
-        rings.extend(g["coordinates"])
-        poly_of_ring.extend([i] * len(g["coordinates"]))
-        values.append(v)
-    sizes = np.fromiter(map(len, rings), np.int64, count=len(rings))
-    xy = np.fromiter(chain.from_iterable(chain.from_iterable(rings)), float, count=2 * int(sizes.sum())).reshape(-1, 2)
-    lr = shapely.linearrings(xy, indices=np.repeat(np.arange(sizes.size), sizes))
-    polys = list(shapely.polygons(lr, indices=np.asarray(poly_of_ring)))
-    return polys, np.asarray(values, dtype=float).astype(np.int64)
+def label_polygons(labels: NDArray[np.integer], *, transform: Affine) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
+    """Polygons of the 4-connected regions of equal non-zero value in ``labels``, with each region's value
+    (:func:`spatial.polygonize.polygons_of_labels`; in the row-major order of each region's top-left cell)."""
+    return polygons_of_labels(labels, transform=transform)
