@@ -46,9 +46,13 @@ from spatial.analysis import (
     MAX_FACILITY_CIRCLES,
     _warnings,
     warning_details,
+    W_CIRCLES,
+    W_GAPS,
+    PolygonJob,
     circle_frame,
     gap_frame,
     run_analysis,
+    run_jobs as run_polygon_jobs,
 )
 from spatial.feedback import Feedback
 from spatial.network import WalkNetwork, build_network
@@ -431,15 +435,14 @@ class Document:
                               for s in (live.model.circle_snapshot(t), live.model.gap_snapshot(t))]
 
     @staticmethod
-    def run_jobs(jobs: list[CircleSnapshot | GapSnapshot]) -> dict[tuple[str, str], Any]:
-        """The worker's part: merged circles and gap areas from snapshots (touches no live object)."""
-        out: dict[tuple[str, str], Any] = {}
-        for job in jobs:
-            if isinstance(job, CircleSnapshot):
-                out[("iso", job.type)] = circle_frame(job)
-            else:
-                out[("gaps", job.type)] = gap_frame(job)
-        return out
+    def run_jobs(jobs: list[CircleSnapshot | GapSnapshot], *, feedback: Feedback | None = None) -> dict[tuple[str, str], Any]:
+        """The worker's part: merged circles and gap areas from snapshots (touches no live object), side by
+        side in :func:`spatial.analysis.run_jobs`'s threads."""
+        keys = [("iso" if isinstance(job, CircleSnapshot) else "gaps", job.type) for job in jobs]
+        work = [PolygonJob(f"{kind} {t}", W_CIRCLES if kind == "iso" else W_GAPS,
+                           (lambda job: lambda fb: circle_frame(job) if isinstance(job, CircleSnapshot) else gap_frame(job))(job))
+                for (kind, t), job in zip(keys, jobs)]
+        return dict(zip(keys, run_polygon_jobs(work, feedback=feedback or Feedback())))
 
     def complete(self, version: int, done: dict[tuple[str, str], Any]) -> bool:
         """Take a worker's results if the plan has not changed since its snapshots; True when taken."""

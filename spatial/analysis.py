@@ -1024,7 +1024,9 @@ W_CIRCLES, W_FACILITY, W_GAPS = 1.0, 8.0, 2.0
 
 
 @dataclass(frozen=True)
-class _Job:
+class PolygonJob:
+    """One independent piece of :func:`run_jobs`: its step name, its relative time and what it runs."""
+
     step: str
     weight: float
     run: Callable[[Feedback], object]
@@ -1055,7 +1057,7 @@ class _JobFeedback(Feedback):
         self.fraction = min(max(float(fraction), 0.0), 1.0)
 
 
-def run_jobs(jobs: Sequence[_Job], *, feedback: Feedback, workers: int | None = None) -> list[object]:
+def run_jobs(jobs: Sequence[PolygonJob], *, feedback: Feedback, workers: int | None = None) -> list[object]:
     """Run independent jobs, each ``job.run(feedback)``, and return their results in the jobs' order.
 
     With one worker they run here one after the other (``feedback`` hears each step as it starts). With more,
@@ -1157,13 +1159,13 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     # every polygon step from immutable snapshots, so they may run side by side (numpy, shapely and GDAL
     # release the GIL for much of their work): merged circles and gap areas per class, per-facility circles
     # each job hands back its frame in WGS 84 (reprojecting is part of the work that runs side by side)
-    jobs: list[_Job] = [_Job(f"circle polygons: {t}", W_CIRCLES, _call(circle_frame, model.circle_snapshot(t)))
+    jobs: list[PolygonJob] = [PolygonJob(f"circle polygons: {t}", W_CIRCLES, _call(circle_frame, model.circle_snapshot(t)))
                         for t in types]
     if shown is not None:
         # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
-        jobs.append(_Job("facility circles", W_FACILITY, lambda feedback: _facility_frame(model.net, shown, params, feedback)))
+        jobs.append(PolygonJob("facility circles", W_FACILITY, lambda feedback: _facility_frame(model.net, shown, params, feedback)))
     base = model.gap_base()  # one for every class (kept by the model when small enough)
-    jobs += [_Job(f"gap areas: {t}", W_GAPS, _call(gap_frame, model.gap_snapshot(t, base=base))) for t in types]
+    jobs += [PolygonJob(f"gap areas: {t}", W_GAPS, _call(gap_frame, model.gap_snapshot(t, base=base))) for t in types]
     done = run_jobs(jobs, feedback=_Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
     iso = _concat_frames(done[:len(types)], ISO_COLUMNS)
     fac_iso = done[len(types)] if shown is not None else None

@@ -198,9 +198,9 @@ class _Record:
 
 
 def _job(step, weight, fn):
-    from spatial.analysis import _Job
+    from spatial.analysis import PolygonJob
 
-    return _Job(step, weight, fn)
+    return PolygonJob(step, weight, fn)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
