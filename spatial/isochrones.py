@@ -235,37 +235,28 @@ def band_polygons(
     pad = buffer_m + 2 * cell_m
     if windows is None:
         windows = [(samples.x.min(), samples.y.min(), samples.x.max(), samples.y.max())]
-    parts: list[list[shapely.Geometry]] = [[] for _ in range(n_bands)]
-    for minx, miny, maxx, maxy in windows:
-        inside = (samples.x >= minx) & (samples.x <= maxx) & (samples.y >= miny) & (samples.y <= maxy)
-        if not inside.any():
-            continue
-        x0 = np.floor((minx - pad) / cell_m) * cell_m
-        y1 = np.ceil((maxy + pad) / cell_m) * cell_m
-        ncol = int(np.ceil((maxx + pad - x0) / cell_m)) + 1
-        nrow = int(np.ceil((y1 - (miny - pad)) / cell_m)) + 1
-        grid = np.full((nrow, ncol), 255, dtype=np.uint8)
-        col = ((samples.x[inside] - x0) / cell_m).astype(np.int64)
-        row = ((y1 - samples.y[inside]) / cell_m).astype(np.int64)
-        np.minimum.at(grid, (row, col), samples.band[inside])
-        grid = disk_min_filter(grid, radius_cells=buffer_m / cell_m)
-        transform = Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
-        for k in range(n_bands):
-            mask = grid <= k
-            rows = np.nonzero(mask.any(axis=1))[0]
-            if rows.size == 0:
-                continue
-            cols = np.nonzero(mask.any(axis=0))[0]
-            # polygonise only the cells' bounding box (inner bands cover far less of the window), with a
-            # one-cell margin where the window has one
-            r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, nrow)
-            c0, c1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, ncol)
-            # windows are disjoint and 4-connected regions never overlap: no union needed
-            polys, _ = polygons_of_labels(mask[r0:r1, c0:c1], transform=transform @ Affine.translation(c0, r0))
-            parts[k].extend(polys)
+    boxes = np.asarray(windows, dtype=float).reshape(-1, 4)
+    # the window of each sample (windows are disjoint): by x-sorted slices, then y
+    who = np.full(samples.x.size, -1, dtype=np.int64)
+    order = np.argsort(samples.x, kind="stable")
+    xs = samples.x[order]
+    for w, (minx, miny, maxx, maxy) in enumerate(boxes):
+        lo, hi = np.searchsorted(xs, minx, side="left"), np.searchsorted(xs, maxx, side="right")
+        cand = order[lo:hi]
+        cand = cand[(samples.y[cand] >= miny) & (samples.y[cand] <= maxy)]
+        who[cand] = w
+    keep = who >= 0
+    x0 = np.floor((boxes[:, 0] - pad) / cell_m) * cell_m
+    y1 = np.ceil((boxes[:, 3] + pad) / cell_m) * cell_m
+    ncol = (np.ceil((boxes[:, 2] + pad - x0) / cell_m) + 1).astype(np.int64)
+    nrow = (np.ceil((y1 - (boxes[:, 1] - pad)) / cell_m) + 1).astype(np.int64)
+    # windows are disjoint and 4-connected regions never overlap: no union needed
+    parts = [polys for polys, _ in packed_band_polygons(samples.x[keep], samples.y[keep], samples.band[keep], who[keep],
+                                                         boxes=boxes, x0=x0, y1=y1, nrow=nrow, ncol=ncol, n_bands=n_bands,
+                                                         buffer_m=buffer_m, cell_m=cell_m)]
     out = []
     for k in range(n_bands):
-        geom = shapely.multipolygons(parts[k]) if parts[k] else shapely.MultiPolygon()
+        geom = shapely.multipolygons(list(parts[k])) if len(parts[k]) else shapely.MultiPolygon()
         out.append(shapely.simplify(geom, simplify_m, preserve_topology=True) if simplify_m > 0 else geom)
     return out
 
@@ -323,17 +314,9 @@ def merge_windows(boxes: NDArray[np.float64]) -> list[tuple[float, float, float,
 def reach_windows(net: WalkNetwork, reaches: Sequence[Reach], *, pad_m: float) -> list[tuple[float, float, float, float]]:
     """Disjoint raster windows covering the given reaches: per reach, the box of its reached nodes, their
     neighbours (partially reached edges end between the two) and its source edge, padded."""
-    boxes = []
-    csr = net.csr
-    for r in reaches:
-        if r.edge < 0:
-            continue
-        ends = np.array([net.u[r.edge], net.v[r.edge]])
-        neighbours = csr[r.nodes].indices if r.nodes.size else ends
-        pts = np.concatenate([r.nodes, neighbours, ends])
-        xs, ys = net.x[pts], net.y[pts]
-        boxes.append((float(xs.min()) - pad_m, float(ys.min()) - pad_m, float(xs.max()) + pad_m, float(ys.max()) + pad_m))
-    return merge_windows(np.asarray(boxes)) if boxes else []
+    boxes = _reach_boxes(net, list(reaches), pad_m=pad_m) if len(reaches) else np.zeros((0, 4))
+    boxes = boxes[np.isfinite(boxes[:, 0])]
+    return merge_windows(boxes) if boxes.size else []
 
 
 #: a merged circle layer is rasterised on at most about this many cells; beyond it the cell grows
@@ -554,7 +537,27 @@ def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArra
     """Band polygons of each reach, the windows packed side by side into one raster (shelf packing)."""
     n, n_bands = len(reaches), limits.size
     x, y, band, who = _bulk_samples(net, reaches, limits=limits, step_m=cell_m)
-    # samples outside their own window are dropped, as band_polygons does
+    out: list[list[shapely.Geometry]] = [[shapely.MultiPolygon() for _ in range(n_bands)] for _ in range(n)]
+    for k, (polys, owner) in enumerate(packed_band_polygons(x, y, band, who, boxes=boxes, x0=x0, y1=y1, nrow=nrow, ncol=ncol,
+                                                            n_bands=n_bands, buffer_m=buffer_m, cell_m=cell_m)):
+        order = np.argsort(owner, kind="stable")
+        owners, first = np.unique(owner[order], return_index=True)
+        for oo, parts in zip(owners, np.split(polys[order], first[1:])):
+            out[int(oo)][k] = shapely.multipolygons(list(parts))
+    return out
+
+
+def packed_band_polygons(x: NDArray[np.float64], y: NDArray[np.float64], band: NDArray[np.uint8], who: NDArray[np.int64], *,
+                         boxes: NDArray[np.float64], x0: NDArray[np.float64], y1: NDArray[np.float64], nrow: NDArray[np.int64],
+                         ncol: NDArray[np.int64], n_bands: int, buffer_m: float, cell_m: float
+                         ) -> list[tuple[NDArray[np.object_], NDArray[np.int64]]]:
+    """Band polygons of many disjoint windows at once: samples ``(x, y, band)`` of window ``who``, each window
+    with its box and its grid (west edge ``x0``, north edge ``y1``, ``nrow`` x ``ncol`` cells of ``cell_m``, a
+    margin wider than ``buffer_m`` around the box). The windows are packed side by side into one raster
+    (shelf packing), widened once by ``buffer_m`` and traced once per band. Per band: the polygons and the
+    window of each (a window's outlines are those a raster of it alone would give)."""
+    n = boxes.shape[0]
+    # samples outside their own window are dropped
     inside = (x >= boxes[who, 0]) & (x <= boxes[who, 2]) & (y >= boxes[who, 1]) & (y <= boxes[who, 3])
     x, y, band, who = x[inside], y[inside], band[inside], who[inside]
     r_off, c_off, height, width = _shelf_pack(nrow, ncol)
@@ -564,12 +567,13 @@ def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArra
     np.minimum.at(grid, (lrow + r_off[who], lcol + c_off[who]), band)
     grid = disk_min_filter(grid, radius_cells=buffer_m / cell_m)
     reach_cells = int(np.floor(buffer_m / cell_m + 1e-9))
-    out: list[list[shapely.Geometry]] = [[shapely.MultiPolygon() for _ in range(n_bands)] for _ in range(n)]
+    out: list[tuple[NDArray[np.object_], NDArray[np.int64]]] = []
     for k in range(n_bands):
         # each window cropped to where band k can be (its samples' cells widened by the disk), packed again:
         # inner bands cover a small part of their window
         sel = band <= k
         if not sel.any():
+            out.append((np.zeros(0, dtype=object), np.zeros(0, np.int64)))
             continue
         has = np.zeros(n, dtype=bool)
         has[who[sel]] = True
@@ -594,18 +598,15 @@ def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArra
             np.copyto(label[1 + kr[j]:1 + kr[j] + h, 1 + kc[j]:1 + kc[j] + w], j + 1, where=src <= k)
         o = outlines_of_labels(label)
         if o.value.size == 0:
+            out.append((np.zeros(0, dtype=object), np.zeros(0, np.int64)))
             continue
         owner = o.value - 1  # index into ids, per polygon
         pt = owner[o.vertex_polygon()]
         fac = ids[pt]
         # vertex (row, col) of the framed raster -> cell corner in the facility's own window -> metres
-        x = x0[fac] + (o.col - 1 - kc[pt] + c0[pt]) * cell_m
-        y = y1[fac] - (o.row - 1 - kr[pt] + r0[pt]) * cell_m
-        polys = polygons_of_outlines(o, x=x, y=y)
-        order = np.argsort(owner, kind="stable")
-        owners, first = np.unique(owner[order], return_index=True)
-        for oo, parts in zip(owners, np.split(polys[order], first[1:])):
-            out[int(ids[oo])][k] = shapely.multipolygons(list(parts))
+        vx = x0[fac] + (o.col - 1 - kc[pt] + c0[pt]) * cell_m
+        vy = y1[fac] - (o.row - 1 - kr[pt] + r0[pt]) * cell_m
+        out.append((polygons_of_outlines(o, x=vx, y=vy), ids[owner]))
     return out
 
 
