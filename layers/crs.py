@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import unicodedata
 
 import geopandas as gpd
@@ -381,14 +382,55 @@ def reproject_xy(xy: np.ndarray, *, src: object, dst: object) -> np.ndarray:
     grid is refined until PROJ and the interpolation agree to :data:`GRID_TOLERANCE_DEG` (or
     :data:`GRID_TOLERANCE_M`) at every cell's centre and edge midpoints (a random sample of cells on large grids), where bilinear interpolation of a smooth
     map errs most; when no grid gets there (a map that is not smooth over the box) every vertex goes through
-    PROJ. Few vertices always go through PROJ."""
+    PROJ. Few vertices always go through PROJ. Grids are kept for later frames of the same area
+    (:data:`GRID_SNAP`, :data:`GRID_CACHE`)."""
     xy = np.asarray(xy, dtype=float)
     tr = transformer(src, dst)
     if xy.shape[0] < GRID_MIN_VERTICES or not np.isfinite(xy).all():
         return np.column_stack(tr.transform(xy[:, 0], xy[:, 1])) if xy.shape[0] else xy.copy()
-    tol = GRID_TOLERANCE_DEG if pyproj.CRS.from_user_input(dst).is_geographic else GRID_TOLERANCE_M
     minx, maxx = float(xy[:, 0].min()), float(xy[:, 0].max())
     miny, maxy = float(xy[:, 1].min()), float(xy[:, 1].max())
+    grid = _interpolation_grid(src, dst, (minx, miny, maxx, maxy))
+    if grid is None:
+        return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+    gx0, gy0, cw, ch, ox, oy = grid
+    return _bilinear(xy, ox, oy, minx=gx0, miny=gy0, cw=cw, ch=ch)
+
+
+#: grids are laid over boxes snapped outward to this many source units when the source is projected, and
+#: kept (the last :data:`GRID_CACHE` of them) for later frames of the same area: an edit's few classes
+GRID_SNAP = 10_000.0
+GRID_CACHE = 8
+_grids: dict[tuple, tuple | None] = {}
+_grids_lock = threading.Lock()
+
+
+def _interpolation_grid(src: object, dst: object, box: tuple[float, float, float, float]) -> tuple | None:
+    """``(x0, y0, cell w, cell h, out x, out y)`` of a grid over ``box`` that interpolates PROJ to the tolerance,
+    or None when none does (see :func:`reproject_xy`); kept for boxes inside the same snapped box."""
+    s_crs, d_crs = pyproj.CRS.from_user_input(src), pyproj.CRS.from_user_input(dst)
+    minx, miny, maxx, maxy = box
+    if s_crs.is_projected:
+        minx, miny = np.floor(minx / GRID_SNAP) * GRID_SNAP, np.floor(miny / GRID_SNAP) * GRID_SNAP
+        maxx, maxy = np.ceil(maxx / GRID_SNAP) * GRID_SNAP, np.ceil(maxy / GRID_SNAP) * GRID_SNAP
+        key = (s_crs.to_wkt(), d_crs.to_wkt(), minx, miny, maxx, maxy, GRID_TOLERANCE_DEG, GRID_TOLERANCE_M)
+        with _grids_lock:
+            if key in _grids:
+                return _grids[key]
+    else:
+        key = None
+    grid = _make_grid(transformer(s_crs, d_crs), (float(minx), float(miny), float(maxx), float(maxy)),
+                      tol=GRID_TOLERANCE_DEG if d_crs.is_geographic else GRID_TOLERANCE_M)
+    if key is not None:
+        with _grids_lock:
+            while len(_grids) >= GRID_CACHE:
+                _grids.pop(next(iter(_grids)))
+            _grids[key] = grid
+    return grid
+
+
+def _make_grid(tr: pyproj.Transformer, box: tuple[float, float, float, float], *, tol: float) -> tuple | None:
+    minx, miny, maxx, maxy = box
     w, h = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
     # about GRID_CELL_M cells (in the source's units), refined while the check fails
     nx = int(np.clip(np.ceil(w / GRID_CELL_M), 4, GRID_MAX_CELLS))
@@ -399,7 +441,7 @@ def reproject_xy(xy: np.ndarray, *, src: object, dst: object) -> np.ndarray:
         GX, GY = np.meshgrid(gx, gy)  # (ny + 1, nx + 1)
         ox, oy = (np.asarray(a).reshape(GX.shape) for a in tr.transform(GX.ravel(), GY.ravel()))
         if not (np.isfinite(ox).all() and np.isfinite(oy).all()):
-            break
+            return None
         # check points: the centre and two edge midpoints of every cell (of a sample of cells on large grids)
         ci = rng.integers(0, nx, GRID_CHECK_CELLS) if nx * ny > GRID_CHECK_CELLS else np.tile(np.arange(nx), ny)
         cj = rng.integers(0, ny, GRID_CHECK_CELLS) if nx * ny > GRID_CHECK_CELLS else np.repeat(np.arange(ny), nx)
@@ -410,11 +452,10 @@ def reproject_xy(xy: np.ndarray, *, src: object, dst: object) -> np.ndarray:
         want = np.column_stack(tr.transform(check[:, 0], check[:, 1]))
         got = _bilinear(check, ox, oy, minx=minx, miny=miny, cw=cw, ch=ch)
         if np.abs(got - want).max() <= tol:
-            return _bilinear(xy, ox, oy, minx=minx, miny=miny, cw=cw, ch=ch)
+            return minx, miny, cw, ch, ox, oy
         if max(nx, ny) >= GRID_MAX_CELLS:
-            break
+            return None
         nx, ny = min(2 * nx, GRID_MAX_CELLS), min(2 * ny, GRID_MAX_CELLS)
-    return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
 
 
 def _bilinear(xy: np.ndarray, ox: np.ndarray, oy: np.ndarray, *, minx: float, miny: float, cw: float, ch: float) -> np.ndarray:
