@@ -37,7 +37,7 @@ from .coverage import (
     nearest_sources,
     points_covered,
 )
-from .feedback import Feedback
+from .feedback import Feedback, Scaled
 from .indicators import Flag, StandardProfile, TownshipTypeFigures
 from .targets import (
     BASIS_LABELS,
@@ -1070,7 +1070,7 @@ def run_jobs(jobs: Sequence[PolygonJob], *, feedback: Feedback, workers: int | N
         out, done = [], 0.0
         for job in jobs:
             feedback.progress(done / total, job.step)
-            out.append(job.run(_Scaled(feedback, done / total, (done + job.weight) / total)))
+            out.append(job.run(Scaled(feedback, done / total, (done + job.weight) / total)))
             done += job.weight
         return out
     stop = threading.Event()
@@ -1133,7 +1133,7 @@ def _concat_frames(frames: Sequence[gpd.GeoDataFrame], columns: list[str]) -> gp
 
 
 #: where each step of :func:`run_analysis` starts on its 0..1 progress (weighted by measured time)
-P_REACHES, P_COVERAGE, P_CIRCLES, P_FACILITY, P_GAPS, P_GAPS_END = 0.12, 0.16, 0.17, 0.30, 0.46, 0.90
+P_REACHES, P_COVERAGE, P_CIRCLES, P_GAPS_END = 0.05, 0.14, 0.16, 0.98
 
 
 def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Feedback | None = None,
@@ -1143,12 +1143,12 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     ``workers`` threads build the polygons (default :data:`POLYGON_WORKERS`, at most the machine's cores;
     1 runs every step in this thread, in order)."""
     fb = feedback or Feedback()
-    # fractions weighted by measured time (bench/bench_e2e.py, county and city cases, gap areas in bulk):
-    # placing the elderly ~12%, reaches ~4%, merged circles ~13%, per-facility circles ~16%, gap areas ~half
+    # fractions weighted by measured time (bench/bench_e2e.py, county and city cases, polygons side by side):
+    # placing the elderly ~5%, reaches ~9%, figures ~2%, the polygon jobs ~82% (by their weights), the rest ~2%
     fb.progress(0.0, "demand")
     model = CoverageModel(inputs, params)
     fb.progress(P_REACHES, "walking circles")
-    model.load_facilities(inputs.facilities, feedback=_Scaled(fb, P_REACHES, P_COVERAGE))
+    model.load_facilities(inputs.facilities, feedback=Scaled(fb, P_REACHES, P_COVERAGE))
     fb.progress(P_COVERAGE, "coverage")
     targets = model.targets()
     figures = model.figures(targets)
@@ -1166,7 +1166,7 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
         jobs.append(PolygonJob("facility circles", W_FACILITY, lambda feedback: _facility_frame(model.net, shown, params, feedback)))
     base = model.gap_base()  # one for every class (kept by the model when small enough)
     jobs += [PolygonJob(f"gap areas: {t}", W_GAPS, _call(gap_frame, model.gap_snapshot(t, base=base))) for t in types]
-    done = run_jobs(jobs, feedback=_Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
+    done = run_jobs(jobs, feedback=Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
     iso = _concat_frames(done[:len(types)], ISO_COLUMNS)
     fac_iso = done[len(types)] if shown is not None else None
     gaps = _concat_frames(done[-len(types):], GAP_COLUMNS)
@@ -1291,18 +1291,3 @@ def warning_details(model: CoverageModel) -> pd.DataFrame:
     else:
         frame["lon"], frame["lat"] = [], []
     return frame[WARNING_COLUMNS]
-
-
-class _Scaled(Feedback):
-    """Maps a sub-step's 0..1 progress into a slice of the parent's."""
-
-    def __init__(self, parent: Feedback, lo: float, hi: float) -> None:
-        super().__init__()
-        self._parent, self._lo, self._hi = parent, lo, hi
-
-    def progress(self, fraction: float, step: str = "") -> None:
-        self._parent.progress(self._lo + (self._hi - self._lo) * fraction, step)
-
-    @property
-    def cancelled(self) -> bool:
-        return self._parent.cancelled

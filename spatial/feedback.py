@@ -40,3 +40,28 @@ class Feedback:
 
     def on_message(self, text: str) -> None:  # pragma: no cover - hook
         pass
+
+
+class Scaled(Feedback):
+    """A sub-step's feedback: maps its 0..1 progress into ``[lo, hi]`` of the parent's, passes its messages
+    on, and is cancelled when the parent is."""
+
+    def __init__(self, parent: Feedback, lo: float, hi: float) -> None:
+        super().__init__()
+        self._parent, self._lo, self._hi = parent, lo, hi
+
+    def progress(self, fraction: float, step: str = "") -> None:
+        self._parent.progress(self._lo + (self._hi - self._lo) * min(max(float(fraction), 0.0), 1.0), step)
+
+    def message(self, text: str) -> None:
+        self._parent.message(text)
+
+    def check(self) -> None:
+        self._parent.check()
+
+    def cancel(self) -> None:
+        self._parent.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._parent.cancelled

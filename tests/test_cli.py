@@ -180,3 +180,19 @@ def test_beds_command_conserves_the_beds_and_spends_the_quota(tmp_path, capsys):
     assert int(added["added_nursing_beds"].sum()) == 100 and (added["added_nursing_beds"] % 10 == 0).all()
     assert "the lowest township" in capsys.readouterr().out
     assert main(["beds", "--sample", "--budget-beds", "-5", "--out", str(out)]) == 2
+
+
+def test_one_progress_bar_for_the_whole_command(ninghua_files, capsys):
+    """Reading, the analysis and writing share one bar that only goes up, writing last (not 0-100 % twice)."""
+    import re
+
+    out = ninghua_files / "out"
+    rc = main(["analyze", "--roads", str(NINGHUA), "--townships", str(ninghua_files / "towns.geojson"),
+               "--facilities", str(ninghua_files / "fac.csv"), "--out", str(out)])
+    assert rc == 0
+    err = capsys.readouterr().err
+    steps = [(int(p), s) for p, s in re.findall(r"^\s*(\d+)% (.+?) \(\d+\.\d s\)$", err, flags=re.M)]
+    pct = [p for p, _ in steps]
+    assert len(steps) > 8 and pct == sorted(pct) and pct[-1] == 100
+    writing = [p for p, s in steps if s.startswith("writing")]
+    assert writing and 80 <= writing[0] < 100 and all(p < writing[0] for p, s in steps if s.startswith("gap areas"))
