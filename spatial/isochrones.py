@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from rasterio.transform import Affine
-from scipy import ndimage
+from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 
 from .feedback import Feedback
@@ -77,12 +77,30 @@ def reach_from(net: WalkNetwork, *, edge: int, offset_m: float, access_m: float,
     cand = np.asarray(net.kdtree.query_ball_point((float(sx), float(sy)), r=budget + 1e-6), dtype=np.int64)
     cand.sort()
     # the edge's end nodes are always within the disk (straight line <= offset along the edge)
-    sub = net.csr[cand][:, cand]
+    sub = _subgraph(net.csr, cand)
     local = np.searchsorted(cand, [n for n, _ in ends])
     dist = csgraph.dijkstra(sub, directed=True, indices=local, limit=budget)
     total = np.min(dist + offsets[:, None], axis=0)
     keep = total <= budget
     return Reach(cand[keep], total[keep] + access_m, int(edge), float(offset_m), float(access_m), float(max_m))
+
+
+def _subgraph(csr: sparse.csr_matrix, nodes: NDArray[np.int64]) -> sparse.csr_matrix:
+    """``csr[nodes][:, nodes]`` for sorted ``nodes``, without scipy's column indexing (which allocates arrays
+    as long as the whole network on every call)."""
+    indptr, indices, data = csr.indptr, csr.indices, csr.data
+    starts = indptr[nodes]
+    counts = indptr[nodes + 1] - starts
+    total = int(counts.sum())
+    flat = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+    cols = indices[flat]
+    pos = np.searchsorted(nodes, cols)
+    ok = pos < nodes.size
+    ok[ok] = nodes[pos[ok]] == cols[ok]
+    row_counts = np.bincount(np.repeat(np.arange(nodes.size), counts)[ok], minlength=nodes.size)
+    sub_indptr = np.zeros(nodes.size + 1, dtype=np.int64)
+    np.cumsum(row_counts, out=sub_indptr[1:])
+    return sparse.csr_matrix((data[flat[ok]], pos[ok], sub_indptr), shape=(nodes.size, nodes.size))
 
 
 @dataclass(frozen=True)

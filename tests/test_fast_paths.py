@@ -313,3 +313,20 @@ def test_unique_edges_keep_the_shortest_like_a_lexsort(seed, n, k):
     got = _unique_edges(xy, a, b, part)
     for g, w in zip(got, (ua[first], va[first], la[first], pa[first])):
         np.testing.assert_array_equal(g, w)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 60))
+def test_subgraph_is_scipy_fancy_indexing(seed, k):
+    from scipy import sparse
+
+    from spatial.isochrones import _subgraph
+
+    rng = np.random.default_rng(seed)
+    n = 80
+    a = sparse.random(n, n, density=0.08, random_state=seed, format="csr")
+    a = (a + a.T).tocsr()
+    nodes = np.unique(rng.integers(0, n, k)).astype(np.int64)
+    got, want = _subgraph(a, nodes), a[nodes][:, nodes]
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got.toarray(), want.toarray())
