@@ -2,9 +2,9 @@
 
 Segments are bucketed on a grid of square cells about as wide as a typical segment is long. A point's
 candidates are the segments whose box touches the cells within ``k`` cells of its own; the nearest of them is
-the nearest of all whenever it is no farther than ``k`` cells (any nearer segment passes through a searched
-cell). Points not settled with ``k = 1`` are searched again with a wider ``k``, and the few left after that go
-to a GEOS tree. Ties go to the lower segment index. Used to snap points to the walking network and to test
+the nearest of all whenever it is no farther than the border of that square of cells (any nearer segment
+passes through a searched cell). Points not settled with ``k = 0`` (their own cell) are searched again with a
+wider ``k``, and the few left after that go to a GEOS tree. Ties go to the lower segment index. Used to snap points to the walking network and to test
 facility lists against the roads (:mod:`layers.checks`).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 #: points per batch (bounds the candidate pairs held at once)
 BATCH = 65_536
 #: the search widths (cells around the point's own) tried before the tree
-WIDTHS = (1, 3, 9, 27)
+WIDTHS = (0, 1, 3, 9, 27)
 
 
 class SegmentIndex:
@@ -113,7 +113,13 @@ class SegmentIndex:
         dmin = np.minimum.reduceat(d, run)
         big = np.iinfo(np.int64).max
         smin = np.minimum.reduceat(np.where(d == np.repeat(dmin, np.diff(np.r_[run, d.size])), cand, big), run)
-        sure = dmin <= width * self.cell_m  # no segment outside the searched cells can be nearer
+        # no segment outside the searched square of cells can be nearer than the square's border
+        wx, wy = px[who], py[who]
+        lo_x = self.x0 + (ix[who] - width) * self.cell_m
+        lo_y = self.y0 + (iy[who] - width) * self.cell_m
+        side = (2 * width + 1) * self.cell_m
+        border = np.minimum(np.minimum(wx - lo_x, lo_x + side - wx), np.minimum(wy - lo_y, lo_y + side - wy))
+        sure = dmin <= border
         seg[who[sure]] = smin[sure]
         dist[who[sure]] = dmin[sure]
         return seg, dist
