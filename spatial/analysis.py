@@ -1019,8 +1019,8 @@ def _township_grid(polys: Sequence[shapely.Geometry], *, shape: tuple[int, int],
 #: threads for the polygon steps of :func:`run_analysis` (at most the machine's cores)
 POLYGON_WORKERS = 2
 #: relative time of one polygon job (merged circles of a class, all per-facility circles, gap areas of a class),
-#: as measured on the county bench case: progress advances by finished work
-W_CIRCLES, W_FACILITY, W_GAPS = 1.0, 8.0, 2.0
+#: between the county and city bench cases (county 1 : 9.5 : 2, city 1 : 15 : 4): progress advances by finished work
+W_CIRCLES, W_FACILITY, W_GAPS = 1.0, 10.0, 3.0
 
 
 @dataclass(frozen=True)
