@@ -14,7 +14,7 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from .crs import WGS84, metric_crs_for, transformer
+from .crs import WGS84, metric_crs_for, reproject_series, transformer
 from .errors import InputError
 from .segments import SegmentIndex, segments_of
 from .gcj02 import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
@@ -42,7 +42,7 @@ _FROM_WGS = {"wgs84": lambda x, y: (x, y), "gcj02": wgs84_to_gcj02, "bd09": wgs8
 
 
 def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    return gdf.geometry if pyproj.CRS.from_user_input(gdf.crs).equals(WGS84) else gdf.geometry.to_crs(WGS84)
+    return gdf.geometry if pyproj.CRS.from_user_input(gdf.crs).equals(WGS84) else reproject_series(gdf.geometry, WGS84)
 
 
 def _where(geoms: gpd.GeoSeries) -> tuple[float, float]:
@@ -75,13 +75,13 @@ def check_overlap(layers: Mapping[str, gpd.GeoDataFrame | None], *, files: Mappi
     t_geo = _wgs84(towns)
     t_at = _where(t_geo)
     metric = metric_crs_for(*t_at, source=pyproj.CRS.from_user_input(towns.crs))  # kept when fit for distances
-    area = shapely.buffer(towns.geometry.to_crs(metric).union_all(), OVERLAP_MARGIN_M)
+    area = shapely.buffer(reproject_series(towns.geometry, metric).union_all(), OVERLAP_MARGIN_M)
     shapely.prepare(area)
     notes: list[str] = []
     for key, frame in layers.items():
         if key == "townships" or frame is None or len(frame) == 0:
             continue
-        geoms = frame.geometry.to_crs(metric).to_numpy()
+        geoms = reproject_series(frame.geometry, metric).to_numpy()
         inside = shapely.intersects(area, geoms)
         if inside.any():
             continue
@@ -125,7 +125,7 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
         index, metric = segments[0], pyproj.CRS.from_user_input(segments[1])
     else:  # the roads' own CRS when it is fit for distances (no reprojection of every road vertex)
         metric = metric_crs_for(c_lon, c_lat, source=pyproj.CRS.from_user_input(roads.crs) if roads.crs else None)
-        index = SegmentIndex(*segments_of(roads.geometry.to_crs(metric).to_numpy()))
+        index = SegmentIndex(*segments_of(reproject_series(roads.geometry, metric).to_numpy()))
     to_metric = transformer(WGS84, metric)
     raw_x, raw_y = _FROM_WGS[declared](lon, lat)
     dist: dict[str, NDArray[np.float64]] = {}

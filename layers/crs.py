@@ -493,6 +493,18 @@ def _bilinear(xy: np.ndarray, ox: np.ndarray, oy: np.ndarray, *, minx: float, mi
     return out
 
 
+def reproject_series(geoms: gpd.GeoSeries, crs: object) -> gpd.GeoSeries:
+    """``geoms.to_crs(crs)`` through :func:`reproject_xy` (a cached transformer; many vertices on a grid)."""
+    if geoms.crs is None:
+        raise ValueError("the geometries have no CRS")
+    target = pyproj.CRS.from_user_input(crs)
+    if pyproj.CRS.from_user_input(geoms.crs).equals(target):
+        return geoms
+    src = geoms.crs
+    out = shapely.transform(geoms.to_numpy(), lambda xy: reproject_xy(xy, src=src, dst=target)) if len(geoms) else geoms.to_numpy()
+    return gpd.GeoSeries(out, index=geoms.index, crs=target, name=geoms.name)
+
+
 def reproject_frame(gdf: gpd.GeoDataFrame, crs: object) -> gpd.GeoDataFrame:
     """``gdf.to_crs(crs)`` through :func:`reproject_xy`: all vertices of all geometries at once."""
     if gdf.crs is None:

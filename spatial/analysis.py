@@ -21,7 +21,7 @@ from rasterio.transform import Affine
 from scipy.spatial import cKDTree
 
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry
-from layers.crs import WGS84, reproject_frame, require_crs
+from layers.crs import WGS84, reproject_frame, reproject_series, require_crs
 from layers.facilities import Facility
 from layers.errors import AnalysisCancelled, InputError
 
@@ -514,7 +514,7 @@ class CoverageModel:
         self.township_names = [str(n) for n in inputs.townships["name"]]
         codes = inputs.townships["code"] if "code" in inputs.townships.columns else [None] * len(self.township_names)
         self.township_urban = np.array([is_street(n, c) for n, c in zip(self.township_names, codes)], bool)
-        self.township_polys = inputs.townships.geometry.to_crs(net.crs).to_numpy()
+        self.township_polys = reproject_series(inputs.townships.geometry, net.crs).to_numpy()
         self.demand: Demand = build_demand(net, inputs.townships, population=inputs.population)
         self._gap_base: tuple[tuple[float, float], GapBase] | None = None
         self.circles = ServiceCircles(net, max_m=params.max_m, township_polygons=self.township_polys,
@@ -530,7 +530,7 @@ class CoverageModel:
         if inputs.communities is not None and len(inputs.communities):
             com = inputs.communities
             require_crs(com, what="community layer")
-            pts = com.geometry.to_crs(net.crs)
+            pts = reproject_series(com.geometry, net.crs)
             x, y = pts.x.to_numpy(), pts.y.to_numpy()
             self.unit_names = [str(n) for n in com["name"]] if "name" in com.columns else [f"#{i + 1}" for i in range(len(com))]
             self.unit_kind = (com["kind"].astype(str).to_numpy(dtype=object) if "kind" in com.columns
@@ -540,13 +540,13 @@ class CoverageModel:
             self.unit_township = locate_in_polygons(x, y, self.township_polys)
             self.unit_elderly = (pd.to_numeric(com["elderly"], errors="coerce").to_numpy(dtype=float)
                                  if "elderly" in com.columns else np.full(len(com), np.nan))
-            wgs = pts.to_crs(WGS84)
+            wgs = reproject_series(pts, WGS84)
             self.unit_lonlat = np.column_stack([wgs.x.to_numpy(), wgs.y.to_numpy()])
 
     # -- facilities ------------------------------------------------------------------------------
     def load_facilities(self, facilities: gpd.GeoDataFrame, *, feedback: Feedback | None = None) -> None:
         require_crs(facilities, what="facility layer")
-        pts = facilities.geometry.to_crs(self.net.crs)
+        pts = reproject_series(facilities.geometry, self.net.crs)
         self.circles.set_many(
             [str(f) for f in facilities["fid"]], x=pts.x.to_numpy(), y=pts.y.to_numpy(),
             type=list(facilities["type"]), name=list(facilities["name"]), beds=list(facilities["beds"]),

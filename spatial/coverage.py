@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from layers.crs import require_crs
+from layers.crs import reproject_series, require_crs
 from layers.errors import InputError
 
 from .isochrones import DistanceField
@@ -107,14 +107,14 @@ def build_demand(
     ``population`` points need ``elderly``; a township's total is then the sum of the points inside it.
     """
     require_crs(townships, what="township layer")
-    polys = townships.geometry.to_crs(net.crs).to_numpy()
+    polys = reproject_series(townships.geometry, net.crs).to_numpy()
     mid_x = (net.x[net.u] + net.x[net.v]) / 2.0
     mid_y = (net.y[net.u] + net.y[net.v]) / 2.0
     edge_town = locate_in_polygons(mid_x, mid_y, polys)
     n_town = len(townships)
     if population is not None and len(population) > 0:
         require_crs(population, what="population layer")
-        pts = population.geometry.to_crs(net.crs)
+        pts = reproject_series(population.geometry, net.crs)
         weight = population["elderly"].to_numpy(dtype=float)
         p_town = locate_in_polygons(pts.x.to_numpy(), pts.y.to_numpy(), polys)
         inside = p_town >= 0

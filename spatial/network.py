@@ -42,7 +42,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from layers.segments import SegmentIndex
-from layers.crs import WGS84, metric_crs_for_frame, require_crs, transformer
+from layers.crs import WGS84, metric_crs_for_frame, reproject_series, require_crs, transformer
 from layers.errors import InputError
 
 if TYPE_CHECKING:  # networkx is imported when a graph is asked for (start-up time)
@@ -814,7 +814,7 @@ def segment_index(net: WalkNetwork) -> SegmentIndex:
 def snap_frame(net: WalkNetwork, gdf: gpd.GeoDataFrame, *, what: str) -> Snap:
     """Snap a point layer (any CRS; must be set) to ``net``."""
     require_crs(gdf, what=what)
-    pts = gdf.geometry.to_crs(net.crs)
+    pts = reproject_series(gdf.geometry, net.crs)
     return snap_points(net, x=pts.x.to_numpy(), y=pts.y.to_numpy())
 
 
