@@ -1,8 +1,8 @@
 """Raster regions to polygons, vectorised (numpy + shapely 2): what ``rasterio.features.shapes`` gives with
 4-connectivity, without a GeoJSON mapping per polygon or a Python object per vertex.
 
-How it works (every step is whole-array numpy; the only Python loops are over the four sides of a cell
-and over about log2(longest ring) pointer-jumping rounds):
+How it works (every step is whole-array numpy or a compiled scipy graph routine; the only Python loops are
+over the four sides of a cell):
 
 1. Cells outside every region (masked ones, and a one-cell frame around the raster, added by a copy unless
    the raster's outer rows and columns are already empty) hold a *sentinel* value, so two neighbours
@@ -19,19 +19,23 @@ and over about log2(longest ring) pointer-jumping rounds):
    of the two passes are swapped (turning outward), which splits that cycle into a shell and a hole (or two
    holes) touching at the vertex - the valid form of such a polygon.
 4. The cycles of this permutation are the rings. Rings alternate horizontal and vertical segments, so
-   pointer jumping runs on the horizontal segments two steps at a time (cycle id = smallest segment, a
-   north one since every ring has one - a shell at its top, a hole at its bottom -, and the position in the
-   ring from there); vertical segments follow their predecessor. A ring's signed area in index space says
-   shell (> 0) or hole (< 0); every 4-connected region has exactly one shell.
+   the cycles are found on the horizontal segments two steps at a time (the *rulers*; vertical segments
+   follow their predecessor): labelled by ``scipy.sparse.csgraph.connected_components`` (a saddle's two
+   passes on one cycle are then swapped as in 3., and the labels found again), named by their smallest
+   segment (a north one since every ring has one - a shell at its top, a hole at its bottom -), and, once
+   the rings' order in the output is known (5.), chained into one path in that order and walked once by
+   ``scipy.sparse.csgraph.breadth_first_order``: every vertex is written straight to its place. A ring's
+   signed area in index space says shell (> 0) or hole (< 0); every 4-connected region has exactly one
+   shell.
 5. Holes go to the shell of their region: by value when no value has two shells (then a value is one
    region); otherwise by a ray cast straight up from the hole's topmost edge to the top of the run of region
    cells above it, whose ring is the region's shell or another of its holes, further up (then followed again
-   by pointer jumping).
+   by pointer jumping, over the rings only).
 6. Vertices are cell corners, mapped through the affine transform in the order GDAL applies a
    geotransform (bit-identical coordinates); the polygons are built by one ``shapely.from_ragged_array``.
 
-Memory: a few bytes per cell (a bool raster, a temporary comparison, an int32 lookup table, plus a copy of
-the labels when they need a frame or a mask is given) and some tens of bytes per boundary edge.
+Memory: a few bytes per cell (three bool rasters and a temporary comparison, plus a copy of the labels when
+they need a frame or a mask is given) and some tens of bytes per boundary edge.
 """
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ import numpy as np
 import shapely
 from affine import Affine
 from numpy.typing import NDArray
+from scipy import sparse
+from scipy.sparse import csgraph
 
 __all__ = ["Outlines", "outlines_of_labels", "polygons_of_labels", "polygons_of_outlines"]
 
@@ -92,9 +98,17 @@ def polygons_of_labels(
     a, b, c, d, e, f = (float(v) for v in tuple(transform)[:6])
     col = o.col.astype(np.float64)
     row = o.row.astype(np.float64)
-    # the order of GDAL's GDALApplyGeoTransform, for bit-identical coordinates
-    x = c + col * a + row * b
-    y = f + col * d + row * e
+    # the order of GDAL's GDALApplyGeoTransform, for bit-identical coordinates: x = c + col * a + row * b,
+    # y = f + col * d + row * e (in place, fewer fresh arrays; a sum of two terms does not depend on their order)
+    x = col * a
+    x += c
+    t = row * b
+    x += t
+    y = np.multiply(col, d, out=col)
+    y += f
+    np.multiply(row, e, out=t)
+    y += t
+    del t, row
     return polygons_of_outlines(o, x=x, y=y), o.value
 
 
@@ -167,10 +181,12 @@ def _framed(lab: NDArray[np.integer], mask: NDArray[np.bool_] | None) -> tuple[N
                 raise ValueError("labels use the full 64-bit range; no value is left to mark masked cells")
             dtype, sentinel = np.int64, lo - 1
     h, w = lab.shape
-    P = np.full((h + 2, w + 2), sentinel, dtype=dtype)
+    P = np.empty((h + 2, w + 2), dtype=dtype)
+    P[0] = P[-1] = P[:, 0] = P[:, -1] = sentinel
     if mask is None:
         P[1:-1, 1:-1] = lab
     else:
+        P[1:-1, 1:-1] = sentinel
         np.copyto(P[1:-1, 1:-1], lab, where=mask, casting="unsafe")
     return P, sentinel, True
 
@@ -190,34 +206,41 @@ def _trace(P: NDArray[np.integer], sentinel: int):
     edge = east | south  # region cells with a differing neighbour: east, south, west or north
     edge[1:] |= east[:-1]
     edge[W:] |= south[:-W]
+    if sentinel != 0 or flat.dtype.itemsize > 2:  # (for small types, cheaper after the gather below)
+        edge &= flat != sentinel
     cells = np.flatnonzero(edge)
     del edge
     if N < 2**31:
         cells = cells.astype(np.int32)
     cval = flat[cells]
-    k = np.flatnonzero(cval != sentinel)
-    cells, cval = cells[k], cval[k]
+    if sentinel == 0 and flat.dtype.itemsize <= 2:
+        k = np.flatnonzero(cval)
+        cells, cval = cells[k], cval[k]
     if cells.size == 0:
         e = np.zeros(0, dtype=np.int32)
         return (e, e.copy()), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, flat.dtype)
     run = [dr * W + dc for dr, dc in _RUN]
     across = [dr * W + dc for dr, dc in _ACROSS]
-    differs = [south[cells - W], east[cells], south[cells], east[cells - 1]]  # per side: N, E, S, W
+    at = cells - (W + 1)  # cells are in the rows and columns inside the frame
+    differs = [south[1:][at], east[W + 1:][at], south[W + 1:][at], east[W:][at]]  # per side: N, E, S, W
+    del at
     del east, south
 
     # segments: maximal runs of unit edges along one side with one value; the unit edges of a side, in
     # row-major order (north, south) or column-major order (east, west), are consecutive along a run
-    firsts, lasts, vals = [], [], []
+    col_type = np.uint16 if W <= 2**16 else np.int64  # a stable sort by column: a radix sort when small
+    firsts, lasts, vals, turn_in = [], [], [], []
     for s in range(4):
         on = np.flatnonzero(differs[s])
-        if s in (1, 3):  # column-major order, by one sort of (column-major index, position)
-            kp = np.sort((_col_major_key(cells[on], W, H).astype(np.int64) << 32) | on)
-            key = (kp >> 32).astype(cells.dtype)
-            on = (kp & 0xFFFFFFFF).astype(np.intp)
-        cs, v = cells[on], cval[on]
-        if s in (0, 2):
-            key = cs
-        cont = (key[1:] == key[:-1] + 1) & (v[1:] == v[:-1])  # unit edges i, i + 1 in one run
+        if s in (1, 3):  # column-major order (rows stay in order within a column)
+            on = on[np.argsort((cells[on] % W).astype(col_type), kind="stable")]
+        cs = cells[on]
+        # unit edges i, i + 1 in one run: the next cell along, and of the same value (its side towards
+        # cell i is no boundary: the east side of a north / south edge's cell, the south side of an east /
+        # west edge's cell)
+        step, along = (1, 1) if s in (0, 2) else (W, 2)
+        cont = cs[1:] == cs[:-1] + step
+        cont &= ~differs[along][on[:-1]]
         head = np.concatenate(([True], ~cont))
         tail = np.concatenate((~cont, [True]))
         if s in (2, 3):  # south runs west, west runs north: against the order
@@ -226,7 +249,10 @@ def _trace(P: NDArray[np.integer], sentinel: int):
             north_cells = cs
         firsts.append(np.compress(head, cs))
         lasts.append(np.compress(tail, cs))
-        vals.append(np.compress(head, v))
+        vals.append(cval[np.compress(head, on)])
+        # at its end, a segment turns inward (around its cell's corner) when the next side of its last
+        # cell is a boundary too, else outward (the cell ahead along the run has the same value)
+        turn_in.append(differs[(s + 1) % 4][np.compress(tail, on)])
     del cells, cval, differs
     # segment ids: north, south, east, west segments, in this order (horizontal ones first)
     cnt = [f.size for f in firsts]
@@ -238,19 +264,22 @@ def _trace(P: NDArray[np.integer], sentinel: int):
     # successor of each segment, from its last unit edge (see the module docstring). The segments turning
     # into side t start exactly the segments of side t, one each: sorted by the cell they turn into, in
     # side t's order, they line up with side t's segments
-    outward, diag = [], []
-    for s in range(4):
-        diag.append(lasts[s] + (run[s] + across[s]))
-        outward.append(flat[lasts[s] + run[s]] == vals[s])
+    diag = [lasts[s] + (run[s] + across[s]) for s in range(4)]
     succ = np.empty(M, dtype=it)
     for t in range(4):
         s_out, s_in = (t + 1) % 4, (t - 1) % 4  # segments turning outward / inward into side t
-        o = np.flatnonzero(outward[s_out])
-        i = np.flatnonzero(~outward[s_in])
-        into = np.concatenate((diag[s_out][o], lasts[s_in][i]))
-        key = (into if t in (0, 2) else _col_major_key(into, W, H)).astype(np.int64)
-        src = np.concatenate((o + base[s_out], i + base[s_in])).astype(np.int64)
-        key = np.sort((key << 32) | src)  # (cell, segment) sorted by cell: one sort, no argsort
+        o = np.flatnonzero(~turn_in[s_out])
+        i = np.flatnonzero(turn_in[s_in])
+        # (cell turned into, in side t's order; segment) sorted by cell: one sort, no argsort
+        key = np.empty(o.size + i.size, dtype=np.int64)
+        key[:o.size] = diag[s_out][o]
+        key[o.size:] = lasts[s_in][i]
+        if t in (1, 3):
+            key = _col_major_key(key, W, H)
+        key <<= 32
+        key[:o.size] += o + base[s_out]
+        key[o.size:] += i + base[s_in]
+        key.sort()
         first_key = firsts[t] if t in (0, 2) else _col_major_key(firsts[t], W, H)
         if not np.array_equal(key >> 32, first_key):
             raise AssertionError("segment successors do not match segment starts")
@@ -258,7 +287,7 @@ def _trace(P: NDArray[np.integer], sentinel: int):
     # saddles, seen from their north / east pass; the other pass is a south / west last edge
     saddle_a, saddle_b = [], []
     for s in (0, 1):
-        i = np.flatnonzero(~outward[s])
+        i = np.flatnonzero(turn_in[s])
         sad = i[flat[diag[s][i]] == vals[s][i]]
         t = s + 2
         last_key = lasts[t] if t == 2 else _col_major_key(lasts[t], W, H)
@@ -268,51 +297,41 @@ def _trace(P: NDArray[np.integer], sentinel: int):
             raise AssertionError("a saddle without its second pass")
         saddle_a.append((sad + base[s]).astype(it))
         saddle_b.append((pos + base[t]).astype(it))
-    del outward, diag
-    # the vertex of each segment's start, (row, column)
-    vi = np.empty(M, dtype=np.int32)
-    vj = np.empty(M, dtype=np.int32)
-    for s, (dr, dc) in enumerate(((0, 0), (0, 1), (1, 1), (1, 0))):
-        np.floor_divide(firsts[s], W, out=vi[base[s]:end[s]], casting="unsafe")
-        vi[base[s]:end[s]] += dr
-        np.remainder(firsts[s], W, out=vj[base[s]:end[s]], casting="unsafe")
-        vj[base[s]:end[s]] += dc
+    del turn_in, diag
+    # the vertex of each segment's start, as the corner (row, column) numbered row * W + column (the
+    # top-left corner of a cell has the cell's number; corners stay within the framed raster's numbers)
+    corner = np.empty(M, dtype=np.int32)
+    for s, offset in enumerate((0, 1, W + 1, W)):
+        np.add(firsts[s], offset, out=corner[base[s]:end[s]], casting="unsafe")
     seg_value = np.concatenate([vals[s] for s in (0, 2, 1, 3)])
     del vals
 
     # rings alternate horizontal and vertical segments; horizontal ones come first
     n_horizontal = cnt[0] + cnt[2]
-    rep, rank = _order_cycles(succ, n_horizontal)
+    if n_horizontal >= 2**31:  # (scipy's graph routines index with int32)
+        raise ValueError("too many boundary segments (2**31 horizontal ones or more)")
+    # (a horizontal segment turns into a vertical one and back: the successors were matched side by side)
+    rulers = succ[succ[:n_horizontal]].astype(np.int32, copy=False)
+    lab = _ruler_cycles(rulers)
     sa, sb = np.concatenate(saddle_a), np.concatenate(saddle_b)
-    same = rep[sa] == rep[sb]
+    # the cycle of a segment: its own ruler's, or for a vertical one the next ruler's
+    same = lab[np.where(sa < n_horizontal, sa, succ[sa])] == lab[np.where(sb < n_horizontal, sb, succ[sb])]
     if same.any():  # one region touching itself at a corner: split its ring there
         sa, sb = sa[same], sb[same]
         succ[sa], succ[sb] = succ[sb], succ[sa].copy()
-        hit = np.zeros(M, dtype=bool)
-        hit[rep[sa]] = True
-        sub = np.flatnonzero(hit[rep]).astype(it)
-        del hit
-        local = np.empty(M, dtype=it)
-        local[sub] = np.arange(sub.size, dtype=it)
-        lrep, lrank = _order_cycles(local[succ[sub]], int(np.searchsorted(sub, n_horizontal)))
-        del local
-        rep[sub] = sub[lrep]
-        rank[sub] = lrank
-    ring_len = np.bincount(rep, minlength=M)
-
-    # rings: one per cycle, named by its smallest segment; shells have a positive area in index space
-    reps = np.flatnonzero(ring_len).astype(it)
+        rulers = succ[succ[:n_horizontal]].astype(np.int32, copy=False)
+        lab = _ruler_cycles(rulers)
+    lab, reps = _number_cycles(lab)  # rings numbered by their smallest segment, a north one
     R = reps.size
-    ring_of_rep = np.empty(M, dtype=it)
-    ring_of_rep[reps] = np.arange(R, dtype=it)
-    ring = ring_of_rep[rep]
-    del ring_of_rep
-    # area = sum of x * dy over the vertical segments (east runs down, west runs up)
+    ring_len = 2 * np.bincount(lab, minlength=R)
+    # area = sum of x * dy over the vertical segments (east runs down, west runs up); a vertical segment
+    # is in the ring of the horizontal one after it
     area = np.zeros(R, dtype=np.float64)
     for s, extra in ((1, 1), (3, -1)):
         seg = slice(base[s], end[s])
         dy = (lasts[s] - firsts[s]) // W + extra
-        area += np.bincount(ring[seg], weights=vj[seg].astype(np.float64) * dy, minlength=R)
+        x = (firsts[s] % W + (1 if s == 1 else 0)).astype(np.float64)
+        area += np.bincount(lab[succ[seg]], weights=x * dy, minlength=R)
     is_shell = area > 0
     ring_value = seg_value[reps]
     shells = np.flatnonzero(is_shell)
@@ -326,67 +345,103 @@ def _trace(P: NDArray[np.integer], sentinel: int):
         if (sv_sorted[1:] != sv_sorted[:-1]).all():  # one region per value: holes go by value
             owner[holes] = shells[order[np.searchsorted(sv_sorted, ring_value[holes])]]
         else:
-            owner[holes] = _hole_owners(holes, ring=ring, is_shell=is_shell, base=base, firsts=firsts,
+            owner[holes] = _hole_owners(holes, ring=lab, is_shell=is_shell, base=base, firsts=firsts,
                                         north_cells=north_cells, W=W, H=H)
     # polygons in shell order; rings of each polygon: shell first
     poly_of_shell = np.empty(R, dtype=np.int64)
     poly_of_shell[shells] = np.arange(shells.size)
     ring_poly = poly_of_shell[owner]
     ring_order = np.lexsort((~is_shell, ring_poly))
-    new_slot = np.empty(R, dtype=np.int64)
-    new_slot[ring_order] = np.arange(R)
-    lens = ring_len[reps][ring_order] + 1  # rings closed: the first vertex again at the end
+    lens = ring_len[ring_order] + 1  # rings closed: the first vertex again at the end
     ring_start = np.zeros(R + 1, dtype=np.int64)
     np.cumsum(lens, out=ring_start[1:])
-    pos = ring_start[new_slot[ring]] + rank
-    out_i = np.empty(M + R, dtype=np.int32)
-    out_j = np.empty(M + R, dtype=np.int32)
-    out_i[pos] = vi
-    out_j[pos] = vj
-    out_i[ring_start[1:] - 1] = out_i[ring_start[:-1]]
-    out_j[ring_start[1:] - 1] = out_j[ring_start[:-1]]
-    return (out_i, out_j), ring_start[:-1], ring_poly[ring_order], ring_value[shells]
+    # the horizontal segments of all rings, in this order, each ring from its head; the vertical segment
+    # after each horizontal one follows it in the output, and each ring ends with its first vertex again
+    walk = _walk_cycles(rulers, reps[ring_order])
+    del rulers, lab
+    at = np.repeat(np.arange(R, dtype=it), ring_len[ring_order] // 2)  # (the ring of each, in the output)
+    at += np.arange(0, 2 * walk.size, 2, dtype=it)
+    out = np.empty(M + R, dtype=np.int32)
+    out[at] = corner[walk]
+    walk = succ[walk]
+    at += 1
+    out[at] = corner[walk]
+    del at, walk, corner
+    out[ring_start[1:] - 1] = out[ring_start[:-1]]
+    out_i = out // W
+    out -= out_i * W
+    return (out_i, out), ring_start[:-1], ring_poly[ring_order], ring_value[shells]
 
 
 def _col_major_key(lin: NDArray[np.intp], W: int, H: int) -> NDArray[np.intp]:
     """Column-major linear index of row-major ``lin``."""
-    return (lin % W) * H + lin // W
+    row, col = np.divmod(lin, W)
+    col *= H
+    col += row
+    return col
 
 
-def _order_cycles(succ: NDArray[np.integer], n_rulers: int) -> tuple[NDArray[np.integer], NDArray[np.integer]]:
-    """Cycles of the permutation ``succ`` that alternates *rulers* (elements ``0 .. n_rulers - 1``) and the
-    other elements (as rings alternate horizontal and vertical segments): for each element the smallest
-    element of its cycle (a ruler) and its position counted from there. The rulers' own cycles (two steps
-    at a time) are solved by pointer jumping, O(r log r); the others follow their ruler."""
-    it = succ.dtype
-    n = n_rulers
-    after = succ[:n]
-    if (after < n).any() or (succ[n:] >= n).any():
-        raise AssertionError("the cycles do not alternate horizontal and vertical segments")
-    owner = np.empty(succ.size, dtype=it)  # the ruler each element follows, and how far behind it is
-    behind = np.empty(succ.size, dtype=it)
-    owner[:n] = np.arange(n, dtype=it)
-    behind[:n] = 0
-    owner[after] = owner[:n]
-    behind[after] = 1
-    p = succ[after]  # the next ruler
-    # the smallest ruler of the cycle and the distance to it (in rulers), by doubling windows: ``key`` packs
-    # (smallest ruler in the window, distance to its first occurrence), so one minimum updates both
-    key = np.arange(n, dtype=np.int64) << 32
-    width = 1
-    while True:
-        new = np.minimum(key, key[p] + width)
-        if np.array_equal(new, key):
-            break
-        key = new
-        width *= 2
-        p = p[p]
-    m = (key >> 32).astype(it)
-    dist = (key & 0xFFFFFFFF).astype(it)
-    length = np.bincount(m, minlength=n).astype(it)[m]
-    r_rank = length - dist
-    r_rank[r_rank == length] = 0
-    return m[owner], 2 * r_rank[owner] + behind
+_WEAK_ABOVE = 20000  # rulers: above this, cycles are labelled as scipy's weak components, else strong ones
+
+
+def _permutation_graph(nxt: NDArray[np.int32]) -> sparse.csr_matrix:
+    """The directed graph ``i -> nxt[i]`` as a sparse matrix for :mod:`scipy.sparse.csgraph`."""
+    n = nxt.size
+    return sparse.csr_matrix((np.ones(n, dtype=np.float64), nxt, np.arange(n + 1, dtype=np.int32)), shape=(n, n))
+
+
+def _ruler_cycles(rulers: NDArray[np.int32]) -> NDArray[np.int32]:
+    """A label per cycle of the permutation ``rulers`` (its strongly connected components, by scipy)."""
+    if rulers.size == 0:
+        return np.zeros(0, np.int32)
+    # (the same components either way; "weak" is the faster on large graphs, "strong" on small ones)
+    connection = "weak" if rulers.size > _WEAK_ABOVE else "strong"
+    _, lab = csgraph.connected_components(_permutation_graph(rulers), directed=True, connection=connection)
+    return lab.astype(np.int32, copy=False)
+
+
+def _number_cycles(lab: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """``(lab, heads)``: cycle labels renumbered in the order of each cycle's smallest element, and that
+    element (``heads``, increasing)."""
+    n = lab.size
+    if n == 0:
+        return lab, np.zeros(0, np.int32)
+    # each cycle's first element in index order is its smallest; scipy numbers the cycles in that order,
+    # so they start where the label exceeds every earlier one (checked; else numbered again here)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.greater(lab[1:], np.maximum.accumulate(lab)[:-1], out=new[1:])
+    heads = np.flatnonzero(new).astype(np.int32)
+    k = int(lab.max()) + 1
+    if heads.size != k or not np.array_equal(lab[heads], np.arange(k, dtype=lab.dtype)):
+        first = np.full(k, n, dtype=np.int64)
+        np.minimum.at(first, lab, np.arange(n, dtype=np.int64))
+        order = np.argsort(first)
+        heads = first[order].astype(np.int32)
+        renumber = np.empty(k, dtype=np.int32)
+        renumber[order] = np.arange(k, dtype=np.int32)
+        lab = renumber[lab]
+    return lab, heads
+
+
+def _walk_cycles(perm: NDArray[np.int32], heads: NDArray[np.int32]) -> NDArray[np.int32]:
+    """All elements of the permutation ``perm``, cycle after cycle, each cycle from its element in ``heads``
+    (one per cycle, in the order given). The cycles are chained into one path (each cycle's last element
+    leads to the next cycle's head) and walked once by scipy's compiled breadth-first order, O(n)."""
+    n = perm.size
+    if n == 0:
+        return np.zeros(0, np.int32)
+    last = np.empty(n, dtype=np.int32)
+    last[perm] = np.arange(n, dtype=np.int32)
+    nxt = perm.copy()
+    nxt[last[heads]] = np.roll(heads, -1)
+    del last
+    # (on a path, breadth-first order is the path's order; scipy's is the quicker of its two walks)
+    walk = csgraph.breadth_first_order(_permutation_graph(nxt), int(heads[0]), directed=True,
+                                       return_predecessors=False)
+    if walk.size != n:
+        raise AssertionError("the cycle walk missed segments")
+    return walk.astype(np.int32, copy=False)
 
 
 def _hole_owners(holes: NDArray[np.intp], *, ring: NDArray[np.integer], is_shell: NDArray[np.bool_], base: list[int],

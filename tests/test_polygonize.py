@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from rasterio import features
 from scipy import ndimage
 
+from spatial import polygonize
 from spatial.polygonize import Outlines, outlines_of_labels, polygons_of_labels, polygons_of_outlines
+from spatial.polygonize import _number_cycles, _ruler_cycles, _walk_cycles
 
 GK = Affine(25.0, 0.0, 40469950.0, 0.0, -25.0, 3604950.0)  # a gap grid in CGCS2000 GK metres
 SKEW = Affine(0.1, 0.02, 40469950.3, -0.01, -0.3, 3604950.7)  # rotated and sheared: the formula's order matters
@@ -254,3 +256,88 @@ def test_use_band_mask():
     mask = grid < np.quantile(grid, 0.4)
     assert_same_as_rasterio(mask.view(np.uint8), mask, transform=Affine(10.0, 0.0, 40512810.0, 0.0, -10.0, 3582000.0))
     assert_same_as_rasterio(mask)
+
+
+# ------------------------------------------------------------------------------------------ the cycle helpers
+
+
+def _random_cycles(rng, n):
+    """A permutation of ``n`` elements with cycles of random lengths, and a label per cycle."""
+    order = rng.permutation(n).astype(np.int32)
+    cuts = np.sort(rng.choice(np.arange(1, n), size=min(n - 1, max(1, n // 5)), replace=False)) if n > 1 else []
+    perm = np.empty(n, np.int32)
+    lab = np.empty(n, np.int32)
+    for k, part in enumerate(np.split(order, cuts)):
+        perm[part] = np.roll(part, -1)
+        lab[part] = k
+    return perm, lab
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cycles_numbered_and_walked(seed):
+    """Cycle labels in any order are renumbered by each cycle's smallest element; the walk visits every
+    cycle in the order asked, each from its head, following the permutation."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    perm, lab = _random_cycles(rng, n)
+    lab = rng.permutation(lab.max() + 1).astype(np.int32)[lab]  # labels not in the order of the heads
+    new, heads = _number_cycles(lab)
+    assert (np.diff(heads) > 0).all() and (new[heads] == np.arange(heads.size)).all()
+    for k, h in enumerate(heads):
+        members = np.flatnonzero(new == k)
+        assert members.min() == h and np.unique(lab[members]).size == 1
+    ring_order = rng.permutation(heads.size)
+    walk = _walk_cycles(perm, heads[ring_order])
+    assert np.array_equal(np.sort(walk), np.arange(n))
+    at = 0
+    for k in ring_order:
+        size = int((new == k).sum())
+        part = walk[at:at + size]
+        assert part[0] == heads[k] and np.array_equal(perm[part[:-1]], part[1:]) and perm[part[-1]] == part[0]
+        at += size
+    # labels already in the order of the heads (as scipy gives them) are kept
+    same, heads2 = _number_cycles(new)
+    assert np.array_equal(same, new) and np.array_equal(heads2, heads)
+
+
+@pytest.mark.parametrize("n", [1, 7, 500, 30000])
+def test_cycle_labels(n):
+    """One label per cycle, small graphs and large ones (scipy's two ways)."""
+    rng = np.random.default_rng(n)
+    perm, lab = _random_cycles(rng, n)
+    got = _ruler_cycles(perm)
+    pairs = set(zip(lab.tolist(), got.tolist()))
+    assert len(pairs) == len(set(lab.tolist())) == len(set(got.tolist()))
+
+
+@pytest.mark.parametrize("weak_above", [0, 10**9])
+def test_both_ways_of_labelling_cycles(monkeypatch, weak_above):
+    """The polygons do not depend on which of scipy's component searches labels the rings."""
+    monkeypatch.setattr(polygonize, "_WEAK_ABOVE", weak_above)
+    rng = np.random.default_rng(21)
+    noise = ndimage.uniform_filter(rng.random((70, 90)), 3)
+    labels = np.digitize(noise, np.quantile(noise, [0.3, 0.5, 0.7, 0.85])).astype(np.int32)
+    assert_same_as_rasterio(labels)
+    assert_same_as_rasterio(np.array([[1, 1, 1], [1, 0, 1], [0, 1, 1]], np.int32))
+
+
+def test_many_corner_contacts_in_one_ring():
+    """A region touching itself at many corners: one ring split at every one of them."""
+    rows = ["111111111", "101010101", "110101011", "101010101", "110101011", "111111111"]
+    labels = np.array([[int(ch) for ch in r] for r in rows], dtype=np.int32)
+    assert_same_as_rasterio(labels)
+    assert_same_as_rasterio(labels.T.copy())
+    two = labels.copy()
+    two[:, 4] = 0  # two regions of one value, each touching itself
+    assert_same_as_rasterio(two)
+
+
+def test_very_wide_raster():
+    """More than 2**16 columns: the column sort of the vertical runs takes a wide key."""
+    labels = np.zeros((4, 66000), np.int16)
+    labels[0:3, 10:20] = 1
+    labels[1:4, 65990:65999] = 2
+    labels[1, 65995] = 0
+    labels[2, 40000:40003] = 1
+    labels[1, 40003] = 1
+    assert_same_as_rasterio(labels)
