@@ -790,7 +790,7 @@ class GapBase:
     #: grid origin (west edge, north edge) and the township grid
     x0: float
     y1: float
-    town_grid: NDArray[np.int32]
+    town_grid: NDArray[np.integer]
 
     @property
     def n_edge_samples(self) -> int:
@@ -1006,14 +1006,16 @@ def _township_components(town: NDArray[np.int32]) -> tuple[NDArray[np.int32], ND
     return comp, (np.concatenate(towns) if towns else np.zeros(0, np.int64))
 
 
-def _township_grid(polys: Sequence[shapely.Geometry], *, shape: tuple[int, int], transform) -> NDArray[np.int32]:
-    """Township index + 1 at every cell centre of the grid (0 = in none)."""
+def _township_grid(polys: Sequence[shapely.Geometry], *, shape: tuple[int, int], transform) -> NDArray[np.integer]:
+    """Township index + 1 at every cell centre of the grid (0 = in none); int16 when that holds every index (the
+    grid is kept with the model)."""
     from rasterio import features as rio_features
 
+    dtype = np.int16 if len(polys) < np.iinfo(np.int16).max else np.int32
     pairs = [(p, i + 1) for i, p in enumerate(polys) if p is not None and not p.is_empty]
     if not pairs:
-        return np.zeros(shape, np.int32)
-    return rio_features.rasterize(pairs, out_shape=shape, transform=transform, fill=0, dtype=np.int32)
+        return np.zeros(shape, dtype)
+    return rio_features.rasterize(pairs, out_shape=shape, transform=transform, fill=0, dtype=dtype)
 
 
 #: threads for the polygon steps of :func:`run_analysis` (at most the machine's cores)
