@@ -330,3 +330,34 @@ def test_subgraph_is_scipy_fancy_indexing(seed, k):
     got, want = _subgraph(a, nodes), a[nodes][:, nodes]
     assert got.shape == want.shape
     np.testing.assert_array_equal(got.toarray(), want.toarray())
+
+
+def test_the_kept_gap_base_gives_what_a_fresh_one_gives_after_an_edit():
+    from dataclasses import replace
+
+    from spatial.analysis import AnalysisParams, CoverageModel, gap_areas
+    from spatial.targets import StandardProfile
+
+    inputs = _grid_inputs(11)
+    model = CoverageModel(inputs, AnalysisParams(profile=StandardProfile(name="t", coverage_minutes=5.0), minutes=(5.0,)))
+    model.load_facilities(inputs.facilities)
+    first = model.gap_base()
+    st = model.circles.facilities["F0"]
+    model.circles.set_facility("F0", x=st.x + 250.0, y=st.y - 120.0, type=st.type, name=st.name)
+    snap = model.gap_snapshot("day_care")
+    assert snap.base is first  # kept: the elderly did not move
+    kept, fresh = gap_areas(snap), gap_areas(replace(snap, base=None))
+    assert len(kept) > 0 and kept.drop(columns="geometry").equals(fresh.drop(columns="geometry"))
+    assert shapely.equals(kept.geometry.values, fresh.geometry.values).all()
+
+
+def test_reproject_series_is_to_crs():
+    from layers.crs import reproject_series
+
+    rng = np.random.default_rng(12)
+    s = gpd.GeoSeries(shapely.points(rng.uniform(40_470_000, 40_520_000, 50), rng.uniform(3_560_000, 3_610_000, 50)),
+                      crs="EPSG:4528", index=np.arange(50) + 7, name="g")
+    got, want = reproject_series(s, "EPSG:4326"), s.to_crs("EPSG:4326")
+    assert got.crs.equals(want.crs) and list(got.index) == list(want.index)
+    np.testing.assert_allclose(shapely.get_coordinates(got.values), shapely.get_coordinates(want.values), atol=1e-12)
+    assert reproject_series(s, "EPSG:4528") is s
