@@ -544,9 +544,11 @@ def _bulk_samples(net: WalkNetwork, reaches: Sequence[Reach], *, limits: NDArray
     band = np.searchsorted(limits, d - 1e-9, side="left")
     ok = band < limits.size
     j, t = j[ok], pos[ok] / Lj[ok]
-    e = p_edge[j]
-    ax, ay, bx, by = net.x[net.u[e]], net.y[net.u[e]], net.x[net.v[e]], net.y[net.v[e]]
-    return ax + (bx - ax) * t, ay + (by - ay) * t, band[ok].astype(np.uint8), p_owner[j]
+    # edge ends per pair first (far fewer pairs than samples), then one gather per sample and coordinate
+    pu, pv = net.u[p_edge], net.v[p_edge]
+    ax, ay = net.x[pu], net.y[pu]
+    dx, dy = net.x[pv] - ax, net.y[pv] - ay
+    return ax[j] + dx[j] * t, ay[j] + dy[j] * t, band[ok].astype(np.uint8), p_owner[j]
 
 
 def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArray[np.float64], x0: NDArray[np.float64],
