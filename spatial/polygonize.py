@@ -210,8 +210,6 @@ def _trace(P: NDArray[np.integer], sentinel: int):
         edge &= flat != sentinel
     cells = np.flatnonzero(edge)
     del edge
-    if N < 2**31:
-        cells = cells.astype(np.int32)
     cval = flat[cells]
     if sentinel == 0 and flat.dtype.itemsize <= 2:
         k = np.flatnonzero(cval)
@@ -221,19 +219,27 @@ def _trace(P: NDArray[np.integer], sentinel: int):
         return (e, e.copy()), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, flat.dtype)
     run = [dr * W + dc for dr, dc in _RUN]
     across = [dr * W + dc for dr, dc in _ACROSS]
+    # (gathers by intp indices: numpy's gather of bools by int32 indices is about three times slower)
     at = cells - (W + 1)  # cells are in the rows and columns inside the frame
     differs = [south[1:][at], east[W + 1:][at], south[W + 1:][at], east[W:][at]]  # per side: N, E, S, W
     del at
     del east, south
+    if N < 2**31:
+        cells = cells.astype(np.int32)
 
     # segments: maximal runs of unit edges along one side with one value; the unit edges of a side, in
     # row-major order (north, south) or column-major order (east, west), are consecutive along a run
-    col_type = np.uint16 if W <= 2**16 else np.int64  # a stable sort by column: a radix sort when small
     firsts, lasts, vals, turn_in = [], [], [], []
     for s in range(4):
         on = np.flatnonzero(differs[s])
-        if s in (1, 3):  # column-major order (rows stay in order within a column)
-            on = on[np.argsort((cells[on] % W).astype(col_type), kind="stable")]
+        if s in (1, 3):  # column-major order (rows stay in order within a column): sorted by (column, index)
+            # in one int64 key (quicker than an argsort and a gather: np.sort is vectorised)
+            key = (cells[on] % W).astype(np.int64)
+            key <<= 32
+            key |= on
+            key.sort()
+            on = np.bitwise_and(key, 0xFFFFFFFF, out=key)
+            del key
         cs = cells[on]
         # unit edges i, i + 1 in one run: the next cell along, and of the same value (its side towards
         # cell i is no boundary: the east side of a north / south edge's cell, the south side of an east /
@@ -271,11 +277,13 @@ def _trace(P: NDArray[np.integer], sentinel: int):
         o = np.flatnonzero(~turn_in[s_out])
         i = np.flatnonzero(turn_in[s_in])
         # (cell turned into, in side t's order; segment) sorted by cell: one sort, no argsort
+        key_o, key_i = diag[s_out][o], lasts[s_in][i]
+        if t in (1, 3):  # (before widening: quicker on int32)
+            key_o, key_i = _col_major_key(key_o, W, H), _col_major_key(key_i, W, H)
         key = np.empty(o.size + i.size, dtype=np.int64)
-        key[:o.size] = diag[s_out][o]
-        key[o.size:] = lasts[s_in][i]
-        if t in (1, 3):
-            key = _col_major_key(key, W, H)
+        key[:o.size] = key_o
+        key[o.size:] = key_i
+        del key_o, key_i
         key <<= 32
         key[:o.size] += o + base[s_out]
         key[o.size:] += i + base[s_in]
@@ -375,7 +383,9 @@ def _trace(P: NDArray[np.integer], sentinel: int):
 
 def _col_major_key(lin: NDArray[np.intp], W: int, H: int) -> NDArray[np.intp]:
     """Column-major linear index of row-major ``lin``."""
-    row, col = np.divmod(lin, W)
+    row = lin // W  # (quicker than np.divmod)
+    col = row * -W
+    col += lin
     col *= H
     col += row
     return col
