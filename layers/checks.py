@@ -132,7 +132,7 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     for system, inverse in _TO_WGS.items():
         wx, wy = inverse(np.asarray(raw_x), np.asarray(raw_y))
         mx, my = to_metric.transform(wx, wy)
-        dist[system] = _nearest_m(index, np.asarray(mx), np.asarray(my))
+        dist[system] = index.nearest(np.asarray(mx), np.asarray(my))[1]
     median = {k: float(np.median(v)) for k, v in dist.items()}
     best = min(median, key=median.__getitem__)
     now = median[declared]
@@ -143,10 +143,6 @@ def suggest_datum_shift(facilities: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *
     return (f"the facilities sit {now:,.0f} m (median) from the nearest road as read ({_SYSTEM_LABELS[declared]}); read as "
             f"{_SYSTEM_LABELS[best]} they sit {median[best]:,.0f} m away: the list is probably in {_SYSTEM_LABELS[best]} — "
             f"use --crs facilities={_FLAG[best]} (or choose it in the import dialog)")
-
-
-def _nearest_m(index: SegmentIndex, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
-    return index.nearest(x, y)[1]
 
 
 __all__ = ["check_overlap", "in_china", "suggest_datum_shift"]

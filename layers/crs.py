@@ -506,13 +506,12 @@ def reproject_series(geoms: gpd.GeoSeries, crs: object) -> gpd.GeoSeries:
 
 
 def reproject_frame(gdf: gpd.GeoDataFrame, crs: object) -> gpd.GeoDataFrame:
-    """``gdf.to_crs(crs)`` through :func:`reproject_xy`: all vertices of all geometries at once."""
+    """``gdf.to_crs(crs)`` through :func:`reproject_series` (all vertices of all geometries at once)."""
     if gdf.crs is None:
         raise ValueError("the frame has no CRS")
     target = pyproj.CRS.from_user_input(crs)
     if pyproj.CRS.from_user_input(gdf.crs).equals(target) or len(gdf) == 0:
         return gdf.set_crs(target, allow_override=True) if len(gdf) == 0 else gdf.copy()
-    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda xy: reproject_xy(xy, src=gdf.crs, dst=target))
     out = gdf.copy()
-    out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=target)
+    out[gdf.geometry.name] = reproject_series(gdf.geometry, target)
     return out.set_crs(target, allow_override=True)

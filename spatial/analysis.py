@@ -58,9 +58,9 @@ from .isochrones import (
     positions_along,
     reach_from,
     disk_min_filter,
-    label_polygons,
 )
 from .network import WalkNetwork, islands, noding_note, snap_points
+from .polygonize import polygons_of_labels
 from layers.townships import is_street
 
 #: facility statuses that can take part in an analysis ("to_close" ones never do); which of them a run
@@ -729,23 +729,29 @@ class CoverageModel:
     def gap_areas(self, type_: str) -> gpd.GeoDataFrame:
         """Populated places outside every circle of ``type_`` (at the profile's minutes), per township,
         with the elderly count inside (metric CRS)."""
-        return gap_areas(self.gap_snapshot(type_))
+        return gap_areas(self.gap_snapshot(type_, base=self.gap_base()))
 
     def gap_snapshot(self, type_: str, *, base: "GapBase | None" = None) -> "GapSnapshot":
-        """What :func:`gap_areas` needs, none of it changed by later edits (a worker may use it); ``base``
-        defaults to :meth:`gap_base`."""
+        """What :func:`gap_areas` needs, none of it changed by later edits (a worker may use it). ``base``
+        defaults to the kept :meth:`gap_base` when there is one; it is never made here (the caller may be the
+        GUI thread): without one, :func:`gap_areas` makes it in the worker."""
         return GapSnapshot(type_, self.net, self.demand, self.circles.field(type_), self.params,
-                           tuple(self.township_polys), tuple(self.township_names), base if base is not None else self.gap_base())
+                           tuple(self.township_polys), tuple(self.township_names), base if base is not None else self.kept_gap_base())
+
+    def kept_gap_base(self) -> "GapBase | None":
+        """The :class:`GapBase` kept from an earlier :meth:`gap_base` for the current gap grid, or None."""
+        key = (self.params.gap_cell_m, self.params.gap_buffer_m)
+        return self._gap_base[1] if self._gap_base is not None and self._gap_base[0] == key else None
 
     def gap_base(self) -> "GapBase":
         """The samples and township grid every class's gap areas share (:class:`GapBase`): kept for later edits
         when it holds at most :data:`GAP_BASE_KEEP_SAMPLES` samples, else made again on each call."""
-        key = (self.params.gap_cell_m, self.params.gap_buffer_m)
-        if self._gap_base is not None and self._gap_base[0] == key:
-            return self._gap_base[1]
+        kept = self.kept_gap_base()
+        if kept is not None:
+            return kept
         base = gap_base(self.net, self.demand, self.params, tuple(self.township_polys))
         if base.row.size <= GAP_BASE_KEEP_SAMPLES:
-            self._gap_base = (key, base)
+            self._gap_base = ((self.params.gap_cell_m, self.params.gap_buffer_m), base)
         return base
 
     def circle_snapshot(self, type_: str) -> "CircleSnapshot":
@@ -921,7 +927,7 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
     del town
     transform = base.transform @ Affine.translation(c0, r0)
     # one polygon per component (4-connected cells of one township, one value each)
-    parts, values = label_polygons(comp, transform=transform)
+    parts, values = polygons_of_labels(comp, transform=transform)
     if not len(parts):
         return empty
     parts_arr = np.asarray(parts, dtype=object)

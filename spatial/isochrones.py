@@ -646,9 +646,3 @@ def _shelf_pack(nrow: NDArray[np.int64], ncol: NDArray[np.int64]) -> tuple[NDArr
         cur += int(ncol[i])
         shelf_h = max(shelf_h, int(nrow[i]))
     return r_off, c_off, shelf_top + shelf_h, width
-
-
-def label_polygons(labels: NDArray[np.integer], *, transform: Affine) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
-    """Polygons of the 4-connected regions of equal non-zero value in ``labels``, with each region's value
-    (:func:`spatial.polygonize.polygons_of_labels`; in the row-major order of each region's top-left cell)."""
-    return polygons_of_labels(labels, transform=transform)
