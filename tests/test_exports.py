@@ -121,15 +121,9 @@ def test_export_needs_an_output(capsys):
 
 
 def test_window_export_menu_writes_the_same_pdf(qtbot, tmp_path):
-    from gui.main_window import MainWindow
-    from PySide6 import QtWidgets
+    from sample_window import open_sample_window
 
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.ask_save_changes = lambda: QtWidgets.QMessageBox.StandardButton.Discard
-    win.ask_restore = lambda when: False
-    with qtbot.waitSignal(win.inputsLoaded, timeout=120_000):
-        win.open_sample()
+    win = open_sample_window(qtbot, show=False)
     with qtbot.waitSignal(win.errorShown, timeout=5000):
         win.export_file("pdf", tmp_path / "x.pdf")  # nothing analysed yet
     win.last_error_dialog.accept()

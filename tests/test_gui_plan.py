@@ -9,6 +9,7 @@ pytest.importorskip("pytestqt")
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from gui.main_window import MainWindow  # noqa: E402
+from sample_window import open_sample_window  # noqa: E402
 from projects import ccproj  # noqa: E402
 from projects.ccproj import load_project, recovery_path  # noqa: E402
 
@@ -19,17 +20,7 @@ Discard = QtWidgets.QMessageBox.StandardButton.Discard
 
 
 def make_window(qtbot, path=None):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.ask_save_changes = lambda: Discard  # teardown closes the window without asking
-    win.ask_restore = lambda when: False
-    win.show()
-    with qtbot.waitSignal(win.inputsLoaded, timeout=MS):
-        if path is None:
-            win.open_sample()
-        else:
-            win.open_project(path)
-    return win
+    return open_sample_window(qtbot, path, timeout_ms=MS)
 
 
 def analyse(win, qtbot):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtGui, QtWidgets  # noqa: E402
+from PySide6 import QtGui  # noqa: E402
 
 from gui import i18n  # noqa: E402
 from gui.siting_dialog import SitingDialog  # noqa: E402
@@ -117,15 +117,9 @@ def test_every_key_has_both_languages():
 def test_in_the_window_one_undo_step(qtbot):
     """The dialog on the real window's document and undo stack: the new scenario shows in the scenario box and the
     figures; one undo removes it (the menu action is wired by the window, see the issue's notes)."""
-    from gui.main_window import MainWindow
+    from sample_window import open_sample_window
 
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.ask_save_changes = lambda: QtWidgets.QMessageBox.StandardButton.Discard
-    win.ask_restore = lambda when: False
-    win.show()
-    with qtbot.waitSignal(win.inputsLoaded, timeout=MS):
-        win.open_sample()
+    win = open_sample_window(qtbot, timeout_ms=MS)
     with qtbot.waitSignal(win.analysisFinished, timeout=MS):
         win.run_analysis()
     win.switch_scenario(win.plan.baseline)

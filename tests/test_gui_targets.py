@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtGui  # noqa: E402
 
 from gui.i18n import set_language  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
+from sample_window import open_sample_window  # noqa: E402
 from gui.render import TARGET_FILLS, View, legend_entries  # noqa: E402
 from layers.classes import registry  # noqa: E402
 from spatial.targets import target_label  # noqa: E402
@@ -22,13 +22,7 @@ NO_DAY_CARE = {"下原镇", "吴窑镇", "江安镇"}  # the sample's townships 
 
 def make_window(qtbot, profile=PROFILE):
     set_language("zh")
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.ask_save_changes = lambda: QtWidgets.QMessageBox.StandardButton.Discard
-    win.ask_restore = lambda when: False
-    win.show()
-    with qtbot.waitSignal(win.inputsLoaded, timeout=MS):
-        win.open_sample()
+    win = open_sample_window(qtbot, timeout_ms=MS)
     win.analysis_panel.profile.setCurrentText(profile)
     with qtbot.waitSignal(win.analysisFinished, timeout=MS):
         win.run_analysis()

@@ -265,15 +265,10 @@ def test_window_population_table_removes_the_points_and_undoes(qtbot, tmp_path, 
     from PySide6 import QtWidgets
 
     from gui.i18n import set_language
-    from gui.main_window import MainWindow
+    from sample_window import open_sample_window
 
     set_language("zh")
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.ask_save_changes = lambda: QtWidgets.QMessageBox.StandardButton.Discard
-    win.ask_restore = lambda when: False
-    with qtbot.waitSignal(win.inputsLoaded, timeout=60_000):
-        win.open_sample()
+    win = open_sample_window(qtbot, show=False, timeout_ms=60_000)
     win.wait_idle()
     qtbot.waitUntil(lambda: win.task is None, timeout=60_000)
     p = win.project
