@@ -21,7 +21,7 @@ from rasterio.transform import Affine
 from scipy.spatial import cKDTree
 
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry
-from layers.crs import WGS84, reproject_frame, reproject_series, require_crs
+from layers.crs import WGS84, reproject_frame, reproject_series, reproject_xy, require_crs
 from layers.facilities import Facility
 from layers.errors import AnalysisCancelled, InputError
 
@@ -60,7 +60,7 @@ from .isochrones import (
     disk_min_filter,
 )
 from .network import WalkNetwork, islands, noding_note, snap_points
-from .polygonize import polygons_of_labels
+from .polygonize import Project, corner_coordinates, outlines_of_labels, polygons_of_outlines
 from layers.townships import is_street
 
 #: facility statuses that can take part in an analysis ("to_close" ones never do); which of them a run
@@ -767,10 +767,18 @@ class CircleSnapshot:
     params: AnalysisParams
 
 
-def merged_circles(snap: CircleSnapshot) -> list[shapely.Geometry]:
-    """Merged circle polygons of one class, one per minutes band (metric CRS)."""
+def merged_circles(snap: CircleSnapshot, *, project: Project | None = None) -> list[shapely.Geometry]:
+    """Merged circle polygons of one class, one per minutes band (metric CRS, or as ``project`` maps the
+    vertices: :func:`to_wgs84`)."""
     p = snap.params
-    return circle_polygons(snap.net, list(snap.reaches), limits_m=p.limits_m, buffer_m=p.buffer_m, cell_m=p.cell_m)
+    return circle_polygons(snap.net, list(snap.reaches), limits_m=p.limits_m, buffer_m=p.buffer_m, cell_m=p.cell_m,
+                           project=project)
+
+
+def to_wgs84(crs: object) -> Project:
+    """The vertex map from ``crs`` to WGS 84 the polygon builders take (``project=``): polygons are built once,
+    in WGS 84, instead of built in metres and reprojected (:func:`layers.crs.reproject_xy`, the same map)."""
+    return lambda xy: reproject_xy(xy, src=crs, dst=WGS84)
 
 
 @dataclass(frozen=True)
@@ -871,9 +879,10 @@ class GapSnapshot:
     base: GapBase | None = None
 
 
-def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
+def gap_areas(snap: GapSnapshot, *, wgs84: bool = False) -> gpd.GeoDataFrame:
     """Populated places outside every circle of the snapshot's class (at the profile's minutes), per
-    township, with the elderly count inside (metric CRS).
+    township, with the elderly count inside (metric CRS; WGS 84 with ``wgs84``, the polygons built there
+    directly). ``area_ha`` is the parts' area in the metric CRS (their cells).
 
     Built in bulk on the model's :class:`GapBase`: the uncovered samples are widened on the gap grid (within
     the window they need), the gap cells of each township split into 4-connected regions and polygonised
@@ -883,7 +892,8 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
     type_, net, dem, fld = snap.type, snap.net, snap.demand, snap.field
     params, polys, names = snap.params, snap.township_polys, snap.township_names
     cols = GAP_COLUMNS
-    empty = gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=net.crs)
+    crs = WGS84 if wgs84 else net.crs
+    empty = gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=crs)
     if not polys:
         return empty
     base = snap.base if snap.base is not None else gap_base(net, dem, params, polys)
@@ -926,11 +936,15 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
     comp, comp_town = _township_components(town)
     del town
     transform = base.transform @ Affine.translation(c0, r0)
-    # one polygon per component (4-connected cells of one township, one value each)
-    parts, values = polygons_of_labels(comp, transform=transform)
-    if not len(parts):
+    # one polygon per component (4-connected cells of one township, one value each), built in the output CRS;
+    # in metres too only when some sample needs the nearest part (below)
+    outlines = outlines_of_labels(comp)
+    if not outlines.value.size:
         return empty
-    parts_arr = np.asarray(parts, dtype=object)
+    vx, vy = corner_coordinates(outlines, transform)
+    parts = polygons_of_outlines(outlines, x=vx, y=vy, project=to_wgs84(net.crs) if wgs84 else None)
+    values = outlines.value
+    cells = np.bincount(comp.ravel(), minlength=comp_town.size + 1)[values]
     part_town = comp_town[values - 1]
     part_of_comp = np.full(comp_town.size, -1, np.int64)
     part_of_comp[values - 1] = np.arange(values.size)
@@ -944,6 +958,7 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
     part_of[idx[hit]] = part_of_comp[cid[hit]]
     left = idx[part_of[idx] < 0]
     if left.size:  # just across a cell-aligned border: the nearest part of its own township
+        parts_arr = polygons_of_outlines(outlines, x=vx, y=vy) if wgs84 else parts  # in metres
         x, y = _sample_xy(net, dem, base, sel[left])
         pts = shapely.points(x, y)
         tree = shapely.STRtree(parts_arr)
@@ -969,14 +984,13 @@ def gap_areas(snap: GapSnapshot) -> gpd.GeoDataFrame:
     keep = keep[np.argsort(part_town[keep], kind="stable")]
     if keep.size == 0:
         return empty
-    geoms = parts_arr[keep]
     return gpd.GeoDataFrame({
         "type": [type_] * keep.size,
         "township": [names[i] for i in part_town[keep]],
         "elderly": np.round(elderly[keep], 1),
-        "area_ha": np.round(shapely.area(geoms) / 1e4, 2),
-        "geometry": geoms,
-    }, columns=cols, geometry="geometry", crs=net.crs)
+        "area_ha": np.round(cells[keep] * (cell * cell / 1e4), 2),
+        "geometry": parts[keep],
+    }, columns=cols, geometry="geometry", crs=crs)
 
 
 def _sample_xy(net: WalkNetwork, dem: Demand, base: GapBase, idx: NDArray[np.int64]
@@ -1110,27 +1124,29 @@ GAP_COLUMNS = ["type", "township", "elderly", "area_ha", "geometry"]
 
 
 def iso_frame(type_: str, minutes: Sequence[float], polys: Sequence[shapely.Geometry], crs) -> gpd.GeoDataFrame:
-    """One class's merged circles as rows ``type, minutes, geometry`` (empty bands left out), in WGS 84."""
+    """One class's merged circles (in ``crs``) as rows ``type, minutes, geometry`` (empty bands left out), in
+    WGS 84."""
     rows = [{"type": type_, "minutes": float(m), "geometry": p} for m, p in zip(minutes, polys) if not p.is_empty]
     return reproject_frame(gpd.GeoDataFrame(rows, columns=ISO_COLUMNS, geometry="geometry", crs=crs), WGS84)
 
 
 def circle_frame(snap: CircleSnapshot) -> gpd.GeoDataFrame:
-    return iso_frame(snap.type, snap.params.minutes, merged_circles(snap), snap.net.crs)
+    """A class's merged circles as :func:`iso_frame` rows, built in WGS 84."""
+    return iso_frame(snap.type, snap.params.minutes, merged_circles(snap, project=to_wgs84(snap.net.crs)), WGS84)
 
 
 def gap_frame(snap: GapSnapshot) -> gpd.GeoDataFrame:
-    return reproject_frame(gap_areas(snap), WGS84)
+    return gap_areas(snap, wgs84=True)
 
 
 def _facility_frame(net: WalkNetwork, shown: Sequence[tuple[str, FacilityState]], params: AnalysisParams,
                     feedback: Feedback) -> gpd.GeoDataFrame:
-    """Every shown facility's own circles (bulk, packed rasters) as rows, in WGS 84."""
+    """Every shown facility's own circles (bulk, packed rasters) as rows, built in WGS 84."""
     bulk = facility_circle_polygons(net, [st.reach for _, st in shown], limits_m=params.limits_m, buffer_m=params.buffer_m,
-                                    cell_m=params.cell_m, feedback=feedback)
+                                    cell_m=params.cell_m, feedback=feedback, project=to_wgs84(net.crs))
     rows = [{"facility_id": fid, "name": st.name, "type": st.type, "status": st.status, "minutes": float(m), "geometry": poly}
             for (fid, st), polys in zip(shown, bulk) for m, poly in zip(params.minutes, polys) if not poly.is_empty]
-    return reproject_frame(gpd.GeoDataFrame(rows, columns=FACILITY_CIRCLE_COLUMNS, geometry="geometry", crs=net.crs), WGS84)
+    return gpd.GeoDataFrame(rows, columns=FACILITY_CIRCLE_COLUMNS, geometry="geometry", crs=WGS84)
 
 
 def _concat_frames(frames: Sequence[gpd.GeoDataFrame], columns: list[str]) -> gpd.GeoDataFrame:

@@ -23,7 +23,7 @@ from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 
 from .feedback import Feedback
-from .polygonize import outlines_of_labels, polygons_of_labels, polygons_of_outlines
+from .polygonize import Project, outlines_of_labels, polygons_of_outlines
 from .network import WalkNetwork
 
 
@@ -242,12 +242,17 @@ def band_polygons(
     cell_m: float,
     windows: Sequence[tuple[float, float, float, float]] | None = None,
     simplify_m: float = 0.0,
+    project: Project | None = None,
 ) -> list[shapely.Geometry]:
     """Cumulative band polygons (band ``k`` holds everything reached within limit ``k``) from samples.
 
     Rasterises in disjoint ``windows`` (metric bounds; by default one around all samples), so sparse
     county-wide inputs cost only the areas they cover. Outlines follow cell edges; ``simplify_m`` > 0 drops
-    vertices within that distance (Douglas-Peucker, topology kept)."""
+    vertices within that distance (Douglas-Peucker, topology kept). ``project`` maps the vertices (e.g. to
+    WGS 84) as the polygons are built (:func:`spatial.polygonize.polygons_of_outlines`); not with
+    ``simplify_m``, which is in metres."""
+    if project is not None and simplify_m > 0:
+        raise ValueError("simplify_m is in metres: simplify before projecting, not with project")
     if samples.x.size == 0:
         return [shapely.MultiPolygon() for _ in range(n_bands)]
     pad = buffer_m + 2 * cell_m
@@ -271,7 +276,7 @@ def band_polygons(
     # windows are disjoint and 4-connected regions never overlap: no union needed
     parts = [polys for polys, _ in packed_band_polygons(samples.x[keep], samples.y[keep], samples.band[keep], who[keep],
                                                          boxes=boxes, x0=x0, y1=y1, nrow=nrow, ncol=ncol, n_bands=n_bands,
-                                                         buffer_m=buffer_m, cell_m=cell_m)]
+                                                         buffer_m=buffer_m, cell_m=cell_m, project=project)]
     out = []
     for k in range(n_bands):
         geom = shapely.multipolygons(list(parts[k])) if len(parts[k]) else shapely.MultiPolygon()
@@ -366,9 +371,11 @@ def circle_polygons(
     buffer_m: float = 50.0,
     cell_m: float = 10.0,
     max_cells: int = MAX_RASTER_CELLS,
+    project: Project | None = None,
 ) -> list[shapely.Geometry]:
-    """Street-following circle polygons (cumulative, one per limit, metric CRS) of the union of
-    ``reaches`` — one facility's circle when given one reach, a type's merged circle when given many.
+    """Street-following circle polygons (cumulative, one per limit, metric CRS unless ``project`` maps the
+    vertices) of the union of ``reaches`` — one facility's circle when given one reach, a type's merged
+    circle when given many.
 
     ``cell_m`` is the raster resolution; when the area to rasterise would exceed ``max_cells`` cells (a
     county full of facilities) the cell grows just enough to stay within it."""
@@ -377,7 +384,7 @@ def circle_polygons(
     area = sum((w[2] - w[0]) * (w[3] - w[1]) for w in windows)
     cell = max(cell_m, float(np.ceil(np.sqrt(area / max_cells) / 5.0) * 5.0)) if area > max_cells * cell_m**2 else cell_m
     samples = sample_bands(net, field, limits_m=limits_m, step_m=cell)
-    return band_polygons(samples, n_bands=len(limits_m), buffer_m=buffer_m, cell_m=cell, windows=windows)
+    return band_polygons(samples, n_bands=len(limits_m), buffer_m=buffer_m, cell_m=cell, windows=windows, project=project)
 
 
 # ------------------------------------------------------------------------------ per-facility circles in bulk
@@ -397,8 +404,10 @@ def facility_circle_polygons(
     max_cells: int = MAX_RASTER_CELLS,
     atlas_cells: int = ATLAS_MAX_CELLS,
     feedback: Feedback | None = None,
+    project: Project | None = None,
 ) -> list[list[shapely.Geometry]]:
-    """Each reach's own circle polygons (cumulative, one per limit, metric CRS), for many reaches at once:
+    """Each reach's own circle polygons (cumulative, one per limit, metric CRS unless ``project`` maps the
+    vertices), for many reaches at once:
     ``out[i][k]`` is what ``circle_polygons(net, [reaches[i]], ...)[k]`` gives, cell for cell.
 
     The streets of all reaches are sampled in one vectorised pass; each reach's raster window (the same
@@ -422,7 +431,8 @@ def facility_circle_polygons(
     area = (boxes[todo, 2] - boxes[todo, 0]) * (boxes[todo, 3] - boxes[todo, 1])
     big = area > max_cells * cell_m**2
     for i in todo[big]:
-        out[i] = circle_polygons(net, [reaches[i]], limits_m=limits_m, buffer_m=buffer_m, cell_m=cell_m, max_cells=max_cells)
+        out[i] = circle_polygons(net, [reaches[i]], limits_m=limits_m, buffer_m=buffer_m, cell_m=cell_m, max_cells=max_cells,
+                                 project=project)
     todo = todo[~big]
     # each window's grid exactly as band_polygons lays it out
     b = boxes[todo]
@@ -440,7 +450,8 @@ def facility_circle_polygons(
             stop += 1
         chunk = slice(start, stop)
         polys = _atlas_polygons(net, [reaches[i] for i in todo[chunk]], boxes=b[chunk], x0=x0[chunk], y1=y1[chunk],
-                                nrow=nrow[chunk], ncol=ncol[chunk], limits=limits, buffer_m=buffer_m, cell_m=cell_m)
+                                nrow=nrow[chunk], ncol=ncol[chunk], limits=limits, buffer_m=buffer_m, cell_m=cell_m,
+                                project=project)
         for j, i in enumerate(todo[chunk]):
             out[i] = polys[j]
         start = stop
@@ -570,13 +581,14 @@ def _bulk_samples(net: WalkNetwork, reaches: Sequence[Reach], *, limits: NDArray
 
 def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArray[np.float64], x0: NDArray[np.float64],
                     y1: NDArray[np.float64], nrow: NDArray[np.int64], ncol: NDArray[np.int64], limits: NDArray[np.float64],
-                    buffer_m: float, cell_m: float) -> list[list[shapely.Geometry]]:
+                    buffer_m: float, cell_m: float, project: Project | None = None) -> list[list[shapely.Geometry]]:
     """Band polygons of each reach, the windows packed side by side into one raster (shelf packing)."""
     n, n_bands = len(reaches), limits.size
     x, y, band, who = _bulk_samples(net, reaches, limits=limits, step_m=cell_m)
     out: list[list[shapely.Geometry]] = [[shapely.MultiPolygon() for _ in range(n_bands)] for _ in range(n)]
     for k, (polys, owner) in enumerate(packed_band_polygons(x, y, band, who, boxes=boxes, x0=x0, y1=y1, nrow=nrow, ncol=ncol,
-                                                            n_bands=n_bands, buffer_m=buffer_m, cell_m=cell_m)):
+                                                            n_bands=n_bands, buffer_m=buffer_m, cell_m=cell_m,
+                                                            project=project)):
         order = np.argsort(owner, kind="stable")
         owners, first = np.unique(owner[order], return_index=True)
         for oo, parts in zip(owners, np.split(polys[order], first[1:])):
@@ -586,13 +598,14 @@ def _atlas_polygons(net: WalkNetwork, reaches: Sequence[Reach], *, boxes: NDArra
 
 def packed_band_polygons(x: NDArray[np.float64], y: NDArray[np.float64], band: NDArray[np.uint8], who: NDArray[np.int64], *,
                          boxes: NDArray[np.float64], x0: NDArray[np.float64], y1: NDArray[np.float64], nrow: NDArray[np.int64],
-                         ncol: NDArray[np.int64], n_bands: int, buffer_m: float, cell_m: float
-                         ) -> list[tuple[NDArray[np.object_], NDArray[np.int64]]]:
+                         ncol: NDArray[np.int64], n_bands: int, buffer_m: float, cell_m: float,
+                         project: Project | None = None) -> list[tuple[NDArray[np.object_], NDArray[np.int64]]]:
     """Band polygons of many disjoint windows at once: samples ``(x, y, band)`` of window ``who``, each window
     with its box and its grid (west edge ``x0``, north edge ``y1``, ``nrow`` x ``ncol`` cells of ``cell_m``, a
     margin wider than ``buffer_m`` around the box). The windows are packed side by side into one raster
     (shelf packing), widened once by ``buffer_m`` and traced once per band. Per band: the polygons and the
-    window of each (a window's outlines are those a raster of it alone would give)."""
+    window of each (a window's outlines are those a raster of it alone would give). ``project`` maps the
+    vertices as the polygons are built."""
     n = boxes.shape[0]
     # samples outside their own window are dropped
     inside = (x >= boxes[who, 0]) & (x <= boxes[who, 2]) & (y >= boxes[who, 1]) & (y <= boxes[who, 3])
@@ -643,7 +656,7 @@ def packed_band_polygons(x: NDArray[np.float64], y: NDArray[np.float64], band: N
         # vertex (row, col) of the framed raster -> cell corner in the facility's own window -> metres
         vx = x0[fac] + (o.col - 1 - kc[pt] + c0[pt]) * cell_m
         vy = y1[fac] - (o.row - 1 - kr[pt] + r0[pt]) * cell_m
-        out.append((polygons_of_outlines(o, x=vx, y=vy), ids[owner]))
+        out.append((polygons_of_outlines(o, x=vx, y=vy, project=project), ids[owner]))
     return out
 
 

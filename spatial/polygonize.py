@@ -40,6 +40,7 @@ they need a frame or a mask is given) and some tens of bytes per boundary edge.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import shapely
@@ -48,7 +49,10 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-__all__ = ["Outlines", "outlines_of_labels", "polygons_of_labels", "polygons_of_outlines"]
+__all__ = ["Outlines", "Project", "corner_coordinates", "outlines_of_labels", "polygons_of_labels", "polygons_of_outlines"]
+
+#: a map of vertex coordinates (``N x 2`` in, ``N x 2`` out), e.g. a reprojection
+Project = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
 # sides 0..3 = north, east, south, west (of a cell); the edge on side s runs along _RUN[s] and the
 # neighbour across it lies at _ACROSS[s] (both as (row, column) steps); _ACROSS[s] == _RUN[s - 1]
@@ -80,13 +84,15 @@ def polygons_of_labels(
     *,
     mask: NDArray[np.bool_] | None = None,
     transform: Affine,
+    project: Project | None = None,
 ) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
     """Polygons (with holes) of the 4-connected regions of equal value among the cells where ``mask`` is true
     (default: ``labels != 0``), and each polygon's value.
 
     The same polygons, as point sets, as ``rasterio.features.shapes(labels, mask=mask, connectivity=4,
     transform=transform)`` (which, without a mask, would also outline the zeros); vertices are the cell
-    corners where the outline turns, mapped through ``transform`` exactly as GDAL does. No assumption on the
+    corners where the outline turns, mapped through ``transform`` exactly as GDAL does (then through
+    ``project``, when given: see :func:`polygons_of_outlines`). No assumption on the
     values: a value may have several regions, and regions of different values may touch. Every polygon is
     valid: where a region touches itself at a corner only, its shell and hole (or two holes) meet at that
     point. Polygons come in the row-major order of their top-left cell (rasterio's order differs).
@@ -95,6 +101,12 @@ def polygons_of_labels(
     Speed: zeros instead of a ``mask`` save two passes and a copy; a raster whose outer rows and columns
     are zero is used without a copy; a smaller integer type makes the cell comparisons cheaper."""
     o = outlines_of_labels(labels, mask=mask)
+    x, y = corner_coordinates(o, transform)
+    return polygons_of_outlines(o, x=x, y=y, project=project), o.value
+
+
+def corner_coordinates(o: "Outlines", transform: Affine) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The coordinates of the outlines' vertices (cell corners) through ``transform``, bit-identical to GDAL's."""
     a, b, c, d, e, f = (float(v) for v in tuple(transform)[:6])
     col = o.col.astype(np.float64)
     row = o.row.astype(np.float64)
@@ -108,18 +120,23 @@ def polygons_of_labels(
     y += f
     np.multiply(row, e, out=t)
     y += t
-    del t, row
-    return polygons_of_outlines(o, x=x, y=y), o.value
+    return x, y
 
 
-def polygons_of_outlines(outlines: Outlines, *, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.object_]:
-    """Shapely polygons of ``outlines`` with vertex ``k`` at ``(x[k], y[k])`` (one vectorised shapely call)."""
+def polygons_of_outlines(outlines: Outlines, *, x: NDArray[np.float64], y: NDArray[np.float64],
+                         project: Project | None = None) -> NDArray[np.object_]:
+    """Shapely polygons of ``outlines`` with vertex ``k`` at ``(x[k], y[k])`` (one vectorised shapely call).
+
+    ``project`` maps an ``N x 2`` array of those coordinates to the ones the polygons get (a reprojection:
+    every vertex goes through it once, before any geometry is built)."""
     n = outlines.row.size
     if n == 0:
         return np.zeros(0, dtype=object)
     xy = np.empty((n, 2), dtype=np.float64)
     xy[:, 0] = x
     xy[:, 1] = y
+    if project is not None:
+        xy = np.ascontiguousarray(project(xy), dtype=np.float64)
     ring_offsets = np.append(outlines.ring_start, n)
     poly_offsets = np.searchsorted(outlines.ring_polygon, np.arange(outlines.value.size + 1))
     return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy, offsets=(ring_offsets, poly_offsets))
