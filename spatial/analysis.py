@@ -1058,6 +1058,24 @@ def _call(fn: Callable, *args) -> Callable[[Feedback], object]:
     return lambda feedback: fn(*args)
 
 
+class _Once:
+    """A value made by the first caller (from any thread); later callers wait for it and share it."""
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self._make, self._lock, self._value, self._made = make, threading.Lock(), None, False
+
+    def __call__(self) -> object:
+        with self._lock:
+            if not self._made:
+                self._value, self._made = self._make(), True
+            return self._value
+
+
+def _gap_job(snap: "GapSnapshot", base: _Once) -> Callable[[Feedback], object]:
+    """A class's gap frame on the shared base (made by the first gap job that needs it)."""
+    return lambda feedback: gap_frame(snap if snap.base is not None else replace(snap, base=base()))
+
+
 class _JobFeedback(Feedback):
     """A job's feedback in a worker thread: remembers its share done; stops when the run is cancelled."""
 
@@ -1188,8 +1206,11 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     if shown is not None:
         # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
         jobs.append(PolygonJob("facility circles", W_FACILITY, lambda feedback: _facility_frame(model.net, shown, params, feedback)))
-    base = model.gap_base()  # one for every class (kept by the model when small enough)
-    jobs += [PolygonJob(f"gap areas: {t}", W_GAPS, _call(gap_frame, model.gap_snapshot(t, base=base))) for t in types]
+    # one gap base for every class (kept by the model when small enough), made by the first gap job to run (the
+    # others wait for it), so that it too is built beside the per-facility circles
+    base = _Once(model.gap_base)
+    jobs += [PolygonJob(f"gap areas: {t}", W_GAPS, _gap_job(model.gap_snapshot(t, base=model.kept_gap_base()), base))
+             for t in types]
     done = run_jobs(jobs, feedback=Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
     iso = _concat_frames(done[:len(types)], ISO_COLUMNS)
     fac_iso = done[len(types)] if shown is not None else None
