@@ -60,7 +60,8 @@ from .isochrones import (
     disk_min_filter,
 )
 from .network import WalkNetwork, islands, noding_note, snap_points
-from .polygonize import Project, corner_coordinates, outlines_of_labels, polygons_of_outlines
+from .gaps import GridParts, class_parts, grid_parts
+from .polygonize import Project
 from layers.townships import is_street
 
 #: facility statuses that can take part in an analysis ("to_close" ones never do); which of them a run
@@ -788,7 +789,8 @@ class GapBase:
     network), each with its township, whether it lies in that township's polygon and its cell on the gap grid;
     and the townships rasterised on that grid (cell centres; township index + 1, 0 = none). The grid lies on
     the lattice of multiples of the gap cell and covers every sample widened by the gap buffer, so a class's
-    gap cells are a window of it."""
+    gap cells are a subset of its cells. ``parts``: the regions of every sample's cells widened by the buffer,
+    traced once (:mod:`spatial.gaps`: a class re-traces only those it changes)."""
 
     cell_m: float
     buffer_m: float
@@ -805,6 +807,7 @@ class GapBase:
     x0: float
     y1: float
     town_grid: NDArray[np.integer]
+    parts: GridParts
 
     @property
     def n_edge_samples(self) -> int:
@@ -861,9 +864,19 @@ def gap_base(net: WalkNetwork, demand: Demand, params: AnalysisParams, township_
         nrow = ncol = 0
     row = ((y1 - y) / cell).astype(np.int32)
     col = ((x - x0) / cell).astype(np.int32)
-    grid = _township_grid(township_polys, shape=(nrow, ncol), transform=Affine(cell, 0.0, x0, 0.0, -cell, y1)) \
+    transform = Affine(cell, 0.0, x0, 0.0, -cell, y1)
+    grid = _township_grid(township_polys, shape=(nrow, ncol), transform=transform) \
         if nrow and ncol else np.zeros((0, 0), np.int32)
-    return GapBase(cell, buffer, populated, j.astype(np.int64), pos, row, col, t, own, x0, y1, grid)
+    parts = grid_parts(_gap_cells(grid.shape, row, col, buffer_m=buffer, cell_m=cell), grid, transform=transform)
+    return GapBase(cell, buffer, populated, j.astype(np.int64), pos, row, col, t, own, x0, y1, grid, parts)
+
+
+def _gap_cells(shape: tuple[int, int], row: NDArray[np.integer], col: NDArray[np.integer], *, buffer_m: float,
+               cell_m: float) -> NDArray[np.bool_]:
+    """The cells of a grid within ``buffer_m`` of the samples' cells (a disk on the cell lattice)."""
+    grid = np.full(shape, 255, dtype=np.uint8)
+    grid[row, col] = 0
+    return disk_min_filter(grid, radius_cells=buffer_m / cell_m) == 0
 
 
 @dataclass(frozen=True)
@@ -884,9 +897,10 @@ def gap_areas(snap: GapSnapshot, *, wgs84: bool = False) -> gpd.GeoDataFrame:
     township, with the elderly count inside (metric CRS; WGS 84 with ``wgs84``, the polygons built there
     directly). ``area_ha`` is the parts' area in the metric CRS (their cells).
 
-    Built in bulk on the model's :class:`GapBase`: the uncovered samples are widened on the gap grid (within
-    the window they need), the gap cells of each township split into 4-connected regions and polygonised
-    once, so every part lies in one township (outlines on cell edges). A sample counts for its own township
+    Built in bulk on the model's :class:`GapBase`: the uncovered samples are widened on the gap grid, the gap
+    cells of each township split into 4-connected regions and polygonised, so every part lies in one township
+    (outlines on cell edges) — only the regions of the base (every sample widened) this class changes are
+    traced here (:mod:`spatial.gaps`). A sample counts for its own township
     when it lies in that township's polygon (as the elderly are assigned), and goes to the part of its own cell
     (or, where the cell-aligned border leaves it just outside, the nearest part of its township)."""
     type_, net, dem, fld = snap.type, snap.net, snap.demand, snap.field
@@ -921,44 +935,26 @@ def gap_areas(snap: GapSnapshot, *, wgs84: bool = False) -> gpd.GeoDataFrame:
         return empty
     w = np.concatenate(weights)[sel]
     t = base.town[sel]
+    shape = base.town_grid.shape
     row, col = base.row[sel].astype(np.int64), base.col[sel].astype(np.int64)
-    # the window of the base grid these samples reach, widened by the buffer (cells off it are empty alike)
-    reach = int(np.floor(base.buffer_m / cell + 1e-9)) + 2
-    r0, r1 = max(int(row.min()) - reach, 0), min(int(row.max()) + reach + 1, base.town_grid.shape[0])
-    c0, c1 = max(int(col.min()) - reach, 0), min(int(col.max()) + reach + 1, base.town_grid.shape[1])
-    row -= r0
-    col -= c0
-    grid = np.full((r1 - r0, c1 - c0), 255, dtype=np.uint8)
-    grid[row, col] = 0
-    grid = disk_min_filter(grid, radius_cells=base.buffer_m / cell)
-    town = np.where(grid == 0, base.town_grid[r0:r1, c0:c1], 0).astype(np.int32)
-    del grid
-    comp, comp_town = _township_components(town)
-    del town
-    transform = base.transform @ Affine.translation(c0, r0)
-    # one polygon per component (4-connected cells of one township, one value each), built in the output CRS;
-    # in metres too only when some sample needs the nearest part (below)
-    outlines = outlines_of_labels(comp)
-    if not outlines.value.size:
+    # the class's gap cells; the base's regions it keeps as they are, those it changes traced again
+    on = _gap_cells(shape, row, col, buffer_m=base.buffer_m, cell_m=cell)
+    cp = class_parts(base.parts, on, transform=base.transform, key="wgs84" if wgs84 else "grid",
+                     project=to_wgs84(net.crs) if wgs84 else None)
+    del on
+    if not cp.town.size:
         return empty
-    vx, vy = corner_coordinates(outlines, transform)
-    parts = polygons_of_outlines(outlines, x=vx, y=vy, project=to_wgs84(net.crs) if wgs84 else None)
-    values = outlines.value
-    cells = np.bincount(comp.ravel(), minlength=comp_town.size + 1)[values]
-    part_town = comp_town[values - 1]
-    part_of_comp = np.full(comp_town.size, -1, np.int64)
-    part_of_comp[values - 1] = np.arange(values.size)
     # the samples that count: those in their own township's polygon (as the per-township cut counted them);
-    # the part holding one is its cell's component, when that component is of the sample's township
+    # the part holding one is its cell's part, when that part is of the sample's township
     idx = np.nonzero(base.own[sel])[0]
-    cid = comp[row[idx], col[idx]].astype(np.int64) - 1
-    del comp
+    pid = cp.part_at(row[idx] * shape[1] + col[idx])
     part_of = np.full(sel.size, -1, np.int64)
-    hit = (cid >= 0) & (comp_town[np.maximum(cid, 0)] == t[idx])
-    part_of[idx[hit]] = part_of_comp[cid[hit]]
+    hit = (pid >= 0) & (cp.town[np.maximum(pid, 0)] == t[idx])
+    part_of[idx[hit]] = pid[hit]
     left = idx[part_of[idx] < 0]
+    part_town = cp.town
     if left.size:  # just across a cell-aligned border: the nearest part of its own township
-        parts_arr = polygons_of_outlines(outlines, x=vx, y=vy) if wgs84 else parts  # in metres
+        parts_arr = cp.metric()
         x, y = _sample_xy(net, dem, base, sel[left])
         pts = shapely.points(x, y)
         tree = shapely.STRtree(parts_arr)
@@ -979,17 +975,18 @@ def gap_areas(snap: GapSnapshot, *, wgs84: bool = False) -> gpd.GeoDataFrame:
             d = shapely.distance(parts_arr[cand][None, :], pts[here][:, None])
             part_of[left[here]] = cand[np.argmin(d, axis=1)]
     got = part_of >= 0
-    elderly = np.bincount(part_of[got], weights=w[got], minlength=len(parts))
+    elderly = np.bincount(part_of[got], weights=w[got], minlength=part_town.size)
     keep = np.nonzero(elderly >= 0.5)[0]
-    keep = keep[np.argsort(part_town[keep], kind="stable")]
+    # by township, then in the row-major order of each part's first cell (as one trace of the grid gives them)
+    keep = keep[np.lexsort((cp.first[keep], part_town[keep]))]
     if keep.size == 0:
         return empty
     return gpd.GeoDataFrame({
         "type": [type_] * keep.size,
         "township": [names[i] for i in part_town[keep]],
         "elderly": np.round(elderly[keep], 1),
-        "area_ha": np.round(cells[keep] * (cell * cell / 1e4), 2),
-        "geometry": parts[keep],
+        "area_ha": np.round(cp.cells[keep] * (cell * cell / 1e4), 2),
+        "geometry": cp.geoms[keep],
     }, columns=cols, geometry="geometry", crs=crs)
 
 
@@ -1005,25 +1002,6 @@ def _sample_xy(net: WalkNetwork, dem: Demand, base: GapBase, idx: NDArray[np.int
         k = idx[~on_edge] - base.n_edge_samples
         x[~on_edge], y[~on_edge] = net.edge_point(dem.points.edge[k], dem.points.offset_m[k])
     return x, y
-
-
-def _township_components(town: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
-    """The 4-connected regions of equal township in a grid of township index + 1 (0 = none): a grid of region
-    ids (1.., 0 = none) and the township index of each region."""
-    from scipy import ndimage
-
-    comp = np.zeros(town.shape, np.int32)
-    towns: list[NDArray[np.int64]] = []
-    n = 0
-    for v, sl in enumerate(ndimage.find_objects(town), start=1):
-        if sl is None:
-            continue
-        lab, k = ndimage.label(town[sl] == v)
-        m = lab > 0
-        comp[sl][m] = lab[m] + n
-        towns.append(np.full(k, v - 1, np.int64))
-        n += k
-    return comp, (np.concatenate(towns) if towns else np.zeros(0, np.int64))
 
 
 def _township_grid(polys: Sequence[shapely.Geometry], *, shape: tuple[int, int], transform) -> NDArray[np.integer]:
