@@ -301,7 +301,7 @@ class StderrProgress(Feedback):
 def _analyze(args: argparse.Namespace) -> int:
     from layers.errors import InputError
     from projects.inputs import load_inputs, sample_info
-    from projects.outputs import write_analysis
+    from projects.outputs import AnalysisWriter
     from projects.profiles import DEFAULT_PROFILE, load_profile
     from spatial.analysis import run_analysis
 
@@ -369,10 +369,12 @@ def _analyze(args: argparse.Namespace) -> int:
     # one bar for the whole command, its parts weighted by measured time (bench/bench_e2e.py)
     if inputs is None:
         inputs = load_inputs(sources, feedback=Scaled(fb, 0.0, P_CLI_ANALYSIS))
-    result = run_analysis(inputs, params, feedback=Scaled(fb, P_CLI_ANALYSIS, P_CLI_WRITING),
-                          facility_circles=not args.no_facility_circles)
-    fb.progress(P_CLI_WRITING, "writing the outputs")
-    paths = write_analysis(result, args.out)
+    # the gap areas made and written by a forked process while the circles are built (AnalysisWriter)
+    with AnalysisWriter(args.out, processes=True) as writer:
+        result = run_analysis(inputs, params, feedback=Scaled(fb, P_CLI_ANALYSIS, P_CLI_WRITING),
+                              facility_circles=not args.no_facility_circles, gaps_sink=writer.gaps_sink)
+        fb.progress(P_CLI_WRITING, "writing the outputs")
+        paths = writer.finish(result)
     fb.progress(1.0, "done")
     tg = result.targets_frame()
     county = tg[tg["level"] == "county"]

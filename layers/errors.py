@@ -38,6 +38,18 @@ class InputError(ValueError):
         text = f"{prefix}: {self.message}" if prefix else self.message
         return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text  # one line, always
 
+    def __reduce__(self):
+        # pickled with its attributes (keyword-only arguments do not survive the default): an error raised in a
+        # worker process reaches the parent whole (projects.forking)
+        return (_restore_error, (type(self), self.args, self.__dict__))
+
+
+def _restore_error(cls: type, args: tuple, state: dict) -> Exception:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
 
 class AnalysisCancelled(Exception):
     """Raised inside an analysis when its feedback object reports cancellation."""

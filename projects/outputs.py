@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import InputError
+from projects.forking import ForkedCall, can_fork, fork_call
 from spatial.analysis import AnalysisResult
 
 
@@ -112,27 +113,75 @@ def write_analysis(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
     All or nothing: everything is written into a temporary folder beside ``out_dir`` first; only when all of
     it is written are the files moved into place, and outputs of an earlier run that this run does not
     write (e.g. a ``warnings.txt``) are removed. A failure leaves ``out_dir`` as it was."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError("the output folder is a file; give a folder for --out", path=out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
-        written = _write_analysis_files(result, tmp)
+    with AnalysisWriter(out_dir) as writer:
+        return writer.finish(result)
+
+
+class AnalysisWriter:
+    """Writes an analysis into ``out_dir`` as :func:`write_analysis` does (all or nothing). With ``processes``
+    (the command line), where forking is safe (:func:`projects.forking.can_fork`), :attr:`gaps_sink` is the
+    ``gaps_sink`` for :func:`spatial.analysis.run_analysis`: a forked process makes the gap areas and writes
+    them — the largest file — while the analysis builds the circles, truly side by side (GDAL's writer holds
+    the interpreter lock, so a thread would not overlap it), and they are never copied back.
+
+    Use as a context manager: leaving it without :meth:`finish` (an error, a cancelled analysis) stops that
+    process and removes what was written; ``out_dir`` is left as it was. The folder is checked and its
+    temporary sibling made at once, before any analysis runs."""
+
+    def __init__(self, out_dir: Path, *, processes: bool = False) -> None:
+        self.out_dir = Path(out_dir)
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise InputError("the output folder is a file; give a folder for --out", path=self.out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}-", dir=self.out_dir.parent))
+        self._gaps: ForkedCall | Path | None = None
+        #: what run_analysis takes as ``gaps_sink`` (None: the gap areas stay in the result, written by finish)
+        self.gaps_sink = self._take_gaps if processes and can_fork() else None
+
+    def __enter__(self) -> "AnalysisWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _take_gaps(self, make: Callable[[], gpd.GeoDataFrame]) -> None:
+        """Make the gap areas and write them (``gaps.gpkg``) in a forked process."""
+        if self._gaps is not None:
+            raise RuntimeError("the gap areas were handed over already")
+        path = self._tmp / "gaps.gpkg"
+        self._gaps = fork_call(lambda: write_gpkg_layers({"gaps": make()}, path))
+
+    def finish(self, result: AnalysisResult) -> dict[str, Path]:
+        """Write the rest of ``result``, wait for the gap areas, move everything into ``out_dir``; the written
+        paths by name."""
+        if self._gaps is None:
+            if result.gaps is None:
+                raise ValueError("the result holds no gap areas and none were handed to this writer")
+            self._gaps = write_gpkg_layers({"gaps": result.gaps}, self._tmp / "gaps.gpkg")
+        written = _write_the_rest(result, self._tmp)
+        gaps = self._gaps.result() if isinstance(self._gaps, ForkedCall) else self._gaps
+        self._gaps = gaps
+        order = ["coverage", "targets", "indicators", "named_gaps", "islands", "isochrones"]
+        written = {**{k: written[k] for k in order}, "gaps": gaps, **{k: v for k, v in written.items() if k not in order}}
         names = {p.name for p in written.values()}
         for name in ANALYSIS_FILES:
-            if name not in names and (out_dir / name).exists():
-                (out_dir / name).unlink()
+            if name not in names and (self.out_dir / name).exists():
+                (self.out_dir / name).unlink()
         paths = {}
         for key, p in written.items():
-            os.replace(p, out_dir / p.name)
-            paths[key] = out_dir / p.name
+            os.replace(p, self.out_dir / p.name)
+            paths[key] = self.out_dir / p.name
         return paths
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop a writing process still running and remove the temporary folder."""
+        if isinstance(self._gaps, ForkedCall):
+            self._gaps.kill()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def _write_analysis_files(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
+def _write_the_rest(result: AnalysisResult, out_dir: Path) -> dict[str, Path]:
+    """Every output of ``result`` but the gap areas."""
     paths = {
         "coverage": write_csv_bom(result.coverage_frame(), out_dir / "coverage.csv"),
         "targets": write_csv_bom(result.targets_frame(), out_dir / "targets.csv"),
@@ -147,7 +196,6 @@ def _write_analysis_files(result: AnalysisResult, out_dir: Path) -> dict[str, Pa
     if result.facility_circles is not None:
         iso_layers["facility_circles"] = result.facility_circles
     paths["isochrones"] = write_gpkg_layers(iso_layers, out_dir / "isochrones.gpkg")
-    paths["gaps"] = write_gpkg_layers({"gaps": result.gaps}, out_dir / "gaps.gpkg")
     if result.warnings:
         notes = out_dir / "warnings.txt"
         atomic_write(notes, lambda tmp: tmp.write_text("\n".join(result.warnings) + "\n", encoding="utf-8"))

@@ -322,7 +322,9 @@ class AnalysisResult:
     params: AnalysisParams
     figures: list[TownshipTypeFigures]
     isochrones: gpd.GeoDataFrame
-    gaps: gpd.GeoDataFrame
+    #: None only when :func:`run_analysis` handed them to a ``gaps_sink`` (the command line writes them from
+    #: another process); never in the window or an export
+    gaps: gpd.GeoDataFrame | None
     islands: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     #: the rows behind grouped facility warnings (see :func:`warning_details`), for warnings.csv
@@ -1152,16 +1154,23 @@ def _concat_frames(frames: Sequence[gpd.GeoDataFrame], columns: list[str]) -> gp
     return gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=WGS84)
 
 
+#: takes the gap areas of an analysis over (:func:`run_analysis`): given the function that makes them (all classes,
+#: WGS 84), makes them and keeps them elsewhere — e.g. a forked process that writes them to a file
+GapSink = Callable[[Callable[[], gpd.GeoDataFrame]], None]
+
 #: where each step of :func:`run_analysis` starts on its 0..1 progress (weighted by measured time)
 P_REACHES, P_COVERAGE, P_CIRCLES, P_GAPS_END = 0.05, 0.14, 0.16, 0.98
 
 
 def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Feedback | None = None,
-                 facility_circles: bool = True, workers: int | None = None) -> AnalysisResult:
+                 facility_circles: bool = True, workers: int | None = None,
+                 gaps_sink: GapSink | None = None) -> AnalysisResult:
     """Walking circles, coverage per township and type, flags against the profile, and gap areas.
 
     ``workers`` threads build the polygons (default :data:`POLYGON_WORKERS`, at most the machine's cores;
-    1 runs every step in this thread, in order)."""
+    1 runs every step in this thread, in order). ``gaps_sink`` takes the gap areas over (see
+    :data:`GapSink`; the result's ``gaps`` is then None): it is called before the circles are built, with no
+    worker thread alive, with the function that makes them (every class, one after the other)."""
     fb = feedback or Feedback()
     # fractions weighted by measured time (bench/bench_e2e.py, county and city cases, polygons side by side):
     # placing the elderly ~5%, reaches ~9%, figures ~2%, the polygon jobs ~82% (by their weights), the rest ~2%
@@ -1181,18 +1190,29 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     # each job hands back its frame in WGS 84 (reprojecting is part of the work that runs side by side)
     jobs: list[PolygonJob] = [PolygonJob(f"circle polygons: {t}", W_CIRCLES, _call(circle_frame, model.circle_snapshot(t)))
                         for t in types]
+    n_fac = 0
     if shown is not None:
-        # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one
-        jobs.append(PolygonJob("facility circles", W_FACILITY, lambda feedback: _facility_frame(model.net, shown, params, feedback)))
+        # all facilities in bulk (packed rasters), the same shapes as model.facility_circle(fid) one by one; in as
+        # many jobs as there are workers (each facility's circle is its own: the parts are the whole)
+        n_fac = max(1, min(POLYGON_WORKERS, len(shown)))
+        bounds = np.linspace(0, len(shown), n_fac + 1).astype(int)
+        jobs += [PolygonJob("facility circles", W_FACILITY / n_fac,
+                            (lambda part: lambda feedback: _facility_frame(model.net, part, params, feedback))(shown[a:b]))
+                 for a, b in zip(bounds[:-1], bounds[1:])]
     # one gap base for every class (kept by the model when small enough), made by the first gap job to run (the
     # others wait for it), so that it too is built beside the per-facility circles
     base = _Once(model.gap_base)
-    jobs += [PolygonJob(f"gap areas: {t}", W_GAPS, _gap_job(model.gap_snapshot(t, base=model.kept_gap_base()), base))
-             for t in types]
-    done = run_jobs(jobs, feedback=Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
+    gap_jobs = [PolygonJob(f"gap areas: {t}", W_GAPS, _gap_job(model.gap_snapshot(t, base=model.kept_gap_base()), base))
+                for t in types]
+    if gaps_sink is None:
+        done = run_jobs(jobs + gap_jobs, feedback=Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
+        gaps = _concat_frames(done[-len(types):], GAP_COLUMNS)
+    else:  # handed over before the circles (no worker thread alive yet), made where the sink decides
+        gaps_sink(lambda: _concat_frames([job.run(Feedback()) for job in gap_jobs], GAP_COLUMNS))
+        gaps = None
+        done = run_jobs(jobs, feedback=Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
     iso = _concat_frames(done[:len(types)], ISO_COLUMNS)
-    fac_iso = done[len(types)] if shown is not None else None
-    gaps = _concat_frames(done[-len(types):], GAP_COLUMNS)
+    fac_iso = _concat_frames(done[len(types):len(types) + n_fac], FACILITY_CIRCLE_COLUMNS) if shown is not None else None
     fb.progress(P_GAPS_END, "named gaps")
     named = model.named_gaps()
     isl, details = islands(model.net), warning_details(model)
