@@ -298,7 +298,30 @@ class StderrProgress(Feedback):
         self._last_step = step
 
 
+#: glibc's mallopt parameters (malloc.h) and what a batch analysis sets them to (:func:`_keep_freed_memory`)
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+MALLOC_SETTINGS = ((M_MMAP_THRESHOLD, 32 * 2**20), (M_TRIM_THRESHOLD, 2**31 - 1), (M_TOP_PAD, 64 * 2**20))
+
+
+def _keep_freed_memory() -> None:
+    """For a batch command on glibc: arrays up to 32 MB from the heap, and freed memory kept there for the next
+    ones, instead of a fresh mapping per array whose every page faults in again (the analysis makes and drops
+    arrays of megabytes thousands of times: ~13 % fewer page faults, ~0.1 s of 3 s on the bench county).
+    Elsewhere nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        for param, value in MALLOC_SETTINGS:
+            libc.mallopt(ctypes.c_int(param), ctypes.c_int(value))
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _analyze(args: argparse.Namespace) -> int:
+    _keep_freed_memory()
     from layers.errors import InputError
     from projects.inputs import load_inputs, sample_info
     from projects.outputs import AnalysisWriter
