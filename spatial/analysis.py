@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from rasterio.transform import Affine
+from affine import Affine
 from scipy.spatial import cKDTree
 
 from layers.classes import BASELINE_STATUSES, SCENARIO_STATUSES, ClassRegistry, registry

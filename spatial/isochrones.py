@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from rasterio.transform import Affine
+from affine import Affine
 from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 
