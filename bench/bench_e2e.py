@@ -146,14 +146,38 @@ def cli_args(paths: dict[str, Path], out: Path) -> list[str]:
 # ------------------------------------------------------------------------------------------ children
 
 
-def _measure(cmd: list[str]) -> None:
-    """Run ``cmd``; print its wall time and peak RSS (this wrapper runs nothing else)."""
+def _measure(cmd: list[str], *, tree: bool = False) -> None:
+    """Run ``cmd``; print its wall time and its peak RSS (the largest of its processes: this wrapper runs nothing
+    else). With ``tree``, also the peak of the summed PSS of its process tree (``carecircle analyze`` forks a
+    process to make and write the gap areas; PSS shares the copy-on-write pages between them, so the sum is the
+    memory the command really holds), sampled every 50 ms from /proc — reading it slows the command, so the
+    timed runs do not."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tree_peak = 0
+    while tree and proc.poll() is None:
+        tree_peak = max(tree_peak, _tree_pss_kb(proc.pid))
+        time.sleep(0.05)
+    out, err = proc.communicate()
     wall = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"wall_s": wall, "peak_gb": peak_kb / 1024 / 1024, "rc": proc.returncode,
-                      "stderr": proc.stderr[-2000:]}))
+    print(json.dumps({"wall_s": wall, "peak_gb": peak_kb / 1024 / 1024, "tree_pss_gb": tree_peak / 1024 / 1024,
+                      "rc": proc.returncode, "stderr": err[-2000:]}))
+
+
+def _tree_pss_kb(pid: int) -> int:
+    """Summed PSS (kB) of ``pid`` and its descendants now (0 without /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0)
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def _phases(paths: dict[str, Path], out: Path) -> None:
@@ -307,10 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--label", default="", help="a name for this run in e2e.json (e.g. before / after)")
     ap.add_argument("--child-measure", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    ap.add_argument("--child-measure-tree", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     ap.add_argument("--child-phases", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_measure:
         _measure(args.child_measure)
+        return 0
+    if args.child_measure_tree:
+        _measure(args.child_measure_tree, tree=True)
         return 0
     if args.child_phases:
         _phases(generate(args.child_phases), Path(tempfile.mkdtemp(prefix="cc-e2e-")) / "out")
@@ -319,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     paths = generate(args.case)
     print(f"inputs: {paths['roads'].parent} ({time.perf_counter() - t:.1f} s)", flush=True)
     exe = str(Path(sys.executable).parent / "carecircle")
+    # the app's modules compiled, as tools/setup.sh leaves them (PYTHONDONTWRITEBYTECODE would else have every
+    # run compile the changed ones again)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "gui", "spatial", "layers", "projects"], cwd=ROOT,
+                   check=True, capture_output=True)
     shell, phase = [], []
     for i in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="cc-e2e-") as tmp:
@@ -332,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     med = statistics.median
     wall = med(s["wall_s"] for s in shell)
     peak = med(s["peak_gb"] for s in shell)
+    with tempfile.TemporaryDirectory(prefix="cc-e2e-") as tmp:  # one more run, for the process tree's memory
+        tree = _child([sys.executable, __file__, "--child-measure-tree", exe, *cli_args(paths, Path(tmp) / "out")])["tree_pss_gb"]
     floor = med(p["floor_s"] for p in phase)
     phases = {name: med(p["phases"].get(name, math.nan) for p in phase) for name, _ in PHASES}
     last = phase[-1]
@@ -342,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, s in phases.items():
         print(f"{name:<18} {s:>8.2f}")
     print(f"{'in-process total':<18} {med(p['total_s'] for p in phase):>8.2f}")
-    print(f"{'shell wall':<18} {wall:>8.2f}   peak {peak:.2f} GB")
+    print(f"{'shell wall':<18} {wall:>8.2f}   peak {peak:.2f} GB (largest process), {tree:.2f} GB (process tree, PSS)")
     print(f"{'scipy floor':<18} {floor:>8.3f}   end to end / floor = {wall / floor:.0f}x")
     lv = {k: med(p["live"][k] for p in phase) for k in ("edit_ms", "figures_ms", "gaps_job_ms", "gaps_job_max_ms")}
     print(f"live edit (move one facility 300 m; medians of {last['live']['edits']} classes): edit -> figures "
@@ -352,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"floor covered %:               {last['floor_covered']}")
     record = {"case": args.case, "label": args.label, "repeat": args.repeat, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "cpus": os.cpu_count(), "platform": platform.platform(), "commit": _commit(),
-              "wall_s": wall, "peak_gb": peak, "floor_s": floor, "ratio": wall / floor, "phases_s": phases,
+              "wall_s": wall, "peak_gb": peak, "tree_pss_gb": tree, "floor_s": floor, "ratio": wall / floor, "phases_s": phases,
               "nodes": last["nodes"], "facilities": n_fac, "population_points": n_pop, "covered": last["covered"],
               "floor_covered": last["floor_covered"], "live_ms": lv, "runs": {"shell": shell, "phases": phase}}
     RESULTS.mkdir(parents=True, exist_ok=True)
