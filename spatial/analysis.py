@@ -1169,8 +1169,9 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
 
     ``workers`` threads build the polygons (default :data:`POLYGON_WORKERS`, at most the machine's cores;
     1 runs every step in this thread, in order). ``gaps_sink`` takes the gap areas over (see
-    :data:`GapSink`; the result's ``gaps`` is then None): it is called before the circles are built, with no
-    worker thread alive, with the function that makes them (every class, one after the other)."""
+    :data:`GapSink`; the result's ``gaps`` is then None): it is called as soon as the reaches are known,
+    before the figures and circles, with no worker thread alive, with the function that makes them (in
+    ``workers`` threads)."""
     fb = feedback or Feedback()
     # fractions weighted by measured time (bench/bench_e2e.py, county and city cases, polygons side by side):
     # placing the elderly ~5%, reaches ~9%, figures ~2%, the polygon jobs ~82% (by their weights), the rest ~2%
@@ -1178,10 +1179,17 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     model = CoverageModel(inputs, params)
     fb.progress(P_REACHES, "walking circles")
     model.load_facilities(inputs.facilities, feedback=Scaled(fb, P_REACHES, P_COVERAGE))
+    types = model.classes.ids
+    # one gap base for every class (kept by the model when small enough), made by the first gap job to run (the
+    # others wait for it), so that it too is built beside the per-facility circles
+    base = _Once(model.gap_base)
+    gap_jobs = [PolygonJob(f"gap areas: {t}", W_GAPS, _gap_job(model.gap_snapshot(t, base=model.kept_gap_base()), base))
+                for t in types]
+    if gaps_sink is not None:  # handed over now (no worker thread alive), made where the sink decides
+        gaps_sink(lambda: _concat_frames(run_jobs(gap_jobs, feedback=Feedback(), workers=workers), GAP_COLUMNS))
     fb.progress(P_COVERAGE, "coverage")
     targets = model.targets()
     figures = model.figures(targets)
-    types = model.classes.ids
     too_many = facility_circles and len(model.circles.facilities) > MAX_FACILITY_CIRCLES
     shown = [(fid, st) for fid, st in model.circles.facilities.items() if st.status != "to_close"] \
         if facility_circles and not too_many else None
@@ -1199,16 +1207,10 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
         jobs += [PolygonJob("facility circles", W_FACILITY / n_fac,
                             (lambda part: lambda feedback: _facility_frame(model.net, part, params, feedback))(shown[a:b]))
                  for a, b in zip(bounds[:-1], bounds[1:])]
-    # one gap base for every class (kept by the model when small enough), made by the first gap job to run (the
-    # others wait for it), so that it too is built beside the per-facility circles
-    base = _Once(model.gap_base)
-    gap_jobs = [PolygonJob(f"gap areas: {t}", W_GAPS, _gap_job(model.gap_snapshot(t, base=model.kept_gap_base()), base))
-                for t in types]
     if gaps_sink is None:
         done = run_jobs(jobs + gap_jobs, feedback=Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
         gaps = _concat_frames(done[-len(types):], GAP_COLUMNS)
-    else:  # handed over before the circles (no worker thread alive yet), made where the sink decides
-        gaps_sink(lambda: _concat_frames([job.run(Feedback()) for job in gap_jobs], GAP_COLUMNS))
+    else:
         gaps = None
         done = run_jobs(jobs, feedback=Scaled(fb, P_CIRCLES, P_GAPS_END), workers=workers)
     iso = _concat_frames(done[:len(types)], ISO_COLUMNS)
