@@ -78,26 +78,47 @@ class ForkedCall:
         return f"exit status {os.WEXITSTATUS(status)}"
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a child of ``parent``: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``), so that no worker
+    outlives the command (killed, or its own parent worker killed); elsewhere a child notices at its next send."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _pickled_error(exc: BaseException) -> bytes:
+    """``("error", exc)`` pickled, the child's traceback added as a note (its type and text when it does not pickle)."""
+    exc.add_note("in a worker process:\n" + traceback.format_exc())
+    try:
+        data = pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # some exceptions pickle but do not unpickle (keyword-only arguments)
+        return data
+    except Exception:
+        return pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
 def fork_call(fn: Callable[[], object]) -> ForkedCall:
     """Run ``fn()`` in a forked child; call only when :func:`can_fork`."""
     if not can_fork():
         raise RuntimeError("fork_call needs a POSIX fork and no other running thread (see can_fork)")
     mine, theirs = Pipe(duplex=False)  # (receiving end, sending end)
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller
         status = 0
         try:
             mine.close()
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _die_with_parent(parent)
             try:
                 data = pickle.dumps(("done", fn()), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as exc:  # noqa: BLE001 - every error goes back to the parent, which raises it
-                exc.add_note("in a worker process:\n" + traceback.format_exc())
-                try:
-                    data = pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
-                    pickle.loads(data)  # some exceptions pickle but do not unpickle (keyword-only arguments)
-                except Exception:  # then its type and text
-                    data = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+                data = _pickled_error(exc)
             theirs.send_bytes(data)
         except BaseException:  # noqa: BLE001
             status = 1
@@ -105,3 +126,4 @@ def fork_call(fn: Callable[[], object]) -> ForkedCall:
             os._exit(status)
     theirs.close()
     return ForkedCall(pid, mine)
+

@@ -139,3 +139,33 @@ def test_leaving_without_finishing_stops_the_writer(tmp_path):
             raise KeyboardInterrupt  # Ctrl+C while the circles are built
     assert time.monotonic() - t0 < 5
     assert [p.name for p in tmp_path.iterdir()] == ["out"] and not list((tmp_path / "out").iterdir())
+
+
+def test_a_grandchild_dies_with_its_parent(tmp_path):
+    """A worker's own worker does not outlive it when it is killed (nor a worker the command, killed)."""
+    pid_file = tmp_path / "pid"
+
+    def writer():
+        fork_call(lambda: (pid_file.write_text(str(os.getpid())), time.sleep(60))).result()
+
+    call = fork_call(writer)
+    for _ in range(100):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        time.sleep(0.05)
+    grandchild = int(pid_file.read_text())
+    call.kill()
+    for _ in range(100):
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        try:  # a zombie until init reaps it counts as gone
+            with open(f"/proc/{grandchild}/stat") as fh:
+                if fh.read().split()[2] == "Z":
+                    break
+        except OSError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the worker's own child outlived it")
