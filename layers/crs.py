@@ -403,6 +403,7 @@ GRID_SNAP = 10_000.0
 GRID_CACHE = 8
 _grids: dict[tuple, tuple | None] = {}
 _grids_lock = threading.Lock()
+_grids_building: dict[tuple, threading.Lock] = {}
 
 
 def _interpolation_grid(src: object, dst: object, box: tuple[float, float, float, float]) -> tuple | None:
@@ -417,15 +418,22 @@ def _interpolation_grid(src: object, dst: object, box: tuple[float, float, float
         with _grids_lock:
             if key in _grids:
                 return _grids[key]
+            building = _grids_building.setdefault(key, threading.Lock())
     else:
-        key = None
-    grid = _make_grid(transformer(s_crs, d_crs), (float(minx), float(miny), float(maxx), float(maxy)),
-                      tol=GRID_TOLERANCE_DEG if d_crs.is_geographic else GRID_TOLERANCE_M)
-    if key is not None:
-        with _grids_lock:
-            while len(_grids) >= GRID_CACHE:
-                _grids.pop(next(iter(_grids)))
-            _grids[key] = grid
+        key, building = None, threading.Lock()
+    with building:  # threads wanting the same grid wait for the one making it instead of making it again
+        if key is not None:
+            with _grids_lock:
+                if key in _grids:
+                    return _grids[key]
+        grid = _make_grid(transformer(s_crs, d_crs), (float(minx), float(miny), float(maxx), float(maxy)),
+                          tol=GRID_TOLERANCE_DEG if d_crs.is_geographic else GRID_TOLERANCE_M)
+        if key is not None:
+            with _grids_lock:
+                while len(_grids) >= GRID_CACHE:
+                    _grids.pop(next(iter(_grids)))
+                _grids[key] = grid
+                _grids_building.pop(key, None)
     return grid
 
 

@@ -387,3 +387,30 @@ def test_disk_min_filter_is_scipys_filter_per_row_offset(seed, h, w, radius, lev
     rng = np.random.default_rng(seed)
     grid = np.where(rng.random((h, w)) < 0.1, rng.integers(0, levels, (h, w)), 255).astype(np.uint8)
     assert np.array_equal(disk_min_filter(grid, radius_cells=radius), _disk_min_reference(grid, radius))
+
+
+def test_threads_wanting_the_same_reprojection_grid_make_it_once(monkeypatch):
+    import threading
+    import time
+
+    import layers.crs as crs
+
+    made = []
+    real = crs._make_grid
+
+    def slow(tr, box, *, tol):
+        made.append(box)
+        time.sleep(0.2)  # long enough for the other threads to arrive while it is made
+        return real(tr, box, tol=tol)
+
+    monkeypatch.setattr(crs, "_make_grid", slow)
+    monkeypatch.setattr(crs, "_grids", {})
+    box = (40_461_000.0, 3_551_000.0, 40_468_000.0, 3_558_000.0)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(crs._interpolation_grid("EPSG:4528", "EPSG:4326", box)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and len(got) == 4 and all(g is got[0] for g in got)
