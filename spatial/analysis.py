@@ -59,7 +59,7 @@ from .isochrones import (
     reach_from,
     disk_min_filter,
 )
-from .network import WalkNetwork, islands, noding_note, snap_points
+from .network import WalkNetwork, islands, noding_note, segment_index, snap_points
 from .gaps import GridParts, class_parts, grid_parts
 from .polygonize import Project
 from layers.townships import is_street
@@ -505,7 +505,9 @@ def _round(v: float, nd: int) -> float:
 class CoverageModel:
     """The whole analysis state: network, demand, circles; recomputes figures after edits."""
 
-    def __init__(self, inputs: AnalysisInputs, params: AnalysisParams) -> None:
+    def __init__(self, inputs: AnalysisInputs, params: AnalysisParams, *, demand_in_thread: bool = False) -> None:
+        """``demand_in_thread``: place the elderly on the network (:attr:`demand`) in a thread of its own while
+        the caller goes on (e.g. loading the facilities: their reaches); :attr:`demand` waits for it."""
         require_crs(inputs.townships, what="township layer")
         if "name" not in inputs.townships.columns:
             raise InputError("the township layer needs a name (名称) column")
@@ -518,7 +520,24 @@ class CoverageModel:
         codes = inputs.townships["code"] if "code" in inputs.townships.columns else [None] * len(self.township_names)
         self.township_urban = np.array([is_street(n, c) for n, c in zip(self.township_names, codes)], bool)
         self.township_polys = reproject_series(inputs.townships.geometry, net.crs).to_numpy()
-        self.demand: Demand = build_demand(net, inputs.townships, population=inputs.population)
+        self._demand: Demand | None = None
+        self._demand_thread: threading.Thread | None = None
+        if demand_in_thread:
+            # the network's lazily made structures both threads use, made here first
+            segment_index(net), net.csr, net.kdtree, net.component
+            box: dict[str, object] = {}
+
+            def place() -> None:
+                try:
+                    box["demand"] = build_demand(net, inputs.townships, population=inputs.population)
+                except BaseException as exc:  # noqa: BLE001 - raised where the demand is asked for
+                    box["error"] = exc
+
+            self._demand_box = box
+            self._demand_thread = threading.Thread(target=place, name="carecircle-demand", daemon=True)
+            self._demand_thread.start()
+        else:
+            self._demand = build_demand(net, inputs.townships, population=inputs.population)
         self._gap_base: tuple[tuple[float, float], GapBase] | None = None
         self.circles = ServiceCircles(net, max_m=params.max_m, township_polygons=self.township_polys,
                                       classes=params.classes, statuses=params.statuses)
@@ -545,6 +564,17 @@ class CoverageModel:
                                  if "elderly" in com.columns else np.full(len(com), np.nan))
             wgs = reproject_series(pts, WGS84)
             self.unit_lonlat = np.column_stack([wgs.x.to_numpy(), wgs.y.to_numpy()])
+
+    @property
+    def demand(self) -> Demand:
+        """The elderly placed on the network (waits for the thread placing them, see ``demand_in_thread``)."""
+        if self._demand is None:
+            self._demand_thread.join()
+            self._demand_thread = None
+            if "error" in self._demand_box:
+                raise self._demand_box["error"]
+            self._demand = self._demand_box["demand"]
+        return self._demand
 
     # -- facilities ------------------------------------------------------------------------------
     def load_facilities(self, facilities: gpd.GeoDataFrame, *, feedback: Feedback | None = None) -> None:
@@ -1176,9 +1206,11 @@ def run_analysis(inputs: AnalysisInputs, params: AnalysisParams, *, feedback: Fe
     # fractions weighted by measured time (bench/bench_e2e.py, county and city cases, polygons side by side):
     # placing the elderly ~5%, reaches ~9%, figures ~2%, the polygon jobs ~82% (by their weights), the rest ~2%
     fb.progress(0.0, "demand")
-    model = CoverageModel(inputs, params)
+    # the elderly placed in a thread while the facilities' reaches are found (two workers or more)
+    model = CoverageModel(inputs, params, demand_in_thread=(workers or POLYGON_WORKERS) > 1 and (os.cpu_count() or 1) > 1)
     fb.progress(P_REACHES, "walking circles")
     model.load_facilities(inputs.facilities, feedback=Scaled(fb, P_REACHES, P_COVERAGE))
+    model.demand  # noqa: B018 - placed: no thread alive from here (gaps_sink may fork)
     types = model.classes.ids
     # one gap base for every class (kept by the model when small enough), made by the first gap job to run (the
     # others wait for it), so that it too is built beside the per-facility circles

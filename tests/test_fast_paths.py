@@ -180,6 +180,25 @@ def test_polygon_jobs_in_threads_give_what_one_thread_gives():
         assert len(a) > 0 and list(a.columns) == list(b.columns)
         assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
         assert shapely.equals(a.geometry.values, b.geometry.values).all()
+    # the elderly placed in a thread of their own beside the reaches (two workers): the same figures
+    assert one.coverage_frame().equals(two.coverage_frame()) and one.targets_frame().equals(two.targets_frame())
+    assert two.model._demand_thread is None  # joined before the polygon jobs
+
+
+def test_an_error_placing_the_elderly_in_a_thread_is_raised_where_the_demand_is_asked_for(monkeypatch):
+    import spatial.analysis as analysis
+    from layers.errors import InputError
+    from spatial.analysis import AnalysisParams, CoverageModel
+    from spatial.targets import StandardProfile
+
+    def broken(*args, **kwargs):
+        raise InputError("population layer: broken")
+
+    monkeypatch.setattr(analysis, "build_demand", broken)
+    params = AnalysisParams(profile=StandardProfile(name="t", coverage_minutes=10.0), minutes=(5.0, 10.0))
+    model = CoverageModel(_grid_inputs(), params, demand_in_thread=True)
+    with pytest.raises(InputError, match="broken"):
+        model.demand
 
 
 class _Record:
