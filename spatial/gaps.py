@@ -91,14 +91,16 @@ def grid_parts(on: NDArray[np.bool_], town_grid: NDArray[np.integer], *, transfo
     """The :class:`GridParts` of the cells ``on`` of a grid with townships ``town_grid`` (index + 1, 0 = none)."""
     comp, comp_town = township_components(np.where(on, town_grid, 0))
     n = comp_town.size
-    flat = np.flatnonzero(comp)
-    cid = comp.ravel()[flat].astype(np.int64)
-    order = flat[np.argsort(cid, kind="stable")]  # grouped by region, row-major within
+    rows, cols = np.nonzero(comp)  # row-major
+    cid = comp[rows, cols]
+    # grouped by region, row-major within (a stable sort; radix on 16-bit keys)
+    srt = np.argsort(cid.astype(np.uint16) if n < 2**16 else cid, kind="stable")
+    rows, cols = rows[srt], cols[srt]
+    order = rows * comp.shape[1] + cols
     cells = np.bincount(cid, minlength=n + 1)[1:]
+    del cid, srt
     start = np.zeros(n + 1, np.int64)
     np.cumsum(cells, out=start[1:])
-    ncol = comp.shape[1]
-    rows, cols = order // ncol, order % ncol
     if n:
         first = order[start[:-1]]
         r0, r1 = np.minimum.reduceat(rows, start[:-1]), np.maximum.reduceat(rows, start[:-1]) + 1
