@@ -642,5 +642,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_BAD_INPUT
 
 
+#: commands after which the process ends at once (:func:`console_main`): the window's own shutdown is left alone
+FAST_EXIT_COMMANDS = frozenset({"analyze", "export", "new", "compare", "beds", "suggest"})
+
+
+def console_main(argv: Sequence[str] | None = None) -> None:
+    """The ``carecircle`` command: :func:`main`, then for a batch command the process ends at once — its
+    outputs are written, synced and closed, so tearing down a heap of hundreds of megabytes object by object
+    (0.13 s of the bench county's 3 s) gains nothing. Streams and logging are flushed first."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    rc = main(args)
+    try:
+        command = build_parser().parse_known_args(args)[0].command
+    except SystemExit:  # pragma: no cover - main parsed them already
+        command = None
+    if command in FAST_EXIT_COMMANDS:
+        import logging
+        import os
+
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        os._exit(rc)
+    sys.exit(rc)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()

@@ -196,3 +196,24 @@ def test_one_progress_bar_for_the_whole_command(ninghua_files, capsys):
     assert len(steps) > 8 and pct == sorted(pct) and pct[-1] == 100
     writing = [p for p, s in steps if s.startswith("writing")]
     assert writing and 80 <= writing[0] < 100 and all(p < writing[0] for p, s in steps if s.startswith("gap areas"))
+
+
+def test_the_console_command_ends_at_once_with_its_outputs_and_exit_status(ninghua_files, tmp_path):
+    """``carecircle`` (console_main) ends a batch command with os._exit: what it printed is flushed first, the
+    exit status is main's, the outputs are complete."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    roads, towns, facs = NINGHUA, ninghua_files / "towns.geojson", ninghua_files / "fac.csv"
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", "import sys; from gui.cli import console_main; console_main(sys.argv[1:])", *args],
+        cwd=root, capture_output=True, text=True, timeout=300)
+    done = run("analyze", "--roads", str(roads), "--townships", str(towns), "--facilities", str(facs),
+               "--out", str(tmp_path / "out"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().splitlines()[-1] == f"notes: {tmp_path / 'out' / 'notes.txt'}"  # flushed to a pipe
+    assert {"coverage.csv", "isochrones.gpkg", "gaps.gpkg", "notes.txt"} <= {p.name for p in (tmp_path / "out").iterdir()}
+    failed = run("analyze", "--roads", str(tmp_path / "none.gpkg"), "--townships", str(towns), "--facilities", str(facs),
+                 "--out", str(tmp_path / "x"))
+    assert failed.returncode == 2 and failed.stderr.strip().splitlines()[-1].startswith("carecircle: error:")

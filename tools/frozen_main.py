@@ -141,6 +141,6 @@ if __name__ == "__main__":
         _startup_probe(os.environ["CARECIRCLE_STARTUP_PROBE"])
     if sys.argv[1:] == ["--self-check"]:
         sys.exit(self_check())
-    from gui.cli import main
+    from gui.cli import console_main
 
-    sys.exit(main())
+    console_main()
