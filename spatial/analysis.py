@@ -1050,9 +1050,10 @@ def _township_grid(polys: Sequence[shapely.Geometry], *, shape: tuple[int, int],
 
 #: threads for the polygon steps of :func:`run_analysis` (at most the machine's cores)
 POLYGON_WORKERS = 2
-#: relative time of one polygon job (merged circles of a class, all per-facility circles, gap areas of a class),
-#: between the county and city bench cases (county 1 : 9.5 : 2, city 1 : 15 : 4): progress advances by finished work
-W_CIRCLES, W_FACILITY, W_GAPS = 1.0, 10.0, 3.0
+#: relative time of one polygon job (merged circles of a class, all per-facility circles, gap areas of a class with
+#: its share of the gap base), between the county and city bench cases (county 1 : 11 : 0.6, city 1 : 13 : 1.3):
+#: progress advances by finished work, and the gap jobs, heavier than a class's circles, start first
+W_CIRCLES, W_FACILITY, W_GAPS = 1.0, 12.0, 1.5
 
 
 @dataclass(frozen=True)
