@@ -4,6 +4,8 @@ Shared by the command line, the GUI and (later) the project file, so every front
 """
 from __future__ import annotations
 
+import threading
+
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -198,13 +200,29 @@ def load_inputs(sources: DataSources, *, feedback: Feedback | None = None) -> An
     notes = cross_check(layers, files={k: getattr(sources, k) for k in LAYERS}, facilities_crs=fac_opt.crs, datum=False)
     fb.progress(0.7, "building the walking network")
     net = build_network(roads, **({"snap_m": sources.snap_m} if sources.snap_m is not None else {}))
-    # the GCJ-02/BD-09 test on the network's edges (their index also snaps the facilities and the elderly)
-    line = datum_note(facilities, roads, facilities_crs=fac_opt.crs, segments=(segment_index(net), net.crs))
+    # the structures the analysis walks on (node tree, adjacency, components) made in a thread while the edge
+    # index is made here (scipy builds them without the interpreter lock); joined before returning
+    warm = threading.Thread(target=_warm_network, args=(net,), name="carecircle-network", daemon=True)
+    warm.start()
+    try:
+        # the GCJ-02/BD-09 test on the network's edges (their index also snaps the facilities and the elderly)
+        line = datum_note(facilities, roads, facilities_crs=fac_opt.crs, segments=(segment_index(net), net.crs))
+    finally:
+        warm.join()
     if line and line not in notes:
         notes.append(line)
     fb.progress(1.0, "inputs ready")
     return AnalysisInputs(network=net, townships=townships, facilities=facilities, population=population,
                           communities=communities, notes=tuple(notes), roads=roads)
+
+
+def _warm_network(net) -> None:
+    """Make the network's lazily built node tree, adjacency matrix and components (an error is left for the
+    analysis to meet where it asks for them)."""
+    try:
+        net.kdtree, net.csr, net.component
+    except Exception:  # noqa: BLE001 - made again, and raised, where the analysis asks for it
+        pass
 
 
 def read_layer(layer: str, path: Path, options: LayerOptions | None = None) -> gpd.GeoDataFrame:
