@@ -25,7 +25,7 @@ from layers.population import COUNT_ALIASES
 from layers.townships import CODE_ALIASES, NAME_ALIASES as TOWNSHIP_NAME_ALIASES, apply_elderly_table, read_townships
 from spatial.analysis import AnalysisInputs
 from spatial.feedback import Feedback
-from spatial.network import build_network, segment_index
+from spatial.network import build_network, make_search_structures, segment_index
 
 from .profiles import DEFAULT_PROFILE
 
@@ -217,10 +217,10 @@ def load_inputs(sources: DataSources, *, feedback: Feedback | None = None) -> An
 
 
 def _warm_network(net) -> None:
-    """Make the network's lazily built node tree, adjacency matrix and components (an error is left for the
-    analysis to meet where it asks for them)."""
+    """The network's search structures but its edge index (:func:`spatial.network.make_search_structures`); an
+    error is left for the analysis to meet where it asks for them."""
     try:
-        net.kdtree, net.csr, net.component
+        make_search_structures(net, edge_index=False)
     except Exception:  # noqa: BLE001 - made again, and raised, where the analysis asks for it
         pass
 

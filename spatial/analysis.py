@@ -59,7 +59,7 @@ from .isochrones import (
     reach_from,
     disk_min_filter,
 )
-from .network import WalkNetwork, islands, noding_note, segment_index, snap_points
+from .network import WalkNetwork, islands, make_search_structures, noding_note, snap_points
 from .gaps import GridParts, class_parts, grid_parts
 from .polygonize import Project
 from layers.townships import is_street
@@ -523,8 +523,7 @@ class CoverageModel:
         self._demand: Demand | None = None
         self._demand_thread: threading.Thread | None = None
         if demand_in_thread:
-            # the network's lazily made structures both threads use, made here first
-            segment_index(net), net.csr, net.kdtree, net.component
+            make_search_structures(net)  # both threads use them: made here first
             box: dict[str, object] = {}
 
             def place() -> None:

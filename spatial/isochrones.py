@@ -297,6 +297,7 @@ def disk_min_filter(grid: NDArray[np.uint8], *, radius_cells: float) -> NDArray[
     if r <= 0 or grid.size == 0:
         return grid.copy()
     widths = [int(np.floor(np.sqrt(radius_cells * radius_cells - dy * dy) + 1e-9)) for dy in range(r + 1)]
+    need = set(widths)
     rows: dict[int, NDArray[np.uint8]] = {0: grid}
     prev, n = grid, grid.shape[1]
     for w in range(1, max(widths) + 1):
@@ -313,7 +314,8 @@ def disk_min_filter(grid: NDArray[np.uint8], *, radius_cells: float) -> NDArray[
             np.minimum(prev[:, :-2], prev[:, 2:], out=h[:, 1:-1])
             h[:, 0] = prev[:, 1]
             h[:, -1] = prev[:, -2]
-        rows[w] = h
+        if w in need:  # only the widths the disk has are kept (a few grid-sized arrays fewer)
+            rows[w] = h
         prev = h
     out = rows[widths[0]].copy()
     for dy in range(1, min(r, grid.shape[0] - 1) + 1):

@@ -811,6 +811,14 @@ def segment_index(net: WalkNetwork) -> SegmentIndex:
     return net._cache[key]
 
 
+def make_search_structures(net: WalkNetwork, *, edge_index: bool = True) -> None:
+    """Make the lazily built structures the analysis searches with — node tree, adjacency matrix, components
+    and (with ``edge_index``) the edge index — before threads that share them start (each is made once)."""
+    net.kdtree, net.csr, net.component
+    if edge_index:
+        segment_index(net)
+
+
 def snap_frame(net: WalkNetwork, gdf: gpd.GeoDataFrame, *, what: str) -> Snap:
     """Snap a point layer (any CRS; must be set) to ``net``."""
     require_crs(gdf, what=what)
